@@ -1,0 +1,1 @@
+"""Plain-Python core: settings, conversations, the store and export. Imports neither Qt nor torch."""

@@ -1,0 +1,308 @@
+"""Typed settings: every field's default, limits and one-line help are declared once, here.
+
+The settings panel builds its widgets, ranges and tooltips from these declarations, the command line checks its
+flags against them, and the file on disk is validated with them.
+
+The file is JSON under ``platformdirs.user_config_path("llmdesk")``, carries a ``schema_version``, is migrated
+forward when older, and is written atomically. A corrupt or unreadable file is moved aside (never overwritten)
+and the defaults are used; the caller is told through :attr:`LoadResult.warnings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llmdesk import DEFAULT_MODEL
+from llmdesk.core import paths
+from llmdesk.core.atomic import atomic_write_text
+
+SCHEMA_VERSION = 2
+
+DEVICE_AUTO = "auto"
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+class SettingsError(ValueError):
+    """A setting has a wrong type or is out of range. ``field`` names it; the message gives the allowed range."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+def _spec(default: Any, *, help: str, label: str, minimum: float | None = None, maximum: float | None = None,
+          choices: tuple[str, ...] | None = None, step: float | None = None, decimals: int | None = None,
+          nullable: bool = False, factory: Callable[[], Any] | None = None) -> Any:
+    meta = {"help": help, "label": label, "min": minimum, "max": maximum, "choices": choices, "step": step,
+            "decimals": decimals, "nullable": nullable}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class DecodingSettings:
+    """How the next token is chosen. Changes apply to the next reply without reloading the model."""
+
+    do_sample: bool = _spec(False, label="Sampling", help=(
+        "Off: greedy, always the single most likely token (deterministic). "
+        "On: draw each token at random from the filtered distribution below."))
+    temperature: float = _spec(0.7, label="Temperature", minimum=0.01, maximum=5.0, step=0.05, decimals=2, help=(
+        "Divides the logits before sampling: below 1 sharpens the distribution (safer, more repetitive), "
+        "above 1 flattens it (more varied, more mistakes)."))
+    top_p: float = _spec(1.0, label="Top-p", minimum=0.01, maximum=1.0, step=0.05, decimals=2, help=(
+        "Nucleus sampling: keep the smallest set of tokens whose probabilities add up to p. 1 keeps all."))
+    top_k: int = _spec(50, label="Top-k", minimum=0, maximum=1000, step=1, help=(
+        "Keep only the k most likely tokens before sampling. 0 turns the filter off."))
+    min_p: float = _spec(0.0, label="Min-p", minimum=0.0, maximum=1.0, step=0.01, decimals=2, help=(
+        "Drop tokens whose probability is below min_p times the top token's. Scales with the model's "
+        "confidence; 0 turns it off, 0.05-0.1 is typical."))
+    repetition_penalty: float = _spec(1.0, label="Repetition penalty", minimum=1.0, maximum=2.0, step=0.05,
+                                      decimals=2, help=(
+        "Above 1 makes tokens already in the text less likely, which curbs loops; too high garbles the text. "
+        "Applies to greedy decoding too."))
+    max_new_tokens: int = _spec(500, label="Max new tokens", minimum=1, maximum=32768, step=1, help=(
+        "The reply stops after this many tokens (stop reason: length). Counts against the context window."))
+    seed: int | None = _spec(None, label="Seed", minimum=0, maximum=2**32 - 1, nullable=True, help=(
+        "With sampling on, the same seed, prompt and settings give the same reply. Empty: a new random reply "
+        "each time."))
+    stop_sequences: list[str] = _spec(None, label="Stop sequences", factory=list, help=(
+        "The reply ends as soon as one of these strings appears; the string itself is not shown."))
+
+
+@dataclass
+class ModelSettings:
+    """Which model to load, where, and at what precision. Changes apply only through an explicit (re)load."""
+
+    model: str = _spec(DEFAULT_MODEL, label="Model", help=(
+        "A Hugging Face Hub id (org/name) or a local folder with config.json, tokenizer and weights."))
+    device: str = _spec(DEVICE_AUTO, label="Device", help=(
+        "auto picks CUDA, then Apple MPS, then the CPU. 'balanced' spreads the model over all GPUs and the CPU "
+        "through accelerate."))
+    dtype: str = _spec("auto", label="Precision", choices=DTYPES, help=(
+        "Weight precision. auto: bfloat16 where the device runs it well, float16 on older GPUs and MPS, "
+        "float32 otherwise. Half precision halves memory."))
+    trust_remote_code: bool = _spec(False, label="Trust remote code", help=(
+        "Run Python code shipped with the model. Off by default; Phi-3 does not need it."))
+    skip_memory_check: bool = _spec(False, label="Load even if it may not fit", help=(
+        "Load even when the estimate says the weights do not fit in the device's free memory."))
+
+
+@dataclass
+class Settings:
+    """All user settings, stored in ``settings.json``."""
+
+    model: ModelSettings = field(default_factory=ModelSettings)
+    decoding: DecodingSettings = field(default_factory=DecodingSettings)
+    system_prompt: str = _spec("You are a helpful assistant.", label="System prompt", help=(
+        "Instructions sent before the conversation in every prompt. Kept when old turns are dropped to fit."))
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def copy(self) -> Settings:
+        return settings_from_dict(self.to_dict())
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------------------------
+
+def field_spec(cls: type, name: str) -> Mapping[str, Any]:
+    """The declared label, help, limits and choices of one field."""
+    return {f.name: f for f in dataclasses.fields(cls)}[name].metadata
+
+
+def _range_text(meta: Mapping[str, Any]) -> str:
+    lo, hi = meta.get("min"), meta.get("max")
+    return f"from {lo} to {hi}"
+
+
+def validate_value(cls: type, name: str, value: Any, *, prefix: str = "") -> Any:
+    """Check one field's value against its declared type and limits; return it (ints widened to float).
+
+    Raises:
+        SettingsError: naming the field and the allowed range or choices.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if name not in fields:
+        raise SettingsError(prefix + name, "unknown setting")
+    f = fields[name]
+    meta = f.metadata
+    full = prefix + name
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if value is None:
+        if meta.get("nullable"):
+            return None
+        raise SettingsError(full, "a value is required")
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise SettingsError(full, f"must be true or false, not {value!r}")
+        return value
+    if kind.startswith("int"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(full, f"must be a whole number {_range_text(meta)}, not {value!r}")
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SettingsError(full, f"must be a number {_range_text(meta)}, not {value!r}")
+        value = float(value)
+    elif kind == "str":
+        if not isinstance(value, str):
+            raise SettingsError(full, f"must be text, not {value!r}")
+        if meta.get("choices") and value not in meta["choices"]:
+            raise SettingsError(full, f"must be one of {', '.join(meta['choices'])}, not {value!r}")
+        return value
+    elif kind.startswith("list"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(full, f"must be a list of strings, not {value!r}")
+        if any(v == "" for v in value):
+            raise SettingsError(full, "a stop sequence cannot be empty")
+        return list(value)
+    lo, hi = meta.get("min"), meta.get("max")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise SettingsError(full, f"must be {_range_text(meta)}, not {value!r}")
+    return value
+
+
+def _build(cls: type, data: Mapping[str, Any], prefix: str, warnings: list[str] | None) -> Any:
+    """Build a dataclass from a mapping. With ``warnings`` given, bad fields fall back to their default
+    and are reported there; without it the first bad field raises."""
+    if not isinstance(data, Mapping):
+        raise SettingsError(prefix.rstrip(".") or "settings", f"must be an object, not {data!r}")
+    obj = cls()
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        if key not in names:
+            if warnings is None:
+                raise SettingsError(prefix + key, "unknown setting")
+            warnings.append(f"{prefix}{key}: unknown setting, ignored")
+            continue
+        current = getattr(obj, key)
+        try:
+            if dataclasses.is_dataclass(current):
+                setattr(obj, key, _build(type(current), value, f"{prefix}{key}.", warnings))
+            elif key == "schema_version":
+                continue
+            else:
+                setattr(obj, key, validate_value(cls, key, value, prefix=prefix))
+        except SettingsError as exc:
+            if warnings is None:
+                raise
+            warnings.append(f"{exc} (using the default)")
+    return obj
+
+
+def settings_from_dict(data: Mapping[str, Any]) -> Settings:
+    """Strictly build settings: the first bad or unknown field raises :class:`SettingsError`."""
+    return _build(Settings, migrate(dict(data)), "", None)
+
+
+def replace_decoding(settings: DecodingSettings, **changes: Any) -> DecodingSettings:
+    """A copy of ``settings`` with ``changes`` validated; raises :class:`SettingsError` on a bad one."""
+    values = dataclasses.asdict(settings)
+    for key, value in changes.items():
+        values[key] = validate_value(DecodingSettings, key, value, prefix="decoding.")
+    return DecodingSettings(**values)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Migration and storage
+# --------------------------------------------------------------------------------------------------------------
+
+def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 kept decoding keys at the top level and called the dtype "precision".
+    decoding = data.setdefault("decoding", {})
+    for key in [f.name for f in dataclasses.fields(DecodingSettings)]:
+        if key in data:
+            decoding[key] = data.pop(key)
+    model = data.setdefault("model", {})
+    if isinstance(model, str):
+        data["model"] = model = {"model": model}
+    if "precision" in data:
+        model["dtype"] = data.pop("precision")
+    data["schema_version"] = 2
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2}
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a settings mapping from its ``schema_version`` up to :data:`SCHEMA_VERSION`."""
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or version < 1:
+        raise SettingsError("schema_version", f"must be a whole number from 1 to {SCHEMA_VERSION}, not {version!r}")
+    if version > SCHEMA_VERSION:
+        raise SettingsError("schema_version", f"file is from a newer llmdesk (version {version}, this one reads "
+                                              f"up to {SCHEMA_VERSION})")
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version = data["schema_version"]
+    return data
+
+
+@dataclass
+class LoadResult:
+    """What :func:`load_settings` found: the settings, and what the user should be told about the file."""
+
+    settings: Settings
+    warnings: list[str] = field(default_factory=list)
+    moved_aside: Path | None = None
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    os.replace(path, target)
+    return target
+
+
+def load_settings(path: Path | None = None) -> LoadResult:
+    """Read the settings file. Never raises for a bad file: a missing file gives the defaults; a file that is not
+    valid JSON, not an object, or from a newer schema is moved aside and the defaults are used; single bad fields
+    fall back to their defaults. Every such case is described in ``warnings``."""
+    path = path or paths.settings_path()
+    if not path.exists():
+        return LoadResult(Settings())
+    try:
+        raw = path.read_text(encoding="utf-8")
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("the file does not hold a JSON object")
+        data = migrate(data)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, SettingsError) else str(exc)
+        try:
+            aside = _move_aside(path)
+        except OSError as move_exc:
+            return LoadResult(Settings(), [f"The settings file {path} cannot be read ({reason}) and could not be "
+                                           f"moved aside ({move_exc}); using the defaults for this session."])
+        return LoadResult(Settings(), [f"The settings file {path} could not be read ({reason}). It was moved to "
+                                       f"{aside.name} and the defaults are in use."], moved_aside=aside)
+    warnings: list[str] = []
+    settings = _build(Settings, data, "", warnings)
+    if warnings:
+        warnings.insert(0, f"Some settings in {path} were not valid:")
+    return LoadResult(settings, warnings)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings atomically (temp file + rename). Raises :class:`llmdesk.core.atomic.WriteError`."""
+    path = path or paths.settings_path()
+    data = settings.to_dict()
+    data["schema_version"] = SCHEMA_VERSION
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return path
