@@ -1,0 +1,463 @@
+"""Import conversations: the app's own JSON (lossless), OpenAI chat JSONL and ShareGPT JSONL.
+
+Reading is all or nothing: :func:`parse_import` checks the whole file and raises :class:`ImportFormatError` naming
+the line (JSONL) or field (JSON) that is wrong before anything is handed on, so a partly valid file imports nothing.
+:func:`import_into_store` then saves the conversations without clobbering any that are already there:
+
+- a conversation whose id is not in the store is saved as it is (ids kept, so a JSON round trip is lossless);
+- one whose id is in the store with the same messages is skipped ("already in the list");
+- one whose id is in the store with different messages is imported as a copy, with new ids for the conversation
+  and its messages and " (imported)" added to its title; the stored one is left untouched.
+
+No Qt, no torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from llmdesk.core.conversation import ROLES, Conversation, Message, new_id
+from llmdesk.core.export import JSON_FORMAT, JSON_FORMAT_VERSION, conversation_to_dict
+from llmdesk.engine.types import STOP_REASONS
+
+OPENAI_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
+                  "chatgpt": "assistant"}
+TITLE_LENGTH = 60
+MAX_IMPORT_BYTES = 2 * 2**30
+
+
+class ImportFormatError(ValueError):
+    """The file cannot be imported; ``str()`` names the file, the line or field that is wrong, and why.
+
+    Attributes:
+        line: the 1-based line the problem is on, when known.
+        where: the field, e.g. ``conversations[0].messages[3].role``, when known.
+        reason: what is wrong.
+    """
+
+    def __init__(self, reason: str, *, line: int | None = None, where: str | None = None,
+                 source: str | None = None) -> None:
+        self.reason = reason
+        self.line = line
+        self.where = where
+        self.source = source
+        parts = [p for p in (source, f"line {line}" if line is not None else None, where) if p]
+        super().__init__(": ".join(parts + [reason]))
+
+
+@dataclass
+class ParsedImport:
+    """What a file holds: its format ("json", "openai-jsonl" or "sharegpt-jsonl") and its conversations."""
+
+    format: str
+    conversations: list[Conversation]
+
+
+class _Store(Protocol):
+    def list_conversations(self) -> Sequence[Any]: ...
+    def load_conversation(self, conversation_id: str) -> Conversation: ...
+    def save_conversation(self, conversation: Conversation) -> None: ...
+
+
+@dataclass
+class ImportReport:
+    """What an import did: the ids saved, and one line per conversation for the user."""
+
+    format: str
+    imported: list[str] = field(default_factory=list)
+    copied: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        n = len(self.imported) + len(self.copied)
+        text = f"Imported {n} conversation{'s' if n != 1 else ''}"
+        if self.copied:
+            text += f" ({len(self.copied)} as copies of ones already in the list)"
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)} already in the list"
+        return text + "."
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def read_import_file(path: str | os.PathLike[str]) -> ParsedImport:
+    """Read and check a whole file (see :func:`parse_import`).
+
+    Raises:
+        ImportFormatError: unreadable, not UTF-8, or not a valid import file; the message names the file.
+    """
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_IMPORT_BYTES:
+            raise ImportFormatError(f"the file is larger than {MAX_IMPORT_BYTES // 2**30} GiB", source=str(p))
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(f"cannot read it: {exc.strerror or exc}", source=str(p)) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFormatError("not UTF-8 text", line=line, source=str(p)) from exc
+    try:
+        return parse_import(text)
+    except ImportFormatError as exc:
+        raise ImportFormatError(exc.reason, line=exc.line, where=exc.where, source=str(p)) from exc
+
+
+def parse_import(text: str, *, now: Callable[[], float] = time.time) -> ParsedImport:
+    """Recognise and check an import file's text.
+
+    The app's JSON is one JSON document with ``"format": "llmdesk-conversations"``; anything else is read as JSONL,
+    one JSON object per non-blank line, every line ``{"messages": [...]}`` (OpenAI) or every line
+    ``{"conversations": [...]}`` (ShareGPT).
+
+    Raises:
+        ImportFormatError: the first problem found, with its line or field; nothing is returned for a file with any.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    stripped = text.strip()
+    if not stripped:
+        raise ImportFormatError("the file is empty")
+    if stripped.startswith("["):
+        raise ImportFormatError("a JSON list is not an import format: expected the llmdesk JSON export "
+                                "(an object with \"format\") or JSONL (one object per line)", line=1)
+    if stripped.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            first = next(line for line in text.split("\n") if line.strip())
+            try:
+                json.loads(first)
+            except json.JSONDecodeError:  # not JSONL either: one JSON document with a mistake in it
+                raise ImportFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from exc
+        else:
+            if isinstance(doc, dict) and "format" in doc:
+                return ParsedImport("json", parse_app_json(doc))
+            if isinstance(doc, dict) and "\n" in stripped and ("messages" in doc or "conversations" in doc):
+                # one training example spread over several lines: read it as a one-line JSONL file
+                return _parse_jsonl(json.dumps(doc), now)
+    return _parse_jsonl(text, now)
+
+
+def _parse_jsonl(text: str, now: Callable[[], float]) -> ParsedImport:
+    kind: str | None = None
+    first_line = 0
+    conversations: list[Conversation] = []
+    base = now()
+    for lineno, raw in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may sit in a string
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ImportFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})", line=lineno) from exc
+        if not isinstance(obj, dict):
+            raise ImportFormatError(f"expected a JSON object, found {_json_type(obj)}", line=lineno)
+        if "messages" in obj:
+            this = "openai-jsonl"
+        elif "conversations" in obj:
+            this = "sharegpt-jsonl"
+        else:
+            raise ImportFormatError('expected a "messages" list (OpenAI chat format) or a "conversations" list '
+                                    "(ShareGPT)", line=lineno)
+        if kind is None:
+            kind, first_line = this, lineno
+        elif this != kind:
+            raise ImportFormatError(f"this line is {this} but line {first_line} is {kind}; one format per file",
+                                    line=lineno)
+        if this == "openai-jsonl":
+            turns = _openai_turns(obj["messages"], lineno)
+        else:
+            turns = _sharegpt_turns(obj["conversations"], lineno)
+        conversations.append(_conversation_from_turns(turns, base + len(conversations)))
+    if kind is None:
+        raise ImportFormatError("the file is empty")
+    return ParsedImport(kind, conversations)
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _openai_turns(messages: Any, line: int) -> list[tuple[str, str]]:
+    if not isinstance(messages, list):
+        raise ImportFormatError(f"must be a list, found {_json_type(messages)}", line=line, where="messages")
+    if not messages:
+        raise ImportFormatError("has no messages", line=line, where="messages")
+    turns = []
+    for k, item in enumerate(messages):
+        where = f"messages[{k}]"
+        if not isinstance(item, dict):
+            raise ImportFormatError(f"must be an object, found {_json_type(item)}", line=line, where=where)
+        role = item.get("role")
+        if role not in OPENAI_ROLES:
+            raise ImportFormatError(f"role {role!r} is not supported (system, developer, user, assistant)",
+                                    line=line, where=f"{where}.role")
+        content = item.get("content")
+        if isinstance(content, list):  # content parts: only text parts can be imported
+            texts = []
+            for j, part in enumerate(content):
+                if not (isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)):
+                    raise ImportFormatError('only {"type": "text", "text": ...} parts can be imported', line=line,
+                                            where=f"{where}.content[{j}]")
+                texts.append(part["text"])
+            content = "".join(texts)
+        if not isinstance(content, str):
+            raise ImportFormatError(f"must be a string, found {_json_type(content)}", line=line,
+                                    where=f"{where}.content")
+        turns.append((OPENAI_ROLES[role], content))
+    return turns
+
+
+def _sharegpt_turns(items: Any, line: int) -> list[tuple[str, str]]:
+    if not isinstance(items, list):
+        raise ImportFormatError(f"must be a list, found {_json_type(items)}", line=line, where="conversations")
+    if not items:
+        raise ImportFormatError("has no messages", line=line, where="conversations")
+    turns = []
+    for k, item in enumerate(items):
+        where = f"conversations[{k}]"
+        if not isinstance(item, dict):
+            raise ImportFormatError(f"must be an object, found {_json_type(item)}", line=line, where=where)
+        who = item.get("from")
+        if who not in SHAREGPT_ROLES:
+            raise ImportFormatError(f"'from' {who!r} is not supported (system, human, gpt)", line=line,
+                                    where=f"{where}.from")
+        value = item.get("value")
+        if not isinstance(value, str):
+            raise ImportFormatError(f"must be a string, found {_json_type(value)}", line=line,
+                                    where=f"{where}.value")
+        turns.append((SHAREGPT_ROLES[who], value))
+    return turns
+
+
+def title_from(turns: Sequence[tuple[str, str]]) -> str:
+    """A title from the first user message's first line (or the first message), at most ``TITLE_LENGTH`` chars."""
+    text = next((c for r, c in turns if r == "user" and c.strip()), next((c for _r, c in turns if c.strip()), ""))
+    first = " ".join(text.strip().split("\n", 1)[0].split())
+    if not first:
+        return "Imported chat"
+    return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def _conversation_from_turns(turns: list[tuple[str, str]], created_at: float) -> Conversation:
+    conv = Conversation(title=title_from(turns), title_is_auto=True, created_at=created_at, updated_at=created_at)
+    parent: str | None = None
+    for k, (role, content) in enumerate(turns):
+        # millisecond steps keep the order (children are sorted by created_at) without inventing real times
+        msg = Message(role=role, content=content, parent_id=parent, created_at=created_at + k * 1e-3,
+                      stop_reason="eos" if role == "assistant" else None)
+        conv.add(msg)
+        parent = msg.id
+    return conv
+
+
+# -- the app's JSON ------------------------------------------------------------------------------------------------
+
+
+def parse_app_json(doc: dict[str, Any]) -> list[Conversation]:
+    """Check and read the app's JSON document (see :func:`llmdesk.core.export.to_json` for its layout).
+
+    Raises:
+        ImportFormatError: naming the field that is wrong, e.g. ``conversations[2].messages[5].parent_id``.
+    """
+    if doc.get("format") != JSON_FORMAT:
+        raise ImportFormatError(f"expected {JSON_FORMAT!r}, found {doc.get('format')!r}", where="format")
+    version = doc.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ImportFormatError(f"must be a positive whole number, found {version!r}", where="format_version")
+    if version > JSON_FORMAT_VERSION:
+        raise ImportFormatError(f"version {version} was written by a newer llmdesk; this one reads up to "
+                                f"{JSON_FORMAT_VERSION}", where="format_version")
+    items = doc.get("conversations")
+    if not isinstance(items, list):
+        raise ImportFormatError(f"must be a list, found {_json_type(items)}", where="conversations")
+    conversations: list[Conversation] = []
+    seen_conv: set[str] = set()
+    seen_msg: dict[str, str] = {}
+    for k, item in enumerate(items):
+        conv = _conversation_from_dict(item, f"conversations[{k}]", seen_msg)
+        if conv.id in seen_conv:
+            raise ImportFormatError(f"id {conv.id!r} appears twice in the file", where=f"conversations[{k}].id")
+        seen_conv.add(conv.id)
+        conversations.append(conv)
+    if not conversations:
+        raise ImportFormatError("the file holds no conversations", where="conversations")
+    return conversations
+
+
+def _field(obj: dict[str, Any], name: str, where: str, kinds: tuple[type, ...], *, optional: bool = False,
+           what: str) -> Any:
+    if name not in obj:
+        if optional:
+            return None
+        raise ImportFormatError("is missing", where=f"{where}.{name}")
+    value = obj[name]
+    if value is None and optional:
+        return None
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise ImportFormatError(f"must be {what}, found {_json_type(value)}", where=f"{where}.{name}")
+    return value
+
+
+def _conversation_from_dict(item: Any, where: str, seen_msg: dict[str, str]) -> Conversation:
+    if not isinstance(item, dict):
+        raise ImportFormatError(f"must be an object, found {_json_type(item)}", where=where)
+    conv_id = _field(item, "id", where, (str,), what="a string")
+    if not conv_id:
+        raise ImportFormatError("must not be empty", where=f"{where}.id")
+    title = _field(item, "title", where, (str,), what="a string")
+    title_is_auto = _field(item, "title_is_auto", where, (bool,), optional=True, what="true or false")
+    created_at = _field(item, "created_at", where, (int, float), what="a number (Unix seconds)")
+    updated_at = _field(item, "updated_at", where, (int, float), optional=True, what="a number (Unix seconds)")
+    leaf = _field(item, "current_leaf_id", where, (str,), optional=True, what="a string or null")
+    raw_messages = _field(item, "messages", where, (list,), what="a list")
+    if not title.strip():  # the store needs a title: name it like an imported chat
+        title = title_from([(m.get("role"), m.get("content")) for m in raw_messages
+                            if isinstance(m, dict) and isinstance(m.get("content"), str)])
+    conv = Conversation(title=title, id=conv_id, title_is_auto=True if title_is_auto is None else title_is_auto,
+                        created_at=float(created_at) if isinstance(created_at, int) else created_at,
+                        updated_at=created_at if updated_at is None else updated_at, current_leaf_id=None)
+    messages: dict[str, Message] = {}
+    for j, raw in enumerate(raw_messages):
+        mwhere = f"{where}.messages[{j}]"
+        if not isinstance(raw, dict):
+            raise ImportFormatError(f"must be an object, found {_json_type(raw)}", where=mwhere)
+        mid = _field(raw, "id", mwhere, (str,), what="a string")
+        if not mid:
+            raise ImportFormatError("must not be empty", where=f"{mwhere}.id")
+        if mid in seen_msg:
+            raise ImportFormatError(f"id {mid!r} is already used by {seen_msg[mid]}", where=f"{mwhere}.id")
+        seen_msg[mid] = mwhere
+        role = _field(raw, "role", mwhere, (str,), what="a string")
+        if role not in ROLES:
+            raise ImportFormatError(f"must be one of {', '.join(ROLES)}, not {role!r}", where=f"{mwhere}.role")
+        content = _field(raw, "content", mwhere, (str,), what="a string")
+        parent = _field(raw, "parent_id", mwhere, (str,), optional=True, what="a string or null")
+        m_created = _field(raw, "created_at", mwhere, (int, float), what="a number (Unix seconds)")
+        stop = _field(raw, "stop_reason", mwhere, (str,), optional=True, what="a string or null")
+        if stop is not None and stop not in STOP_REASONS:
+            raise ImportFormatError(f"must be one of {', '.join(STOP_REASONS)} or null, not {stop!r}",
+                                    where=f"{mwhere}.stop_reason")
+        meta = _field(raw, "meta", mwhere, (dict,), optional=True, what="an object")
+        messages[mid] = Message(role=role, content=content, parent_id=parent, id=mid, created_at=m_created,
+                                stop_reason=stop, meta={} if meta is None else meta)
+    positions = {m.id: j for j, m in enumerate(messages.values())}
+    for mid, msg in messages.items():
+        if msg.parent_id is not None and msg.parent_id not in messages:
+            raise ImportFormatError(f"{msg.parent_id!r} is not a message of this conversation",
+                                    where=f"{where}.messages[{positions[mid]}].parent_id")
+    # every message must reach a root: no cycles
+    reaches_root: set[str] = set()
+    for mid in messages:
+        chain: list[str] = []
+        node: str | None = mid
+        while node is not None and node not in reaches_root:
+            if node in chain:
+                raise ImportFormatError("its parents lead back to itself (a cycle)",
+                                        where=f"{where}.messages[{positions[node]}].parent_id")
+            chain.append(node)
+            node = messages[node].parent_id
+        reaches_root.update(chain)
+    if leaf is not None and leaf not in messages:
+        raise ImportFormatError(f"{leaf!r} is not a message of this conversation", where=f"{where}.current_leaf_id")
+    conv.messages = messages
+    conv.current_leaf_id = leaf
+    return conv
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def same_conversation(a: Conversation, b: Conversation) -> bool:
+    """Whether two conversations hold the same data (title, branches, messages, metadata)."""
+    da, db = conversation_to_dict(a), conversation_to_dict(b)
+    da.pop("updated_at"), db.pop("updated_at")
+    return json.dumps(da, sort_keys=True, default=str) == json.dumps(db, sort_keys=True, default=str)
+
+
+def renumbered_copy(conversation: Conversation, *, title_suffix: str = " (imported)") -> Conversation:
+    """The conversation with new ids for itself and every message (parents and current leaf follow)."""
+    mapping = {mid: new_id() for mid in conversation.messages}
+    copy = Conversation(title=conversation.title + title_suffix, title_is_auto=False,
+                        created_at=conversation.created_at, updated_at=conversation.updated_at,
+                        current_leaf_id=mapping.get(conversation.current_leaf_id or ""))
+    for mid, msg in conversation.messages.items():
+        copy.messages[mapping[mid]] = Message(
+            role=msg.role, content=msg.content, parent_id=mapping[msg.parent_id] if msg.parent_id else None,
+            id=mapping[mid], created_at=msg.created_at, stop_reason=msg.stop_reason, meta=dict(msg.meta))
+    return copy
+
+
+def _message_ids_taken(store: _Store, conversation: Conversation) -> bool:
+    """Whether any of the conversation's message ids already belongs to a conversation in the store."""
+    get_message = getattr(store, "get_message", None)
+    if get_message is None:
+        return False
+    for mid in conversation.messages:
+        try:
+            get_message(mid)
+        except KeyError:
+            continue
+        return True
+    return False
+
+
+def import_into_store(store: _Store, parsed: ParsedImport) -> ImportReport:
+    """Save the parsed conversations without clobbering any (see the module docstring for the rule).
+
+    With a store that has ``save_conversations`` every conversation is saved in one transaction: all or none.
+    Raises whatever the store raises (``StoreError``, ``ValueError``); then nothing was imported.
+    """
+    report = ImportReport(parsed.format)
+    existing = {s.id for s in store.list_conversations()}
+    to_save: list[Conversation] = []
+    for conv in parsed.conversations:
+        label = f"“{conv.title}”"
+        if conv.id in existing:
+            try:
+                stored = store.load_conversation(conv.id)
+            except KeyError:
+                stored = None
+            if stored is not None and same_conversation(stored, conv):
+                report.skipped.append(conv.id)
+                report.messages.append(f"Skipped {label}: it is already in the list, unchanged.")
+                continue
+            copy = renumbered_copy(conv)
+            to_save.append(copy)
+            report.copied.append(copy.id)
+            report.messages.append(f"Imported {label} as a copy: a different version is already in the list.")
+            continue
+        if _message_ids_taken(store, conv):
+            copy = renumbered_copy(conv, title_suffix="")
+            copy.title_is_auto = conv.title_is_auto
+            to_save.append(copy)
+            report.copied.append(copy.id)
+            report.messages.append(f"Imported {label} with new message ids: its ids were already in use.")
+            continue
+        to_save.append(conv)
+        existing.add(conv.id)
+        report.imported.append(conv.id)
+        report.messages.append(f"Imported {label} ({len(conv.messages)} messages).")
+    save_many = getattr(store, "save_conversations", None)
+    if save_many is not None:
+        save_many(to_save)
+    else:
+        for conv in to_save:
+            store.save_conversation(conv)
+    return report
