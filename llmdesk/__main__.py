@@ -25,13 +25,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that subcommand's module is imported and configured (the others
+    are listed by name and help, which is all ``llmdesk --help`` shows)."""
     parser = argparse.ArgumentParser(prog="llmdesk", description="Chat with a local large language model.")
     parser.add_argument("--version", action="version", version=f"llmdesk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
-        mod = importlib.import_module(f"llmdesk.commands.{module}")
-        mod.configure(sub.add_parser(name, help=help_text, description=help_text))
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if only is None or name == only:
+            importlib.import_module(f"llmdesk.commands.{module}").configure(command_parser)
     return parser
 
 
@@ -40,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # No subcommand (or only window options such as --model): open the window.
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "gui")
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
     module = importlib.import_module(f"llmdesk.commands.{COMMANDS[args.command][0]}")
     return int(module.run(args) or 0)
 

@@ -39,7 +39,7 @@ def _no_leftover_qthreads():
     from PySide6.QtCore import QThread
 
     gc.collect()
-    running = [obj for obj in gc.get_objects() if isinstance(obj, QThread) and _is_running(obj)]
+    running = [obj for obj in gc.get_objects() if issubclass(type(obj), QThread) and _is_running(obj)]
     assert not running, f"test left {len(running)} QThread(s) running: {running}"
 
 

@@ -104,6 +104,20 @@ def _source(model: str) -> str:
     return model
 
 
+def cached_first(fn: Callable[..., Any], source: str, **kwargs: Any) -> Any:
+    """Call a ``from_pretrained`` with the local cache only, and go to the network only when that fails.
+
+    A model that is already cached then loads without any network request, so a slow or absent network never
+    delays it; only a missing file is fetched.
+    """
+    if looks_like_path(source) or os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
+        return fn(source, **kwargs)
+    try:
+        return fn(source, local_files_only=True, **kwargs)
+    except OSError:
+        return fn(source, **kwargs)
+
+
 def load_config(model: str, trust_remote_code: bool = False) -> Any:
     """The model's config (from the folder, the cache, or the Hub).
 
@@ -115,7 +129,7 @@ def load_config(model: str, trust_remote_code: bool = False) -> Any:
 
     source = _source(model)
     try:
-        config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+        config = cached_first(AutoConfig.from_pretrained, source, trust_remote_code=trust_remote_code)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a clear message
         raise translate_error(exc, model) from exc
     remote_causal = trust_remote_code and "AutoModelForCausalLM" in (getattr(config, "auto_map", None) or {})
@@ -260,7 +274,8 @@ def load_model(settings: ModelSettings, progress: ProgressCallback | None = None
     check_cancel()
     report("tokenizer", 0, 0, "Loading the tokenizer")
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=settings.trust_remote_code)
+        tokenizer = cached_first(AutoTokenizer.from_pretrained, source,
+                                  trust_remote_code=settings.trust_remote_code)
     except Exception as exc:  # noqa: BLE001
         raise translate_error(exc, name, device) from exc
     if getattr(tokenizer, "chat_template", None) is None:
@@ -271,8 +286,8 @@ def load_model(settings: ModelSettings, progress: ProgressCallback | None = None
     device_map: Any = "auto" if device == BALANCED else device
     try:
         with _weight_progress(progress):
-            model = AutoModelForCausalLM.from_pretrained(
-                source, dtype=TORCH_DTYPES[dtype], device_map=device_map,
+            model = cached_first(
+                AutoModelForCausalLM.from_pretrained, source, dtype=TORCH_DTYPES[dtype], device_map=device_map,
                 trust_remote_code=settings.trust_remote_code, tqdm_class=_progress_class("download", progress))
     except Exception as exc:  # noqa: BLE001
         gc.collect()

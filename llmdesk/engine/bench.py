@@ -1,0 +1,144 @@
+"""Speed of the engine's streaming path against a bare ``model.generate`` on the same model, in one process.
+
+Both paths generate exactly the same number of tokens from the same prompt (greedy, end tokens ignored via
+``min_new_tokens``). Runs alternate between the paths so that drift in the machine's speed hits both alike, and
+medians are reported. Decode speed for both is measured the same way: (N - 1) tokens over the time between the
+first token and the last, where the first-token time of the bare path is a separate ``max_new_tokens=1`` run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+from llmdesk.core.settings import DecodingSettings
+from llmdesk.engine.loader import LoadedModel
+from llmdesk.engine.streaming import generation_config, stream_generate
+
+
+@dataclass
+class PathResult:
+    ttft_s: list[float] = field(default_factory=list)
+    total_s: list[float] = field(default_factory=list)
+    decode_tokens_per_s: list[float] = field(default_factory=list)
+
+    def medians(self) -> dict[str, float]:
+        return {"ttft_s": statistics.median(self.ttft_s), "total_s": statistics.median(self.total_s),
+                "decode_tokens_per_s": statistics.median(self.decode_tokens_per_s)}
+
+
+@dataclass
+class BenchReport:
+    model: str
+    device: str
+    dtype: str
+    parameters: int
+    weight_bytes: int
+    load_s: float
+    prompt_tokens: int
+    new_tokens: int
+    repeats: int
+    engine: dict[str, float]
+    bare: dict[str, float]
+    decode_ratio: float
+    ttft_ratio: float
+    implied_bandwidth_gb_s: float
+    torch_version: str
+    transformers_version: str
+    threads: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def text(self) -> str:
+        e, b = self.engine, self.bare
+        return "\n".join([
+            f"model           {self.model}  ({self.parameters / 1e9:.3f}B parameters, "
+            f"{self.weight_bytes / 1e9:.3f} GB of weights)",
+            f"device          {self.device}, {self.dtype}, {self.threads} torch threads, torch {self.torch_version}, "
+            f"transformers {self.transformers_version}",
+            f"load            {self.load_s:.2f} s",
+            f"prompt / new    {self.prompt_tokens} / {self.new_tokens} tokens, median of {self.repeats} interleaved runs",
+            f"{'':16}{'engine stream':>16}{'bare generate':>16}{'ratio':>8}",
+            f"{'time to first':16}{e['ttft_s'] * 1000:>13.1f} ms{b['ttft_s'] * 1000:>13.1f} ms"
+            f"{self.ttft_ratio:>8.3f}",
+            f"{'decode':16}{e['decode_tokens_per_s']:>11.2f} tok/s{b['decode_tokens_per_s']:>11.2f} tok/s"
+            f"{self.decode_ratio:>8.3f}",
+            f"implied weight bandwidth while decoding: {self.implied_bandwidth_gb_s:.2f} GB/s",
+        ])
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def run_bench(loaded: LoadedModel, *, prompt_tokens: int = 32, new_tokens: int = 32, repeats: int = 3,
+              load_s: float | None = None, seed: int = 0) -> BenchReport:
+    """Measure both paths on ``loaded``; see the module docstring for the method."""
+    import transformers
+
+    model, tokenizer = loaded.model, loaded.tokenizer
+    device = next(model.parameters()).device
+    special = set(tokenizer.all_special_ids) | set(loaded.end_token_ids)
+    generator = torch.Generator().manual_seed(seed)
+    vocab = min(len(tokenizer), model.config.get_text_config().vocab_size)
+    candidates = torch.randint(0, vocab, (prompt_tokens * 2,), generator=generator).tolist()
+    prompt = [t for t in candidates if t not in special][:prompt_tokens]
+    decoding = DecodingSettings(max_new_tokens=new_tokens)
+    config = generation_config(decoding, model.generation_config, loaded.end_token_ids)
+    config.min_new_tokens = new_tokens
+    one = generation_config(DecodingSettings(max_new_tokens=1), model.generation_config, loaded.end_token_ids)
+    ids = torch.tensor([prompt], device=device)
+    mask = torch.ones_like(ids)
+
+    def bare(cfg: Any) -> float:
+        _sync(device)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            out = model.generate(input_ids=ids, attention_mask=mask, generation_config=cfg)
+        _sync(device)
+        assert out.shape[-1] - ids.shape[-1] == cfg.max_new_tokens
+        return time.perf_counter() - t0
+
+    def engine() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        stats = stream_generate(model, tokenizer, prompt, config, on_text=lambda s: None, cancel=threading.Event(),
+                                end_token_ids=loaded.end_token_ids)
+        _sync(device)
+        assert stats.new_tokens == new_tokens, stats
+        return stats.ttft_s or 0.0, time.perf_counter() - t0
+
+    bare(one)  # warm-up: kernels, caches, allocator
+    engine()
+    eng, bar = PathResult(), PathResult()
+    for i in range(repeats):
+        order = (0, 1) if i % 2 == 0 else (1, 0)
+        for which in order:
+            if which == 0:
+                ttft, total = engine()
+                eng.ttft_s.append(ttft)
+                eng.total_s.append(total)
+                eng.decode_tokens_per_s.append((new_tokens - 1) / max(total - ttft, 1e-9))
+            else:
+                ttft = bare(one)
+                total = bare(config)
+                bar.ttft_s.append(ttft)
+                bar.total_s.append(total)
+                bar.decode_tokens_per_s.append((new_tokens - 1) / max(total - ttft, 1e-9))
+    e, b = eng.medians(), bar.medians()
+    info = loaded.info
+    return BenchReport(
+        model=info.model_id, device=info.device, dtype=info.dtype, parameters=info.parameters,
+        weight_bytes=info.weight_bytes, load_s=info.load_seconds if load_s is None else load_s,
+        prompt_tokens=len(prompt), new_tokens=new_tokens, repeats=repeats, engine=e, bare=b,
+        decode_ratio=e["decode_tokens_per_s"] / b["decode_tokens_per_s"],
+        ttft_ratio=e["ttft_s"] / b["ttft_s"],
+        implied_bandwidth_gb_s=info.weight_bytes * e["decode_tokens_per_s"] / 1e9,
+        torch_version=torch.__version__, transformers_version=transformers.__version__,
+        threads=torch.get_num_threads())
