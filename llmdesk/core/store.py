@@ -1,0 +1,949 @@
+"""The conversation store: every conversation, with all its branches, in one SQLite database.
+
+The database lives at :func:`llmdesk.core.paths.database_path` (under ``platformdirs.user_data_path("llmdesk")``).
+It runs in WAL mode with ``synchronous=FULL`` and foreign keys on; every change is one transaction, so killing the
+process at any moment leaves the database intact and holding everything committed before the kill. A streaming
+reply is written through :class:`ReplyCheckpointer`, which saves the text at least once a second and once more
+when the reply ends.
+
+The schema is versioned with ``PRAGMA user_version`` and upgraded by the steps in :data:`MIGRATIONS`. Full-text
+search uses an FTS5 index over the message text that triggers keep in sync.
+
+A database that cannot be read (not SQLite, damaged, from a newer llmdesk) is moved aside, together with its
+``-wal`` and ``-shm`` files, under a new name; a fresh database is started and :attr:`ConversationStore.notice`
+says what happened and where the old file went. The damaged file is never overwritten or deleted.
+
+Plain Python: no Qt, no torch. The list model in :mod:`llmdesk.gui.conversation_list` follows the store's changes
+through :meth:`ConversationStore.subscribe`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import re
+import sqlite3
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llmdesk.core import paths
+from llmdesk.core.conversation import ROLES, Conversation, Message
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+DEFAULT_TITLE = "New chat"
+TITLE_MAX_CHARS = 60
+INTERRUPTED_ERROR = "llmdesk stopped before this reply finished; the text shown is what had been saved."
+
+# Snippet markers: the hit is between HIT_START and HIT_END.
+HIT_START = "\x02"
+HIT_END = "\x03"
+
+
+class StoreError(Exception):
+    """The conversation database could not be read or written; the message says what and why."""
+
+
+@dataclass
+class ConversationSummary:
+    """One row of the conversation list.
+
+    Attributes:
+        id: the conversation's id.
+        title: its title.
+        updated_at: unix time of the last activity (a message added, a reply finished, a rename).
+        message_count: messages in the conversation, all branches counted.
+        title_is_auto: True while the title is still the automatic one (not renamed by the user).
+    """
+
+    id: str
+    title: str
+    updated_at: float
+    message_count: int
+    title_is_auto: bool = True
+
+
+@dataclass
+class SearchHit:
+    """A message that matches a search.
+
+    Attributes:
+        conversation_id: the conversation that holds the message.
+        message_id: the message.
+        title: the conversation's title.
+        role: the message's role.
+        snippet: a short excerpt of the message; each matching word is between ``\\x02`` and ``\\x03``.
+        created_at: unix time the message was written.
+    """
+
+    conversation_id: str
+    message_id: str
+    title: str
+    role: str
+    snippet: str
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class StoreEvent:
+    """A change that shows in the conversation list.
+
+    Attributes:
+        kind: "created", "updated" (title, activity time or message count changed), "deleted", or "reset" (many
+            conversations changed at once; ``conversation_id`` is None).
+        conversation_id: the conversation concerned.
+    """
+
+    kind: str
+    conversation_id: str | None = None
+
+
+# -- schema -----------------------------------------------------------------------------------------------------
+
+_SCHEMA_V1 = """
+CREATE TABLE conversations (
+    id              TEXT PRIMARY KEY NOT NULL,
+    title           TEXT NOT NULL,
+    title_is_auto   INTEGER NOT NULL DEFAULT 1,
+    created_at      REAL NOT NULL,
+    updated_at      REAL NOT NULL,
+    current_leaf_id TEXT,
+    message_count   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX conversations_by_activity ON conversations (updated_at, id);
+
+CREATE TABLE messages (
+    seq             INTEGER PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    parent_id       TEXT REFERENCES messages (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    content         TEXT NOT NULL DEFAULT '',
+    created_at      REAL NOT NULL,
+    stop_reason     TEXT,
+    meta            TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX messages_by_conversation ON messages (conversation_id, created_at);
+CREATE INDEX messages_by_parent ON messages (parent_id);
+CREATE INDEX messages_unfinished ON messages (seq) WHERE role = 'assistant' AND stop_reason IS NULL;
+
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+    UPDATE conversations SET message_count = message_count + 1 WHERE id = new.conversation_id;
+END;
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+    UPDATE conversations SET message_count = message_count - 1 WHERE id = old.conversation_id;
+END;
+"""
+
+_SCHEMA_V2 = """
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    content, content = 'messages', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+    INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+"""
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run a schema script statement by statement inside the caller's transaction (``executescript`` would
+    commit first)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise StoreError(f"incomplete schema statement: {statement.strip()[:80]}")
+
+
+def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
+    """Tables for conversations and messages, with the message counter kept by triggers."""
+    _run_script(conn, _SCHEMA_V1)
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Full-text search: an FTS5 index over the message text, kept in sync by triggers, built from what exists."""
+    _run_script(conn, _SCHEMA_V2)
+
+
+# MIGRATIONS[n] upgrades a database at user_version n to n + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_0_to_1, _migrate_1_to_2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+
+def auto_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """A conversation title made from the first user message: its first line, whitespace collapsed, cut at a word
+    boundary with an ellipsis when longer than ``max_chars``; ``DEFAULT_TITLE`` when the text is blank."""
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    line = " ".join(line.split())
+    if not line:
+        return DEFAULT_TITLE
+    if len(line) <= max_chars:
+        return line
+    cut = line[: max_chars - 1]
+    space = cut.rfind(" ")
+    if space >= max_chars // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what the user typed into an FTS5 query: every word must occur, the last one (two letters or more) as
+    a prefix, so results follow typing. Quotes and operators are taken literally. None when there is nothing to
+    search for."""
+    words = [w for w in text.split() if re.search(r"\w", w)]
+    if not words:
+        return None
+    terms = ['"' + w.replace('"', '""') + '"' for w in words]
+    if not text[-1:].isspace() and len(words[-1]) >= 2:
+        terms[-1] += "*"  # a one-letter prefix would match most of the index: only whole words then
+    return " ".join(terms)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if hasattr(value, "to_dict"):
+        return dict(value.to_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"expected a mapping or a dataclass, not {type(value).__name__}")
+
+
+def reply_meta(*, model: Any = None, decoding: Any = None, stats: Any = None, seed: int | None = None,
+               device: str | None = None, stop_reason: str | None = None, error: str | None = None,
+               finished_at: float | None = None) -> dict[str, Any]:
+    """What produced a reply, in the shape stored in ``Message.meta``.
+
+    Args:
+        model: the loaded model's :class:`~llmdesk.engine.types.ModelInfo` (or its dict).
+        decoding: the :class:`~llmdesk.core.settings.DecodingSettings` used (or a dict).
+        stats: the request's :class:`~llmdesk.engine.types.GenerationStats` (or a dict).
+        seed: the seed actually used; defaults to ``stats.seed``, then ``decoding.seed``.
+        device: overrides the model's device.
+        stop_reason: why the reply ended (default: ``stats.stop_reason``).
+        error: the error text, for a reply that failed.
+        finished_at: unix time the reply ended (default: now).
+
+    Returns:
+        ``{"model", "revision", "device", "dtype", "decoding", "seed", "stats": {"prompt_tokens", "new_tokens",
+        "ttft_s", "tokens_per_s", "total_s", "dropped_messages"}, "stop_reason", "error", "finished_at"}``.
+    """
+    info = _as_dict(model)
+    dec = _as_dict(decoding)
+    st = _as_dict(stats)
+    if seed is None:
+        seed = st.get("seed", dec.get("seed"))
+    meta: dict[str, Any] = {
+        "model": info.get("model_id"),
+        "revision": info.get("revision"),
+        "device": device or info.get("device"),
+        "dtype": info.get("dtype"),
+        "decoding": dec,
+        "seed": seed,
+        "stats": {
+            "prompt_tokens": st.get("prompt_tokens"),
+            "new_tokens": st.get("new_tokens"),
+            "ttft_s": st.get("ttft_s"),
+            "tokens_per_s": st.get("decode_tokens_per_s", st.get("tokens_per_s")),
+            "total_s": st.get("total_s"),
+            "dropped_messages": st.get("dropped_messages"),
+        },
+        "stop_reason": stop_reason or st.get("stop_reason"),
+        "finished_at": time.time() if finished_at is None else finished_at,
+    }
+    err = error or st.get("error")
+    if err:
+        meta["error"] = err
+    return meta
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _move_aside(path: Path, label: str) -> Path:
+    """Rename ``path`` and its -wal/-shm/-journal files to ``<name>.<label>-<stamp>[-n]`` (never over an existing
+    file) and return the new path of the database file."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while True:
+        suffix = f".{label}-{stamp}" + (f"-{n}" if n > 1 else "")
+        target = path.with_name(path.name + suffix)
+        if not target.exists() and not any(p.exists() for p in _sidecars(target)):
+            break
+        n += 1
+    moves = [(path, target)] + [(src, dst) for src, dst in zip(_sidecars(path), _sidecars(target)) if src.exists()]
+    for src, dst in moves:
+        if src.exists():
+            os.rename(src, dst)  # the loop above made sure that no file is at dst, so nothing is replaced
+    return target
+
+
+def _summary_from_row(row: sqlite3.Row) -> ConversationSummary:
+    return ConversationSummary(row["id"], row["title"], row["updated_at"], row["message_count"],
+                               bool(row["title_is_auto"]))
+
+
+def _meta_from_text(text: str | None) -> dict[str, Any]:
+    try:
+        meta = json.loads(text) if text else {}
+    except ValueError:
+        return {"unreadable_meta": text}
+    return meta if isinstance(meta, dict) else {"value": meta}
+
+
+def _message_from_row(row: sqlite3.Row) -> Message:
+    meta = _meta_from_text(row["meta"])
+    return Message(role=row["role"], content=row["content"], parent_id=row["parent_id"], id=row["id"],
+                   created_at=row["created_at"], stop_reason=row["stop_reason"], meta=meta)
+
+
+_SUMMARY_COLUMNS = "id, title, title_is_auto, updated_at, message_count"
+
+
+class ConversationStore:
+    """Conversations and their messages in SQLite.
+
+    Use it from one thread (the GUI thread); each method is one transaction. Listeners registered with
+    :meth:`subscribe` hear about changes that show in the conversation list.
+
+    Args:
+        path: the database file; default :func:`llmdesk.core.paths.database_path`.
+
+    Attributes:
+        path: the database file in use.
+        notice: None, or a message for the user: the old database could not be read and was moved aside (the
+            message names the new location); the app goes on with a fresh database.
+        moved_aside: where the unreadable database was moved, or None.
+
+    Raises:
+        StoreError: the folder cannot be created or the database cannot be opened or created at all.
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else paths.database_path()
+        self.notice: str | None = None
+        self.moved_aside: Path | None = None
+        self._listeners: list[Callable[[], Callable[[StoreEvent], None] | None]] = []
+        self.journal_mode = ""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for the conversation database {self.path.parent}: "
+                             f"{exc.strerror or exc}") from exc
+        problem = self._check_existing(full=self._needs_full_check())
+        if problem is None:
+            try:
+                self._conn = self._open()
+                return
+            except sqlite3.DatabaseError as exc:
+                problem = ("damaged", f"it cannot be opened ({exc})")
+        label, reason = problem
+        self._set_aside(label, reason)
+        try:
+            self._conn = self._open()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot create a new conversation database at {self.path}: {exc}") from exc
+
+    # -- opening ----------------------------------------------------------------------------------------------
+    @property
+    def _check_marker(self) -> Path:
+        return self.path.with_name(self.path.name + ".needs-check")
+
+    def _needs_full_check(self) -> bool:
+        """A full ``quick_check`` reads the whole file (about a second for 160 MB on a slow machine), so it runs
+        only when there is reason to doubt the file: a ``-wal`` file left behind (llmdesk did not close cleanly,
+        or another instance has it open), or a marker left when an error said the file is damaged."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return self._check_marker.exists() or (wal.exists() and wal.stat().st_size > 0)
+
+    def _check_existing(self, *, full: bool) -> tuple[str, str] | None:
+        """Look at an existing database without changing it, through a read-only connection: the header, the
+        schema version and the schema; with ``full`` also ``PRAGMA quick_check`` over every page.
+        Returns None when it is usable, else (label for the moved-aside name, reason for the user)."""
+        if not self.path.exists():
+            return None
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            return "unreadable", f"it cannot be read ({exc.strerror or exc})"
+        if not head:
+            return None  # an empty file is an empty database
+        if head != SQLITE_HEADER:
+            return "damaged", "it is not an SQLite database"
+        conn = None
+        try:
+            conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                return "newer", (f"it was written by a newer llmdesk (database schema {version}; this version reads "
+                                 f"up to {SCHEMA_VERSION})")
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if version == 0 and names:
+                return "foreign", "it is an SQLite database, but not one written by llmdesk"
+            if version > 0 and not {"conversations", "messages"} <= names:
+                return "damaged", "its tables are missing"
+            if full:
+                result = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+                if result != ["ok"]:
+                    return "damaged", "it is damaged (" + "; ".join(result) + ")"
+        except sqlite3.DatabaseError as exc:
+            return "damaged", f"it cannot be read ({exc})"
+        finally:
+            if conn is not None:
+                conn.close()
+        return None
+
+    def _set_aside(self, label: str, reason: str) -> None:
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self._conn.close()
+        try:
+            aside = _move_aside(self.path, label)
+        except OSError as exc:
+            raise StoreError(f"The conversation database {self.path} cannot be used: {reason}. It could not be "
+                             f"moved aside ({exc.strerror or exc}); move or remove it and start llmdesk again.") from exc
+        self.moved_aside = aside
+        self.notice = (f"The conversation database could not be used: {reason}. It was moved to {aside} (with its "
+                       f"-wal and -shm files, if any) and a new, empty database was started. Nothing was deleted.")
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            # WAL can fail on file systems without shared memory (some network shares); the rollback journal
+            # that remains is just as safe, only slower.
+            self.journal_mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            conn.execute("PRAGMA synchronous = FULL")
+            self._conn = conn
+            self._migrate()
+            self._close_interrupted_replies()
+            with contextlib.suppress(OSError):
+                self._check_marker.unlink(missing_ok=True)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"database schema {version} is newer than this llmdesk's {SCHEMA_VERSION}")
+        while version < SCHEMA_VERSION:
+            with self._transaction():
+                MIGRATIONS[version](self._conn)
+                version += 1
+                self._conn.execute(f"PRAGMA user_version = {version}")
+
+    def _close_interrupted_replies(self) -> None:
+        """Replies still marked as streaming were cut off when llmdesk last stopped (killed, crashed, power lost):
+        give them the stop reason "error" and say so in their meta."""
+        rows = self._conn.execute(
+            "SELECT seq, meta FROM messages WHERE role = 'assistant' AND stop_reason IS NULL").fetchall()
+        if not rows:
+            return
+        with self._transaction():
+            for row in rows:
+                meta = _meta_from_text(row["meta"])
+                meta.setdefault("error", INTERRUPTED_ERROR)
+                meta["interrupted"] = True
+                self._conn.execute("UPDATE messages SET stop_reason = 'error', meta = ? WHERE seq = ?",
+                                   (json.dumps(meta, ensure_ascii=False), row["seq"]))
+
+    # -- plumbing ---------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self, "_conn", None)
+        if conn is None:
+            raise StoreError("the conversation store is closed")
+        return conn
+
+    @contextlib.contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        """Turn SQLite errors into StoreError with a message that says what failed."""
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"cannot {action}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            hint = ""
+            text = str(exc).lower()
+            if "malformed" in text or "not a database" in text or "disk i/o" in text or "corrupt" in text:
+                hint = (" The database file may be damaged; restart llmdesk to check it (a damaged file is moved "
+                        "aside, never deleted, and a new one is started).")
+                with contextlib.suppress(OSError):
+                    self._check_marker.touch()
+            elif "locked" in text or "busy" in text:
+                hint = " Another program (or another llmdesk window) is holding the database; try again."
+            elif "full" in text:
+                hint = " The disk is full."
+            raise StoreError(f"cannot {action} in {self.path}: {exc}.{hint}") from exc
+
+    def subscribe(self, callback: Callable[[StoreEvent], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` after each committed change that shows in the conversation list.
+
+        A bound method is held weakly (it stops being called once its object is gone). Returns a function that
+        unsubscribes.
+        """
+        ref: Callable[[], Callable[[StoreEvent], None] | None]
+        if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
+            ref = weakref.WeakMethod(callback)  # type: ignore[arg-type]
+        else:
+            ref = lambda: callback  # noqa: E731
+        self._listeners.append(ref)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(ref)
+
+        return unsubscribe
+
+    def _emit(self, kind: str, conversation_id: str | None = None) -> None:
+        event = StoreEvent(kind, conversation_id)
+        for ref in list(self._listeners):
+            callback = ref()
+            if callback is None:
+                with contextlib.suppress(ValueError):
+                    self._listeners.remove(ref)
+                continue
+            callback(event)
+
+    def close(self) -> None:
+        """Close the database (a clean close folds the WAL back into the file). Safe to call twice."""
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            self._conn = None  # type: ignore[assignment]
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA optimize")
+            conn.close()
+
+    def __enter__(self) -> ConversationStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def list_conversations(self, *, limit: int | None = None,
+                           after: ConversationSummary | None = None) -> list[ConversationSummary]:
+        """Conversations, newest activity first, read through the activity index (no message is read).
+
+        Args:
+            limit: at most this many (default: all).
+            after: start after this row of an earlier page (keyset paging: rows that moved to the top since are
+                not repeated).
+        """
+        sql = f"SELECT {_SUMMARY_COLUMNS} FROM conversations"
+        args: list[Any] = []
+        if after is not None:
+            sql += " WHERE (updated_at, id) < (?, ?)"
+            args += [after.updated_at, after.id]
+        sql += " ORDER BY updated_at DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(max(0, int(limit)))
+        with self._errors("list the conversations"):
+            rows = self._connection().execute(sql, args).fetchall()
+        return [_summary_from_row(r) for r in rows]
+
+    def summary(self, conversation_id: str) -> ConversationSummary:
+        """One conversation's list row. Raises KeyError if there is no such conversation."""
+        with self._errors("read a conversation"):
+            row = self._connection().execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        if row is None:
+            raise KeyError(conversation_id)
+        return _summary_from_row(row)
+
+    def conversation_count(self) -> int:
+        with self._errors("count the conversations"):
+            return self._connection().execute("SELECT count(*) FROM conversations").fetchone()[0]
+
+    def load_conversation(self, conversation_id: str) -> Conversation:
+        """The conversation with all its branches. Raises KeyError if there is no such conversation."""
+        with self._errors("load a conversation"):
+            conn = self._connection()
+            row = conn.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+            if row is None:
+                raise KeyError(conversation_id)
+            rows = conn.execute("SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, seq",
+                                (conversation_id,)).fetchall()
+        messages = {r["id"]: _message_from_row(r) for r in rows}
+        leaf = row["current_leaf_id"]
+        if leaf not in messages:
+            leaf = rows[-1]["id"] if rows else None
+        return Conversation(title=row["title"], id=row["id"], title_is_auto=bool(row["title_is_auto"]),
+                            created_at=row["created_at"], updated_at=row["updated_at"], current_leaf_id=leaf,
+                            messages=messages)
+
+    def get_message(self, message_id: str) -> Message:
+        """One message. Raises KeyError if there is no such message."""
+        with self._errors("read a message"):
+            row = self._connection().execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            raise KeyError(message_id)
+        return _message_from_row(row)
+
+    def conversation_of(self, message_id: str) -> str:
+        """The id of the conversation that holds a message. Raises KeyError if there is no such message."""
+        with self._errors("read a message"):
+            row = self._connection().execute("SELECT conversation_id FROM messages WHERE id = ?",
+                                             (message_id,)).fetchone()
+        if row is None:
+            raise KeyError(message_id)
+        return row[0]
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Messages whose text holds every word of ``query`` (the last word as a prefix), most recently written
+        first (newest first keeps a search fast however many messages match; see :func:`fts_query`).
+
+        Words are matched case- and accent-insensitively; punctuation and FTS operators in ``query`` are taken
+        as plain text. Snippets mark each matching word with ``\\x02`` ... ``\\x03``.
+        """
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        with self._errors("search the conversations"):
+            rows = self._connection().execute(
+                """
+                SELECT m.conversation_id, m.id, c.title, m.role, m.created_at, f.snip
+                FROM (SELECT rowid, snippet(messages_fts, 0, char(2), char(3), '…', 12) AS snip
+                      FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS f
+                JOIN messages m ON m.seq = f.rowid
+                JOIN conversations c ON c.id = m.conversation_id
+                ORDER BY f.rowid DESC
+                """, (match, limit)).fetchall()
+        return [SearchHit(r[0], r[1], r[2], r[3], r[5], r[4]) for r in rows]
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's full integrity check plus the search index's; ``["ok"]`` when all is well."""
+        with self._errors("check the database"):
+            conn = self._connection()
+            result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+            try:
+                conn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
+            except sqlite3.DatabaseError as exc:
+                result = [r for r in result if r != "ok"] + [f"search index: {exc}"]
+            fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if fk:
+                result = [r for r in result if r != "ok"] + [f"{len(fk)} broken references"]
+        return result
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def create_conversation(self, title: str = DEFAULT_TITLE) -> Conversation:
+        """A new, empty conversation, saved. Its title stays automatic (set from the first user message) unless
+        a title other than the default is given."""
+        conv = Conversation(title=title, title_is_auto=(title == DEFAULT_TITLE))
+        with self._errors("create a conversation"), self._transaction() as conn:
+            self._insert_conversation_row(conn, conv)
+        self._emit("created", conv.id)
+        return conv
+
+    def _insert_conversation_row(self, conn: sqlite3.Connection, conv: Conversation) -> None:
+        conn.execute(
+            "INSERT INTO conversations (id, title, title_is_auto, created_at, updated_at, current_leaf_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (conv.id, conv.title, int(conv.title_is_auto), conv.created_at, conv.updated_at, conv.current_leaf_id))
+
+    @staticmethod
+    def _validate_message(message: Message) -> None:
+        if message.role not in ROLES:
+            raise ValueError(f"message {message.id}: role must be one of {', '.join(ROLES)}, not {message.role!r}")
+        if not isinstance(message.content, str):
+            raise ValueError(f"message {message.id}: content must be text, not {type(message.content).__name__}")
+
+    @staticmethod
+    def _insert_message_row(conn: sqlite3.Connection, conversation_id: str, m: Message) -> None:
+        conn.execute(
+            "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, stop_reason, meta) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (m.id, conversation_id, m.parent_id, m.role, m.content, m.created_at, m.stop_reason,
+             json.dumps(m.meta or {}, ensure_ascii=False, default=str)))
+
+    def add_message(self, conversation_id: str, message: Message, *, make_current: bool = True) -> None:
+        """Save a new message (the user's message on send; an assistant reply as it starts, then written through
+        :meth:`update_message` or a :class:`ReplyCheckpointer`).
+
+        With ``make_current`` the message becomes the conversation's shown leaf. The first user message of a
+        conversation whose title is still automatic becomes its title.
+
+        Raises:
+            KeyError: no such conversation.
+            ValueError: a bad role, or the parent is not a message of this conversation.
+            StoreError: the message id exists already, or the database failed.
+        """
+        self._validate_message(message)
+        with self._errors("save a message"), self._transaction() as conn:
+            row = conn.execute("SELECT title_is_auto, updated_at FROM conversations WHERE id = ?",
+                               (conversation_id,)).fetchone()
+            if row is None:
+                raise KeyError(conversation_id)
+            if message.parent_id is not None:
+                parent = conn.execute("SELECT conversation_id FROM messages WHERE id = ?",
+                                      (message.parent_id,)).fetchone()
+                if parent is None or parent[0] != conversation_id:
+                    raise ValueError(f"parent {message.parent_id} is not a message of conversation {conversation_id}")
+            if message.role == "user" and row["title_is_auto"]:
+                has_user = conn.execute(
+                    "SELECT 1 FROM messages WHERE conversation_id = ? AND role = 'user' LIMIT 1",
+                    (conversation_id,)).fetchone()
+                if has_user is None:
+                    conn.execute("UPDATE conversations SET title = ? WHERE id = ?",
+                                 (auto_title(message.content), conversation_id))
+            self._insert_message_row(conn, conversation_id, message)
+            updated = max(row["updated_at"], message.created_at, time.time())
+            if make_current:
+                conn.execute("UPDATE conversations SET current_leaf_id = ?, updated_at = ? WHERE id = ?",
+                             (message.id, updated, conversation_id))
+            else:
+                conn.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (updated, conversation_id))
+        self._emit("updated", conversation_id)
+
+    def update_message(self, message_id: str, *, content: str | None = None, stop_reason: str | None = None,
+                       meta: dict | None = None) -> None:
+        """Change a saved message: its text (a streaming checkpoint or an edit in place), its stop reason, its meta
+        (replaced as a whole). Giving a stop reason counts as activity (the conversation moves to the top).
+
+        Raises:
+            KeyError: no such message.
+            StoreError: the database failed.
+        """
+        sets: list[str] = []
+        args: list[Any] = []
+        if content is not None:
+            if not isinstance(content, str):
+                raise ValueError(f"message {message_id}: content must be text, not {type(content).__name__}")
+            sets.append("content = ?")
+            args.append(content)
+        if stop_reason is not None:
+            sets.append("stop_reason = ?")
+            args.append(stop_reason)
+        if meta is not None:
+            sets.append("meta = ?")
+            args.append(json.dumps(meta, ensure_ascii=False, default=str))
+        conversation_id = None
+        with self._errors("save a message"), self._transaction() as conn:
+            row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?", (message_id,)).fetchone()
+            if row is None:
+                raise KeyError(message_id)
+            if sets:
+                conn.execute(f"UPDATE messages SET {', '.join(sets)} WHERE id = ?", (*args, message_id))
+            if stop_reason is not None:
+                conversation_id = row[0]
+                conn.execute("UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?",
+                             (time.time(), conversation_id))
+        if conversation_id is not None:
+            self._emit("updated", conversation_id)
+
+    def set_current_leaf(self, conversation_id: str, leaf_id: str) -> None:
+        """Remember which branch is shown. Raises KeyError for an unknown conversation, ValueError when the
+        message is not in it."""
+        with self._errors("save the shown branch"), self._transaction() as conn:
+            row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?", (leaf_id,)).fetchone()
+            if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
+                raise KeyError(conversation_id)
+            if row is None or row[0] != conversation_id:
+                raise ValueError(f"message {leaf_id} is not in conversation {conversation_id}")
+            conn.execute("UPDATE conversations SET current_leaf_id = ? WHERE id = ?", (leaf_id, conversation_id))
+
+    def rename_conversation(self, conversation_id: str, title: str) -> None:
+        """Give a conversation a title of the user's choosing (it is then no longer set automatically).
+        A blank title is refused with ValueError; KeyError for an unknown conversation."""
+        title = " ".join(title.split())
+        if not title:
+            raise ValueError("a conversation title cannot be empty")
+        with self._errors("rename a conversation"), self._transaction() as conn:
+            cur = conn.execute("UPDATE conversations SET title = ?, title_is_auto = 0 WHERE id = ?",
+                               (title, conversation_id))
+            if cur.rowcount == 0:
+                raise KeyError(conversation_id)
+        self._emit("updated", conversation_id)
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Delete a conversation and all its messages. KeyError for an unknown conversation. (The sidebar keeps
+        a copy for undo and puts it back with :meth:`save_conversation`.)"""
+        with self._errors("delete a conversation"), self._transaction() as conn:
+            conn.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
+            cur = conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            if cur.rowcount == 0:
+                raise KeyError(conversation_id)
+        self._emit("deleted", conversation_id)
+
+    def save_conversation(self, conversation: Conversation) -> None:
+        """Insert a whole conversation, or replace the one with the same id (all its messages and branches).
+
+        Raises:
+            ValueError: the conversation is not a valid tree (a parent outside it, a bad role, a cycle, a shown
+                leaf that is not one of its messages).
+            StoreError: one of its message ids already belongs to another conversation, or the database failed.
+        """
+        existed = self._save_many([conversation])
+        self._emit("updated" if existed else "created", conversation.id)
+
+    def save_conversations(self, conversations: Iterable[Conversation]) -> int:
+        """Save many conversations in one transaction (an import); all or none are saved. Listeners get one
+        "reset" event. Returns how many were saved. Raises like :meth:`save_conversation`."""
+        convs = list(conversations)
+        self._save_many(convs)
+        if convs:
+            self._emit("reset")
+        return len(convs)
+
+    def _save_many(self, conversations: list[Conversation]) -> bool:
+        for conv in conversations:
+            self._validate_conversation(conv)
+        existed = False
+        with self._errors("save a conversation"), self._transaction() as conn:
+            for conv in conversations:
+                if conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conv.id,)).fetchone():
+                    existed = True
+                    conn.execute("DELETE FROM messages WHERE conversation_id = ?", (conv.id,))
+                    conn.execute("DELETE FROM conversations WHERE id = ?", (conv.id,))
+                self._insert_conversation_row(conn, conv)
+                for m in _topological(conv):
+                    self._insert_message_row(conn, conv.id, m)
+        return existed
+
+    def _validate_conversation(self, conv: Conversation) -> None:
+        for key, m in conv.messages.items():
+            if key != m.id:
+                raise ValueError(f"conversation {conv.id}: message stored under {key} has id {m.id}")
+            self._validate_message(m)
+            if m.parent_id is not None and m.parent_id not in conv.messages:
+                raise ValueError(f"conversation {conv.id}: message {m.id} has parent {m.parent_id}, which is not in "
+                                 "the conversation")
+        if conv.current_leaf_id is not None and conv.current_leaf_id not in conv.messages:
+            raise ValueError(f"conversation {conv.id}: the shown message {conv.current_leaf_id} is not in it")
+        if not isinstance(conv.title, str) or not conv.title.strip():
+            raise ValueError(f"conversation {conv.id}: the title cannot be empty")
+
+
+def _topological(conv: Conversation) -> list[Message]:
+    """Messages with every parent before its children; ValueError on a cycle."""
+    out: list[Message] = []
+    done: set[str] = set()
+    for m in sorted(conv.messages.values(), key=lambda m: m.created_at):
+        chain: list[Message] = []
+        node: Message | None = m
+        seen: set[str] = set()
+        while node is not None and node.id not in done:
+            if node.id in seen:
+                raise ValueError(f"conversation {conv.id}: message {node.id} is its own ancestor")
+            seen.add(node.id)
+            chain.append(node)
+            node = conv.messages.get(node.parent_id) if node.parent_id is not None else None
+        for n in reversed(chain):
+            done.add(n.id)
+            out.append(n)
+    return out
+
+
+
+class ReplyCheckpointer:
+    """Writes a streaming reply into the store: at most one write per ``interval_s``, and a last one at the end.
+
+    Create it after saving the (empty) assistant message with :meth:`ConversationStore.add_message`. Call
+    :meth:`append` with each piece of text (or each coalesced batch), :meth:`poll` from a timer so a pause in the
+    stream still gets its text saved, and :meth:`finish` once when the reply ends for any reason (finished,
+    stopped, failed, or the window closing). Killing the process loses at most the text of the last
+    ``interval_s`` seconds.
+
+    Args:
+        store: the store holding the message.
+        message_id: the assistant message being written.
+        interval_s: the longest time text may stay unsaved.
+        clock: a monotonic clock in seconds (injectable for tests).
+        text: the message's text so far (for continuing a reply).
+    """
+
+    def __init__(self, store: ConversationStore, message_id: str, *, interval_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic, text: str = "") -> None:
+        self._store = store
+        self.message_id = message_id
+        self.interval_s = interval_s
+        self._clock = clock
+        self._parts: list[str] = [text] if text else []
+        self._saved_len = len(text)
+        self._len = len(text)
+        self._last_save = clock()
+        self.finished = False
+        self.saves = 0
+
+    @property
+    def text(self) -> str:
+        """All the text so far, saved or not."""
+        if len(self._parts) > 1:
+            self._parts = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    @property
+    def dirty(self) -> bool:
+        """True while some text is not saved yet."""
+        return self._len != self._saved_len
+
+    def append(self, piece: str) -> bool:
+        """Add text; saves when the last save is ``interval_s`` old. Returns True when it saved."""
+        if self.finished:
+            raise RuntimeError(f"reply {self.message_id} is finished; no more text can be added")
+        if piece:
+            self._parts.append(piece)
+            self._len += len(piece)
+        return self.poll()
+
+    def poll(self) -> bool:
+        """Save if there is unsaved text and the last save is ``interval_s`` old. Returns True when it saved."""
+        if self.dirty and not self.finished and self._clock() - self._last_save >= self.interval_s:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        """Save the text now if any is unsaved."""
+        if self.dirty and not self.finished:
+            self._store.update_message(self.message_id, content=self.text)
+            self._saved_len = self._len
+            self._last_save = self._clock()
+            self.saves += 1
+
+    def finish(self, stop_reason: str, meta: dict[str, Any] | None = None) -> None:
+        """Save the final text with its stop reason and meta (see :func:`reply_meta`). Only the first call counts."""
+        if self.finished:
+            return
+        self._store.update_message(self.message_id, content=self.text, stop_reason=stop_reason, meta=meta)
+        self._saved_len = self._len
+        self._last_save = self._clock()
+        self.finished = True
+        self.saves += 1
