@@ -1,0 +1,55 @@
+"""``llmdesk ask`` and ``llmdesk bench`` end to end on the tiny model, in process."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from llmdesk.__main__ import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_ask_streams_reply_to_stdout_and_stats_to_stderr(tiny_model_dir, capsys):
+    rc = main(["ask", "--model", str(tiny_model_dir), "--device", "cpu", "--max-new-tokens", "12", "--seed", "3",
+               "Hello there"])
+    out, err = capsys.readouterr()
+    assert rc == 0
+    assert out.strip()
+    assert "prompt" in err and "reply" in err and "seed 3" in err
+    # Same seed, same reply.
+    main(["ask", "--model", str(tiny_model_dir), "--device", "cpu", "--max-new-tokens", "12", "--seed", "3",
+          "Hello there"])
+    again, _ = capsys.readouterr()
+    assert again == out
+
+
+def test_ask_refuses_an_invalid_setting_naming_it(capsys):
+    rc = main(["ask", "--temperature", "9", "hi"])
+    _, err = capsys.readouterr()
+    assert rc == 2 and "decoding.temperature: must be from 0.01 to 5.0, not 9.0" in err
+
+
+def test_ask_reports_a_missing_model(tmp_path, capsys):
+    rc = main(["ask", "--model", str(tmp_path / "missing"), "hi"])
+    _, err = capsys.readouterr()
+    assert rc == 1 and "does not exist" in err
+
+
+def test_bench_random_weights_json(tiny_model_dir, capsys):
+    rc = main(["bench", "--random-weights", str(tiny_model_dir), "--device", "cpu", "--dtype", "float32",
+               "--prompt-tokens", "8", "--new-tokens", "6", "--repeats", "1", "--json"])
+    out, _ = capsys.readouterr()
+    assert rc == 0
+    report = json.loads(out)
+    assert report["prompt_tokens"] == 8 and report["new_tokens"] == 6
+    assert report["engine"]["decode_tokens_per_s"] > 0 and report["bare"]["decode_tokens_per_s"] > 0
+    assert report["decode_ratio"] == pytest.approx(
+        report["engine"]["decode_tokens_per_s"] / report["bare"]["decode_tokens_per_s"])
+    assert report["weight_bytes"] == report["parameters"] * 4
+    assert report["implied_bandwidth_gb_s"] > 0
+
+
+def test_bench_refuses_both_sources(capsys):
+    assert main(["bench", "--model", "x", "--random-weights", "y"]) == 2
