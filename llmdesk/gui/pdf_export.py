@@ -47,6 +47,13 @@ def ensure_gui_application() -> None:
     _app = QGuiApplication([APP_NAME])
 
 
+def _no_ligatures(font: QFont) -> None:
+    """Turn off ligatures, so text copied or searched in the PDF reads "ff", not "\ufb00"."""
+    if hasattr(font, "setFeature"):  # Qt 6.7+
+        for tag in ("liga", "clig", "dlig"):
+            font.setFeature(QFont.Tag(tag), 0)
+
+
 def _clean(text: str) -> str:
     # Qt turns "\n" into a new block; inside a block we want line separators. \r and NUL would show as boxes.
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").replace("\n", LINE_SEPARATOR)
@@ -67,6 +74,7 @@ class PdfDocumentBuilder:
         base = QFont()
         base.setFamilies(["DejaVu Sans", "Noto Sans", "Helvetica", "Arial", "sans-serif"])
         base.setPointSizeF(10.5)
+        _no_ligatures(base)
         self.document.setDefaultFont(base)
         self.cursor = QTextCursor(self.document)
         self._first_block = True
@@ -76,6 +84,7 @@ class PdfDocumentBuilder:
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setFixedPitch(True)
         mono.setPointSizeF(9)
+        _no_ligatures(mono)
         self.code_format = QTextCharFormat()
         self.code_format.setFont(mono)
         self.text_format = QTextCharFormat()
