@@ -1,0 +1,38 @@
+"""``llmdesk [gui] [--model M] [--device D] [--dtype T]``: open the chat window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from llmdesk.commands._common import add_model_flags
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_model_flags(parser)
+    # Prints the time from launch to the window's first paint, then quits (also LLMDESK_MEASURE_STARTUP=1).
+    parser.add_argument("--measure-startup", action="store_true", help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    from llmdesk.core.settings import ModelSettings, SettingsError, validate_value
+
+    overrides: dict[str, str] = {}
+    for name in ("model", "device", "dtype"):
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        try:
+            overrides[name] = validate_value(ModelSettings, name, value, prefix="--")
+        except SettingsError as exc:
+            print(f"llmdesk: {exc}", file=sys.stderr)
+            return 2
+    if "model" in overrides and not overrides["model"].strip():
+        print("llmdesk: --model: give a Hub id (org/name) or a local folder", file=sys.stderr)
+        return 2
+    measure = bool(getattr(args, "measure_startup", False)) or os.environ.get("LLMDESK_MEASURE_STARTUP") == "1"
+
+    from llmdesk.gui.app import run_window
+
+    return run_window(model_overrides=overrides, measure_startup=measure)

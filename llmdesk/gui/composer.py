@@ -1,0 +1,101 @@
+"""The message composer: a multi-line editor (Enter sends, Shift+Enter starts a new line) and a Send button that
+turns into Stop while a reply streams."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QSizePolicy, QWidget
+
+
+class ComposerEdit(QPlainTextEdit):
+    """A plain-text editor where Enter submits and Shift+Enter inserts a new line.
+
+    Signals:
+        submitted(): Enter was pressed.
+    """
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+                event.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier)):
+            event.accept()
+            self.submitted.emit()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.insertPlainText("\n")
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class Composer(QWidget):
+    """Where the user writes.
+
+    Signals:
+        send_requested(str): the user sent this text (the editor is cleared by :meth:`accept_sent`).
+        stop_requested(): the user pressed Stop.
+    """
+
+    send_requested = Signal(str)
+    stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = ComposerEdit(self)
+        self.editor.setPlaceholderText("Message the model (Enter sends, Shift+Enter for a new line)")
+        self.editor.setAccessibleName("Message")
+        self.editor.setTabChangesFocus(True)
+        line = self.editor.fontMetrics().lineSpacing()
+        self.editor.setMinimumHeight(int(line * 2.6))
+        self.editor.setMaximumHeight(int(line * 9))
+        self.editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.editor.submitted.connect(self._on_submit)
+        self.button = QPushButton("Send")
+        self.button.setObjectName("sendButton")
+        self.button.setToolTip("Send the message (Enter)")
+        self.button.setAutoDefault(False)
+        self.button.clicked.connect(self._on_button)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 10)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        self._busy = False
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    @Slot(bool)
+    def set_busy(self, busy: bool) -> None:
+        """While a reply streams the button is Stop (Esc does the same)."""
+        self._busy = busy
+        self.button.setText("Stop" if busy else "Send")
+        self.button.setToolTip("Stop the reply (Esc)" if busy else "Send the message (Enter)")
+        self.button.setProperty("stopMode", busy)
+        self.button.style().unpolish(self.button)
+        self.button.style().polish(self.button)
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def accept_sent(self) -> None:
+        """The text was sent: clear the editor."""
+        self.editor.clear()
+
+    @Slot()
+    def _on_submit(self) -> None:
+        if self._busy:
+            return
+        text = self.text()
+        if text.strip():
+            self.send_requested.emit(text)
+
+    @Slot()
+    def _on_button(self) -> None:
+        if self._busy:
+            self.stop_requested.emit()
+        else:
+            self._on_submit()
+        self.editor.setFocus()

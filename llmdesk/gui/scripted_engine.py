@@ -1,0 +1,191 @@
+"""A scripted stand-in for :class:`llmdesk.engine.session.ChatEngine`, for the UI benchmark and GUI tests.
+
+It has the same interface (``info``, ``load``, ``unload``, ``chat``) and honours the same contract: pieces go
+through ``on_text`` on the calling thread, ``cancel`` stops it within one "token", failures raise
+:class:`~llmdesk.engine.errors.EngineError`. It imports neither torch nor Qt, so the window can be exercised
+quickly and deterministically.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from llmdesk.core.settings import DecodingSettings, ModelSettings
+from llmdesk.engine.errors import EngineError
+from llmdesk.engine.types import ChatTurn, DeviceInfo, GenerationStats, LoadProgress, ModelInfo, TokenInfo
+
+_WORDS = ("model tokens stream quickly through the worker thread while the window stays responsive and the "
+          "reader scrolls back to check an earlier answer about caching layers memory bandwidth and latency").split()
+_CODE = [
+    ("python", ["def fibonacci(n: int) -> int:", '    """Return the n-th Fibonacci number."""',
+                "    a, b = 0, 1", "    for _ in range(n):", "        a, b = b, a + b", "    return a", "",
+                "print(fibonacci(30))  # 832040"]),
+    ("bash", ["python -m venv .venv && . .venv/bin/activate", "pip install llmdesk", "llmdesk --device cpu"]),
+    ("json", ["{", '  "model": "microsoft/Phi-3-mini-4k-instruct",', '  "max_new_tokens": 500', "}"]),
+]
+
+
+def synthetic_markdown_pieces(count: int, seed: int = 0) -> Iterator[str]:
+    """Yield ``count`` token-sized pieces of Markdown: headings, paragraphs with inline code and bold text, lists,
+    tables and fenced code blocks, in a repeating but varied mix."""
+    rng = random.Random(seed)
+    produced = 0
+
+    def words(n: int) -> list[str]:
+        out = []
+        for _ in range(n):
+            w = rng.choice(_WORDS)
+            roll = rng.random()
+            if roll < 0.05:
+                w = f"`{w}()`"
+            elif roll < 0.08:
+                w = f"**{w}**"
+            out.append(w)
+        return out
+
+    section = 0
+    while True:
+        section += 1
+        blocks: list[str] = [f"## Section {section}: {' '.join(words(3))}\n\n"]
+        blocks.append(" ".join(words(rng.randint(25, 60))).capitalize() + ".\n\n")
+        blocks.append("".join(f"- {' '.join(words(rng.randint(3, 9)))}\n" for _ in range(rng.randint(2, 5))) + "\n")
+        lang, lines = _CODE[section % len(_CODE)]
+        blocks.append(f"```{lang}\n" + "\n".join(lines) + "\n```\n\n")
+        if section % 2 == 0:
+            blocks.append("| setting | value | note |\n|---|---|---|\n" + "".join(
+                f"| {rng.choice(_WORDS)} | {rng.randint(0, 999)} | {' '.join(words(3))} |\n" for _ in range(3))
+                + "\n")
+        blocks.append(" ".join(words(rng.randint(15, 40))).capitalize() + ".\n\n")
+        for block in blocks:
+            # Cut into token-like pieces: a word with its leading space, or a punctuation/newline run.
+            i = 0
+            while i < len(block):
+                j = i + 1
+                while j < len(block) and block[j].isalnum() and j - i < 8:
+                    j += 1
+                yield block[i:j]
+                produced += 1
+                if produced >= count:
+                    return
+                i = j
+
+
+@dataclass
+class ScriptedEngine:
+    """A fake engine with a script.
+
+    Attributes:
+        reply: the text of each reply (cut into pieces of ``piece_chars``), or None for synthetic Markdown.
+        pieces: exact pieces to stream instead of ``reply``.
+        tokens: how many synthetic pieces to stream when neither ``reply`` nor ``pieces`` is given.
+        rate: pieces per second (0: as fast as possible).
+        load_steps / load_delay: load progress steps and seconds per step.
+        load_error / chat_error: raise this EngineError from load / chat (chat raises after ``error_after``
+            pieces).
+        devices: what :meth:`list_devices` reports.
+    """
+
+    reply: str | None = "Hello! This is a **scripted** reply.\n\n```python\nprint('hi')\n```\n"
+    pieces: Sequence[str] | None = None
+    tokens: int = 200
+    rate: float = 0.0
+    piece_chars: int = 4
+    load_steps: int = 3
+    load_delay: float = 0.0
+    load_error: EngineError | None = None
+    chat_error: EngineError | None = None
+    error_after: int = 0
+    devices: list[DeviceInfo] = field(default_factory=lambda: [
+        DeviceInfo("cpu", "CPU (scripted)", 16 * 2**30, 8 * 2**30)])
+    info: ModelInfo | None = None
+    calls: list[str] = field(default_factory=list)
+    thread_ids: list[int] = field(default_factory=list)
+    started: threading.Event = field(default_factory=threading.Event)
+
+    # -- engine interface --------------------------------------------------------------------------------------
+    def load(self, settings: ModelSettings, progress: Callable[[LoadProgress], None] | None = None,
+             cancel: threading.Event | None = None) -> ModelInfo:
+        self.calls.append(f"load:{settings.model}")
+        self.thread_ids.append(threading.get_ident())
+        for step in range(self.load_steps):
+            if cancel is not None and cancel.is_set():
+                raise EngineError("load_failed", "Loading was cancelled.", "")
+            if progress is not None:
+                progress(LoadProgress("weights", step, self.load_steps, f"loading shard {step + 1}"))
+            if self.load_delay:
+                (cancel or threading.Event()).wait(self.load_delay)
+        if cancel is not None and cancel.is_set():
+            raise EngineError("load_failed", "Loading was cancelled.", "")
+        if self.load_error is not None:
+            raise self.load_error
+        if progress is not None:
+            progress(LoadProgress("ready", self.load_steps, self.load_steps, "ready"))
+        device = "cpu" if settings.device in ("auto", "cpu") else settings.device
+        dtype = "float32" if settings.dtype == "auto" else settings.dtype
+        self.info = ModelInfo(model_id=settings.model, revision=None, device=device, dtype=dtype,
+                              architecture="ScriptedForCausalLM", parameters=1_000_000, weight_bytes=4_000_000,
+                              memory_bytes=4_200_000, context_window=4096, load_seconds=0.01)
+        return self.info
+
+    def unload(self) -> None:
+        self.calls.append("unload")
+        self.thread_ids.append(threading.get_ident())
+        self.info = None
+
+    def _script(self) -> Iterator[str]:
+        if self.pieces is not None:
+            yield from self.pieces
+        elif self.reply is not None:
+            for i in range(0, len(self.reply), self.piece_chars):
+                yield self.reply[i:i + self.piece_chars]
+        else:
+            yield from synthetic_markdown_pieces(self.tokens)
+
+    def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
+             on_text: Callable[[str], None], cancel: threading.Event,
+             on_token: Callable[[TokenInfo], None] | None = None) -> GenerationStats:
+        self.calls.append("chat")
+        self.thread_ids.append(threading.get_ident())
+        if self.info is None:
+            raise EngineError("no_model", "No model is loaded.", "Load a model in the settings panel first.")
+        self.started.set()
+        t0 = time.perf_counter()
+        first: float | None = None
+        count = 0
+        reason = "eos"
+        for piece in self._script():
+            if cancel.is_set():
+                reason = "cancelled"
+                break
+            if self.chat_error is not None and count >= self.error_after:
+                raise self.chat_error
+            if count >= decoding.max_new_tokens:
+                reason = "length"
+                break
+            if self.rate:
+                delay = t0 + count / self.rate - time.perf_counter()
+                if delay > 0:
+                    cancel.wait(delay)
+                    if cancel.is_set():
+                        reason = "cancelled"
+                        break
+            on_text(piece)
+            count += 1
+            if first is None:
+                first = time.perf_counter() - t0
+        else:
+            if self.chat_error is not None:
+                raise self.chat_error
+        total = time.perf_counter() - t0
+        decode = total - (first or 0.0)
+        return GenerationStats(prompt_tokens=sum(len(t.content.split()) for t in turns), new_tokens=count,
+                               ttft_s=first, decode_tokens_per_s=(count - 1) / decode if count > 1 and decode > 0
+                               else None, total_s=total, stop_reason=reason, seed=decoding.seed)
+
+    # -- device interface --------------------------------------------------------------------------------------
+    def list_devices(self) -> list[DeviceInfo]:
+        return list(self.devices)

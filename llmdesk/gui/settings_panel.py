@@ -1,0 +1,432 @@
+"""The settings panel: decoding settings (applied to the next reply), the system prompt, and the model choice
+(applied only by an explicit Load/Reload).
+
+Every decoding control is built from the field declarations in :mod:`llmdesk.core.settings` (label, min/max,
+step, decimals, help as tooltip). Spin boxes cannot hold a value out of range; free-text fields (seed, stop
+sequences, model) are checked with the same validation as the settings file and a bad value is refused with the
+reason shown under the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import QRegularExpression
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from llmdesk.core.settings import (DEVICE_AUTO, DecodingSettings, ModelSettings, Settings, SettingsError,
+                                   field_spec, replace_decoding, validate_value)
+from llmdesk.engine.types import DeviceInfo, ModelInfo
+
+SAMPLING_ONLY = ("temperature", "top_p", "top_k", "min_p", "seed")
+ERROR_STYLE = "color: #d1242f;"
+
+
+def _field_type(cls: type, name: str) -> str:
+    f = {f.name: f for f in dataclasses.fields(cls)}[name]
+    return f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+
+
+def _decode_escapes(line: str) -> str:
+    return line.replace("\\\\", "\x00").replace("\\n", "\n").replace("\\t", "\t").replace("\x00", "\\")
+
+
+def _encode_escapes(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+
+
+class _ErrorLabel(QLabel):
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setWordWrap(True)
+        self.setStyleSheet(ERROR_STYLE)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.hide()
+
+    def show_error(self, text: str | None) -> None:
+        self.setText(text or "")
+        self.setVisible(bool(text))
+
+
+class SettingsPanel(QWidget):
+    """Controls for decoding, system prompt and model.
+
+    Args:
+        settings: the settings to show (copied).
+
+    Signals:
+        decoding_changed(object): new DecodingSettings (valid), to use from the next reply on.
+        system_prompt_changed(str): the new system prompt.
+        load_requested(object): the user pressed Load/Reload; the ModelSettings to load.
+        cancel_load_requested(): the user pressed Cancel while a model loads.
+        model_edited(object): the model fields changed (valid ModelSettings), e.g. to ask for a memory estimate.
+    """
+
+    decoding_changed = Signal(object)
+    system_prompt_changed = Signal(str)
+    load_requested = Signal(object)
+    cancel_load_requested = Signal()
+    model_edited = Signal(object)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._decoding = dataclasses.replace(settings.decoding)
+        self._model = dataclasses.replace(settings.model)
+        self._loaded: ModelInfo | None = None
+        self._loading = False
+        self.editors: dict[str, QWidget] = {}
+        self.errors: dict[str, _ErrorLabel] = {}
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.addWidget(self._build_model_group())
+        column.addWidget(self._build_decoding_group())
+        column.addWidget(self._build_prompt_group(settings.system_prompt))
+        column.addStretch(1)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        self._prompt_timer = QTimer(self)
+        self._prompt_timer.setSingleShot(True)
+        self._prompt_timer.setInterval(400)
+        self._prompt_timer.timeout.connect(self._emit_prompt)
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(500)
+        self._estimate_timer.timeout.connect(self._emit_model_edited)
+        self._update_sampling_enabled()
+        self._update_load_button()
+
+    # -- building ---------------------------------------------------------------------------------------------
+    def _build_decoding_group(self) -> QGroupBox:
+        group = QGroupBox("Decoding (applies to the next reply)")
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for f in dataclasses.fields(DecodingSettings):
+            meta = f.metadata
+            kind = _field_type(DecodingSettings, f.name)
+            value = getattr(self._decoding, f.name)
+            editor: QWidget
+            if kind == "bool":
+                editor = QCheckBox()
+                editor.setChecked(bool(value))
+                editor.toggled.connect(lambda checked, n=f.name: self._set_decoding(n, checked))
+            elif kind == "float":
+                editor = QDoubleSpinBox()
+                editor.setDecimals(int(meta.get("decimals") or 2))
+                editor.setRange(float(meta["min"]), float(meta["max"]))
+                editor.setSingleStep(float(meta.get("step") or 0.1))
+                editor.setValue(float(value))
+                editor.setKeyboardTracking(False)
+                editor.valueChanged.connect(lambda v, n=f.name: self._set_decoding(n, round(v, 6)))
+            elif kind.startswith("int") and not meta.get("nullable"):
+                editor = QSpinBox()
+                editor.setRange(int(meta["min"]), int(meta["max"]))
+                editor.setSingleStep(int(meta.get("step") or 1))
+                editor.setValue(int(value))
+                editor.setKeyboardTracking(False)
+                editor.valueChanged.connect(lambda v, n=f.name: self._set_decoding(n, int(v)))
+            elif kind.startswith("int"):
+                editor = QLineEdit("" if value is None else str(value))
+                editor.setPlaceholderText("random")
+                editor.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,10}"), editor))
+                editor.editingFinished.connect(lambda n=f.name: self._commit_nullable_int(n))
+            elif kind.startswith("list"):
+                editor = QPlainTextEdit("\n".join(_encode_escapes(v) for v in value))
+                editor.setPlaceholderText("one per line (\\n for a line break)")
+                editor.setTabChangesFocus(True)
+                editor.setMaximumHeight(editor.fontMetrics().lineSpacing() * 5)
+                editor.textChanged.connect(lambda n=f.name: self._commit_list(n))
+            else:  # pragma: no cover - a new field type needs a control here
+                raise TypeError(f"no control for decoding.{f.name} of type {kind}")
+            self._add_row(form, f.name, meta, editor)
+        return group
+
+    def _add_row(self, form: QFormLayout, name: str, meta: Any, editor: QWidget) -> None:
+        label = QLabel(f"&{meta['label']}:")
+        label.setBuddy(editor)
+        tip = str(meta.get("help", ""))
+        if meta.get("min") is not None and meta.get("max") is not None:
+            tip += f" (from {meta['min']} to {meta['max']})"
+        label.setToolTip(tip)
+        editor.setToolTip(tip)
+        editor.setAccessibleName(str(meta["label"]))
+        editor.setAccessibleDescription(tip)
+        editor.setObjectName(f"setting_{name}")
+        error = _ErrorLabel()
+        cell = QWidget()
+        cell_layout = QVBoxLayout(cell)
+        cell_layout.setContentsMargins(0, 0, 0, 0)
+        cell_layout.setSpacing(1)
+        cell_layout.addWidget(editor)
+        cell_layout.addWidget(error)
+        form.addRow(label, cell)
+        self.editors[name] = editor
+        self.errors[name] = error
+
+    def _build_prompt_group(self, prompt: str) -> QGroupBox:
+        group = QGroupBox("System prompt")
+        layout = QVBoxLayout(group)
+        self.prompt_edit = QPlainTextEdit(prompt)
+        self.prompt_edit.setTabChangesFocus(True)
+        self.prompt_edit.setMaximumHeight(self.prompt_edit.fontMetrics().lineSpacing() * 6)
+        tip = str(field_spec(Settings, "system_prompt")["help"])
+        self.prompt_edit.setToolTip(tip)
+        self.prompt_edit.setAccessibleName("System prompt")
+        self.prompt_edit.textChanged.connect(self._prompt_timer_start)
+        layout.addWidget(self.prompt_edit)
+        return group
+
+    def _build_model_group(self) -> QGroupBox:
+        group = QGroupBox("Model")
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.model_edit = QLineEdit(self._model.model)
+        self.model_edit.setPlaceholderText("org/name or a local folder")
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.setToolTip("Pick a local model folder (with config.json, tokenizer and weights)")
+        self.browse_button.clicked.connect(self._browse)
+        row = QWidget()
+        row_layout = QHBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        row_layout.addWidget(self.model_edit, 1)
+        row_layout.addWidget(self.browse_button)
+        self.model_edit.textEdited.connect(self._model_fields_edited)
+        self._add_model_row(form, "model", row, self.model_edit)
+
+        self.device_combo = QComboBox()
+        self.device_combo.addItem("Auto", DEVICE_AUTO)
+        if self._model.device != DEVICE_AUTO:
+            self.device_combo.addItem(self._model.device, self._model.device)
+            self.device_combo.setCurrentIndex(1)
+        self.device_combo.currentIndexChanged.connect(self._model_fields_edited)
+        self._add_model_row(form, "device", self.device_combo, self.device_combo)
+
+        self.dtype_combo = QComboBox()
+        for choice in field_spec(ModelSettings, "dtype")["choices"]:
+            self.dtype_combo.addItem(choice, choice)
+        self.dtype_combo.setCurrentIndex(max(0, self.dtype_combo.findData(self._model.dtype)))
+        self.dtype_combo.currentIndexChanged.connect(self._model_fields_edited)
+        self._add_model_row(form, "dtype", self.dtype_combo, self.dtype_combo)
+
+        self.trust_check = QCheckBox(field_spec(ModelSettings, "trust_remote_code")["label"])
+        self.trust_check.setChecked(self._model.trust_remote_code)
+        self.trust_check.setToolTip(field_spec(ModelSettings, "trust_remote_code")["help"])
+        self.trust_check.toggled.connect(self._model_fields_edited)
+        self.skip_check = QCheckBox(field_spec(ModelSettings, "skip_memory_check")["label"])
+        self.skip_check.setChecked(self._model.skip_memory_check)
+        self.skip_check.setToolTip(field_spec(ModelSettings, "skip_memory_check")["help"])
+        self.skip_check.toggled.connect(self._model_fields_edited)
+        form.addRow(self.trust_check)
+        form.addRow(self.skip_check)
+
+        self.estimate_label = QLabel("")
+        self.estimate_label.setWordWrap(True)
+        self.estimate_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.estimate_label.setObjectName("memoryEstimate")
+        form.addRow(self.estimate_label)
+        self.pending_label = QLabel("")
+        self.pending_label.setWordWrap(True)
+        form.addRow(self.pending_label)
+
+        self.load_button = QPushButton("Load")
+        self.load_button.setObjectName("loadButton")
+        self.load_button.clicked.connect(self._request_load)
+        self.cancel_button = QPushButton("Cancel loading")
+        self.cancel_button.clicked.connect(self.cancel_load_requested)
+        self.cancel_button.hide()
+        buttons = QWidget()
+        buttons_layout = QHBoxLayout(buttons)
+        buttons_layout.setContentsMargins(0, 0, 0, 0)
+        buttons_layout.addWidget(self.load_button)
+        buttons_layout.addWidget(self.cancel_button)
+        buttons_layout.addStretch(1)
+        form.addRow(buttons)
+        return group
+
+    def _add_model_row(self, form: QFormLayout, name: str, row: QWidget, editor: QWidget) -> None:
+        meta = field_spec(ModelSettings, name)
+        label = QLabel(f"{meta['label']}:")
+        label.setBuddy(editor)
+        label.setToolTip(meta["help"])
+        editor.setToolTip(meta["help"])
+        editor.setAccessibleName(meta["label"])
+        editor.setObjectName(f"setting_model_{name}")
+        error = _ErrorLabel()
+        cell = QWidget()
+        lay = QVBoxLayout(cell)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(1)
+        lay.addWidget(row)
+        lay.addWidget(error)
+        form.addRow(label, cell)
+        self.editors[f"model.{name}"] = editor
+        self.errors[f"model.{name}"] = error
+
+    # -- values -----------------------------------------------------------------------------------------------
+    @property
+    def decoding(self) -> DecodingSettings:
+        return dataclasses.replace(self._decoding)
+
+    @property
+    def system_prompt(self) -> str:
+        return self.prompt_edit.toPlainText()
+
+    def model_settings(self) -> ModelSettings | None:
+        """The model fields as ModelSettings, or None (with the reason shown in place) when one is invalid."""
+        text = self.model_edit.text().strip()
+        error = None
+        if not text:
+            error = "Enter a Hugging Face Hub id (org/name) or pick a local folder."
+        elif text.startswith(("/", "~", ".")) or (len(text) > 1 and text[1] == ":"):
+            path = Path(text).expanduser()
+            if not path.is_dir():
+                error = f"No folder at {path}."
+            elif not (path / "config.json").is_file():
+                error = f"{path} has no config.json: pick the folder that holds the model's files."
+        self.errors["model.model"].show_error(error)
+        if error:
+            return None
+        try:
+            dtype = validate_value(ModelSettings, "dtype", self.dtype_combo.currentData(), prefix="model.")
+        except SettingsError as exc:
+            self.errors["model.dtype"].show_error(str(exc))
+            return None
+        self.errors["model.dtype"].show_error(None)
+        return ModelSettings(model=text, device=str(self.device_combo.currentData()), dtype=dtype,
+                             trust_remote_code=self.trust_check.isChecked(),
+                             skip_memory_check=self.skip_check.isChecked())
+
+    # -- updates from the app ---------------------------------------------------------------------------------
+    def set_devices(self, devices: list[DeviceInfo]) -> None:
+        """Offer the devices the worker found (plus Auto), keeping the current choice."""
+        current = self.device_combo.currentData()
+        self.device_combo.blockSignals(True)
+        self.device_combo.clear()
+        self.device_combo.addItem("Auto", DEVICE_AUTO)
+        for device in devices:
+            self.device_combo.addItem(device.label(), device.id)
+            index = self.device_combo.count() - 1
+            if device.free_memory:
+                self.device_combo.setItemData(index, f"{device.id}: {device.free_memory / 2**30:.1f} GiB free",
+                                              Qt.ItemDataRole.ToolTipRole)
+        index = self.device_combo.findData(current)
+        if index < 0 and current:
+            self.device_combo.addItem(f"{current} (not found)", current)
+            index = self.device_combo.count() - 1
+        self.device_combo.setCurrentIndex(max(0, index))
+        self.device_combo.blockSignals(False)
+
+    def set_loading(self, loading: bool) -> None:
+        self._loading = loading
+        self.cancel_button.setVisible(loading)
+        self._update_load_button()
+
+    def set_loaded(self, info: ModelInfo | None, settings: ModelSettings | None = None) -> None:
+        """A model was loaded with ``settings`` (or unloaded: None): Load turns into Reload."""
+        self._loaded = info
+        if settings is not None:
+            self._model = dataclasses.replace(settings)
+        self._update_load_button()
+
+    def set_estimate(self, message: str, fits: bool | None) -> None:
+        self.estimate_label.setText(message)
+        self.estimate_label.setStyleSheet(ERROR_STYLE if fits is False else "")
+
+    def show_error(self, key: str, message: str | None) -> None:
+        """Show (or clear) an error under a field; ``key`` is a decoding field name or ``model.<name>``."""
+        self.errors[key].show_error(message)
+
+    # -- slots ------------------------------------------------------------------------------------------------
+    def _set_decoding(self, name: str, value: Any) -> bool:
+        try:
+            self._decoding = replace_decoding(self._decoding, **{name: value})
+        except SettingsError as exc:
+            self.errors[name].show_error(str(exc))
+            return False
+        self.errors[name].show_error(None)
+        if name == "do_sample":
+            self._update_sampling_enabled()
+        self.decoding_changed.emit(self.decoding)
+        return True
+
+    def _commit_nullable_int(self, name: str) -> None:
+        editor = self.editors[name]
+        assert isinstance(editor, QLineEdit)
+        text = editor.text().strip()
+        self._set_decoding(name, int(text) if text else None)
+
+    def _commit_list(self, name: str) -> None:
+        editor = self.editors[name]
+        assert isinstance(editor, QPlainTextEdit)
+        lines = [_decode_escapes(line) for line in editor.toPlainText().split("\n") if line.strip()]
+        self._set_decoding(name, lines)
+
+    def _update_sampling_enabled(self) -> None:
+        on = self._decoding.do_sample
+        for name in SAMPLING_ONLY:
+            if name in self.editors:
+                self.editors[name].setEnabled(on)
+
+    @Slot()
+    def _prompt_timer_start(self) -> None:
+        self._prompt_timer.start()
+
+    @Slot()
+    def _emit_prompt(self) -> None:
+        self.system_prompt_changed.emit(self.system_prompt)
+
+    def flush_pending(self) -> None:
+        """Emit a pending system-prompt change now (before saving or sending)."""
+        if self._prompt_timer.isActive():
+            self._prompt_timer.stop()
+            self._emit_prompt()
+
+    @Slot()
+    def _model_fields_edited(self, *_: Any) -> None:
+        self._update_load_button()
+        self._estimate_timer.start()
+
+    @Slot()
+    def _emit_model_edited(self) -> None:
+        settings = self.model_settings()
+        if settings is not None:
+            self.model_edited.emit(settings)
+
+    @Slot()
+    def _browse(self) -> None:
+        start = self.model_edit.text().strip()
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder",
+                                                  start if start and Path(start).expanduser().is_dir() else "")
+        if folder:
+            self.model_edit.setText(folder)
+            self._model_fields_edited()
+
+    @Slot()
+    def _request_load(self) -> None:
+        settings = self.model_settings()
+        if settings is not None:
+            self.load_requested.emit(settings)
+
+    def _update_load_button(self) -> None:
+        current = self.model_settings() if hasattr(self, "errors") and "model.model" in self.errors else None
+        loaded = self._loaded
+        changed = loaded is None or current is None or current != self._model
+        self.load_button.setText("Reload" if loaded is not None and not changed else "Load")
+        self.load_button.setEnabled(not self._loading)
+        if loaded is not None and changed and current is not None:
+            self.pending_label.setText("Changed: press Load to apply (the current model stays until then).")
+        else:
+            self.pending_label.setText("")

@@ -1,0 +1,466 @@
+"""The main window: chat view, composer, settings dock and status bar, wired to a :class:`ChatController`.
+
+Layout: the chat view and the composer in the centre; the settings panel in a right dock; the left dock area is
+kept for a conversation sidebar (:meth:`ChatWindow.add_sidebar`); ``file_menu`` is where Export…/Import… go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from llmdesk import APP_NAME, __version__
+from llmdesk.core.atomic import WriteError
+from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.settings import ModelSettings, Settings, save_settings
+from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
+from llmdesk.gui.chat_view import ChatView
+from llmdesk.gui.composer import Composer
+from llmdesk.gui.controller import ChatController
+from llmdesk.gui.settings_panel import SettingsPanel
+from llmdesk.gui.worker import MemoryEstimateResult
+
+log = logging.getLogger(__name__)
+
+
+def format_bytes(n: int | None) -> str:
+    if not n:
+        return "?"
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} GiB"
+    return f"{n / 2**20:.0f} MiB"
+
+
+class Banner(QFrame):
+    """A message across the top of the chat (an error with what to do next, or a notice), with action buttons.
+
+    Signals:
+        action(str): a button was pressed; its key.
+    """
+
+    action = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel("")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label, 1)
+        self._buttons = QHBoxLayout()
+        layout.addLayout(self._buttons)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, *, kind: str = "error", actions: tuple[tuple[str, str], ...] = ()) -> None:
+        """Show ``text``; ``actions`` are (key, button text) pairs; a Dismiss button is always there."""
+        self.kind = kind
+        self.label.setText(text)
+        color = "#fde7e9" if kind == "error" else "#fff4ce"
+        dark = self.palette().color(self.backgroundRole()).lightness() < 128
+        if dark:
+            color = "#5a1d1d" if kind == "error" else "#4d3f00"
+        self.setStyleSheet(f"QFrame#banner {{ background: {color}; border-radius: 4px; }}")
+        while self._buttons.count():
+            item = self._buttons.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for key, text_ in (*actions, ("dismiss", "Dismiss")):
+            button = QPushButton(text_)
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, k=key: self._on_action(k))
+            self._buttons.addWidget(button)
+        self.show()
+
+    def _on_action(self, key: str) -> None:
+        if key == "dismiss":
+            self.hide()
+        self.action.emit(key)
+
+
+class ChatWindow(QMainWindow):
+    """The chat window.
+
+    Args:
+        settings: the user's settings (the window keeps and saves them).
+        controller: the chat controller (owns the model thread); the window starts and shuts it down.
+        warnings: messages from loading the settings, shown to the user.
+        autoload: load ``settings.model`` once the worker is up.
+        save: how to save settings (default: :func:`llmdesk.core.settings.save_settings`); None disables saving.
+        initial_model: the model to load and show instead of the saved one (command-line flags); it is saved only
+            when the user loads it from the settings panel.
+
+    Signals:
+        first_exposed(): the window was painted for the first time.
+    """
+
+    first_exposed = Signal()
+
+    def __init__(self, settings: Settings, controller: ChatController, *, warnings: list[str] | None = None,
+                 autoload: bool = True, save: Callable[[Settings], Any] | None = save_settings,
+                 initial_model: ModelSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings.copy()
+        self._initial_model = dataclasses.replace(initial_model or self.settings.model)
+        self.controller = controller
+        self._autoload = autoload
+        self._save = save
+        self._loading_settings: ModelSettings | None = None
+        self._exposed = False
+        self._closing = False
+        self.setWindowTitle(APP_NAME)
+        self.setObjectName("chatWindow")
+
+        # centre: banner, chat, composer
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.banner = Banner()
+        self.banner.action.connect(self._on_banner_action)
+        banner_row = QVBoxLayout()
+        banner_row.setContentsMargins(8, 6, 8, 0)
+        banner_row.addWidget(self.banner)
+        column.addLayout(banner_row)
+        self.chat_view = ChatView()
+        column.addWidget(self.chat_view, 1)
+        self.composer = Composer()
+        column.addWidget(self.composer)
+        self.setCentralWidget(central)
+
+        # settings dock
+        shown = self.settings.copy()
+        shown.model = dataclasses.replace(self._initial_model)
+        self.settings_panel = SettingsPanel(shown)
+        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock.setObjectName("settingsDock")
+        self.settings_dock.setWidget(self.settings_panel)
+        self.settings_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
+                                           | Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
+        self.settings_dock.hide()
+
+        self._build_status_bar()
+        self._build_menus()
+        self._wire()
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(500)
+        self._save_timer.timeout.connect(self.save_settings_now)
+        self.controller.set_decoding(self.settings.decoding)
+        self.controller.set_system_prompt(self.settings.system_prompt)
+        self.chat_view.show_conversation(self.controller.conversation)
+        self.resize(1000, 720)
+        self._restore_geometry()
+        self.composer.editor.setFocus()
+        if warnings:
+            self.banner.show_message("\n".join(warnings), kind="notice")
+
+    # -- construction -----------------------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.model_label = QLabel("No model")
+        self.model_label.setObjectName("statusModel")
+        self.device_label = QLabel("")
+        self.memory_label = QLabel("")
+        self.stats_label = QLabel("")
+        self.stats_label.setObjectName("statusStats")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        for widget in (self.model_label, self.device_label, self.memory_label, self.stats_label):
+            widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # All permanent: temporary messages ("Copied", load steps) show on the left without hiding them.
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.model_label)
+        bar.addPermanentWidget(self.stats_label)
+        bar.addPermanentWidget(self.device_label)
+        bar.addPermanentWidget(self.memory_label)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        self.file_menu = menu.addMenu("&File")
+        self.new_action = QAction("&New chat", self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.new_chat)
+        self.file_menu.addAction(self.new_action)
+        self.file_menu.addSeparator()
+        self._file_menu_end = self.file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(quit_action)
+
+        view = menu.addMenu("&View")
+        self.settings_action = self.settings_dock.toggleViewAction()
+        self.settings_action.setText("&Settings panel")
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        view.addAction(self.settings_action)
+        focus = QAction("&Focus message box", self)
+        focus.setShortcut(QKeySequence("Ctrl+L"))
+        focus.triggered.connect(lambda: self.composer.editor.setFocus())
+        view.addAction(focus)
+        self.view_menu = view
+
+        model = menu.addMenu("&Model")
+        self.load_action = QAction("&Load model from settings", self)
+        self.load_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.load_action.triggered.connect(self._load_from_panel)
+        model.addAction(self.load_action)
+        self.stop_action = QAction("&Stop reply", self)
+        self.stop_action.triggered.connect(self.stop)
+        self.stop_action.setEnabled(False)
+        model.addAction(self.stop_action)
+        # Esc stops the reply from anywhere in the window (a shortcut, so it also works while the editor has focus).
+        self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.stop_shortcut.activated.connect(self.stop)
+
+        help_menu = menu.addMenu("&Help")
+        about = QAction("&About llmdesk", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def insert_file_action(self, action: QAction) -> None:
+        """Add an action (e.g. Export…, Import…) to the File menu, above Quit."""
+        self.file_menu.insertAction(self._file_menu_end, action)
+
+    def add_sidebar(self, widget: QWidget, title: str = "Conversations") -> QDockWidget:
+        """Put ``widget`` (e.g. the conversation list) in a dock on the left."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName("sidebarDock")
+        dock.setWidget(widget)
+        dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _wire(self) -> None:
+        c = self.controller
+        c.engine_ready.connect(self._on_engine_ready)
+        c.engine_failed.connect(self._on_engine_failed)
+        c.load_started.connect(self._on_load_started)
+        c.load_progress.connect(self._on_load_progress)
+        c.model_loaded.connect(self._on_model_loaded)
+        c.load_failed.connect(self._on_load_failed)
+        c.model_unloaded.connect(self._on_model_unloaded)
+        c.loading_changed.connect(self.settings_panel.set_loading)
+        c.busy_changed.connect(self._on_busy)
+        c.message_added.connect(self.chat_view.add_message)
+        c.reply_text.connect(self.chat_view.append_text)
+        c.reply_finished.connect(self._on_reply_finished)
+        c.conversation_changed.connect(self.chat_view.show_conversation)
+        c.estimate_ready.connect(self._on_estimate)
+        c.store_error.connect(lambda text: self.banner.show_message(text, kind="notice"))
+        self.composer.send_requested.connect(self.send)
+        self.composer.stop_requested.connect(self.stop)
+        p = self.settings_panel
+        p.decoding_changed.connect(self._on_decoding_changed)
+        p.system_prompt_changed.connect(self._on_prompt_changed)
+        p.load_requested.connect(self.load_model)
+        p.cancel_load_requested.connect(c.cancel_load)
+        p.model_edited.connect(c.estimate)
+        self.chat_view.copied.connect(lambda _text: self.statusBar().showMessage("Copied to the clipboard", 2000))
+
+    # -- actions ----------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the model thread (after the window is shown: torch is imported there)."""
+        self.controller.start()
+
+    @Slot(str)
+    def send(self, text: str) -> Message | None:
+        self.settings_panel.flush_pending()
+        message = self.controller.send(text)
+        if message is not None:
+            self.composer.accept_sent()
+            self.chat_view.scroll_to_bottom()
+        return message
+
+    @Slot()
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @Slot()
+    def new_chat(self) -> Conversation:
+        return self.controller.new_conversation()
+
+    @Slot(object)
+    def load_model(self, model: ModelSettings, *, remember: bool = True) -> None:
+        """(Re)load a model; with ``remember`` its settings are saved as the user's choice."""
+        if remember:
+            self.settings.model = dataclasses.replace(model)
+            self._schedule_save()
+        self._loading_settings = dataclasses.replace(model)
+        self.controller.load_model(model)
+
+    @Slot()
+    def _load_from_panel(self) -> None:
+        model = self.settings_panel.model_settings()
+        if model is None:
+            self.settings_dock.show()
+            return
+        self.load_model(model)
+
+    @Slot()
+    def save_settings_now(self) -> None:
+        self._save_timer.stop()
+        if self._save is None:
+            return
+        try:
+            self._save(self.settings)
+        except (WriteError, OSError) as exc:
+            self.banner.show_message(f"Could not save the settings: {exc}", kind="notice")
+
+    def _schedule_save(self) -> None:
+        self._save_timer.start()
+
+    # -- controller signals -----------------------------------------------------------------------------------
+    @Slot(list)
+    def _on_engine_ready(self, devices: list) -> None:
+        self.settings_panel.set_devices(devices)
+        if self._autoload and not self._closing:
+            self.load_model(self._initial_model, remember=False)
+
+    @Slot(str)
+    def _on_engine_failed(self, message: str) -> None:
+        self.banner.show_message(f"The model engine could not start: {message}", kind="error")
+        self.model_label.setText("No model (engine unavailable)")
+
+    @Slot(object)
+    def _on_load_started(self, model: ModelSettings) -> None:
+        self.banner.hide() if self.banner.kind == "error" else None
+        self.model_label.setText(f"Loading {model.model}…")
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("")
+        self.progress.show()
+
+    @Slot(object)
+    def _on_load_progress(self, progress: LoadProgress) -> None:
+        if progress.total:
+            self.progress.setRange(0, max(1, progress.total))
+            self.progress.setValue(min(progress.done, progress.total))
+        else:
+            self.progress.setRange(0, 0)
+        self.progress.setFormat(f"{progress.stage} %p%")
+        if progress.message:
+            self.progress.setToolTip(progress.message)
+            self.statusBar().showMessage(progress.message, 3000)
+
+    @Slot(object)
+    def _on_model_loaded(self, info: ModelInfo) -> None:
+        self.progress.hide()
+        self.model_label.setText(info.model_id)
+        self.model_label.setToolTip(f"{info.architecture}, {info.parameters / 1e6:.0f}M parameters, context "
+                                    f"{info.context_window} tokens, loaded in {info.load_seconds:.1f} s")
+        self.device_label.setText(f"{info.device} · {info.dtype}")
+        self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use")
+        self.setWindowTitle(f"{info.model_id} — {APP_NAME}")
+        self.settings_panel.set_loaded(info, self._loading_settings)
+
+    @Slot()
+    def _on_model_unloaded(self) -> None:
+        self.memory_label.setText("")
+
+    @Slot(str, str)
+    def _on_load_failed(self, message: str, kind: str) -> None:
+        self.progress.hide()
+        info = self.controller.model_info
+        if kind == "cancelled":
+            self.model_label.setText(info.model_id if info else "No model")
+            self.statusBar().showMessage("Loading cancelled", 4000)
+            return
+        self.model_label.setText(info.model_id if info else "No model")
+        self.banner.show_message(f"The model could not be loaded: {message}", kind="error",
+                                 actions=(("retry", "Retry"), ("settings", "Open settings")))
+
+    @Slot(str)
+    def _on_banner_action(self, key: str) -> None:
+        if key == "retry":
+            self.banner.hide()
+            self.load_model(self._loading_settings or self._initial_model, remember=False)
+        elif key == "settings":
+            self.settings_dock.show()
+            self.settings_panel.model_edit.setFocus()
+
+    @Slot(bool)
+    def _on_busy(self, busy: bool) -> None:
+        self.composer.set_busy(busy)
+        self.stop_action.setEnabled(busy)
+
+    @Slot(object)
+    def _on_reply_finished(self, message: Message) -> None:
+        self.chat_view.finish_message(message)
+        stats = self.controller.last_stats
+        if message.stop_reason != "error" and stats is not None:
+            self.show_stats(stats)
+
+    def show_stats(self, stats: GenerationStats) -> None:
+        parts = []
+        if stats.decode_tokens_per_s:
+            parts.append(f"{stats.decode_tokens_per_s:.1f} tok/s")
+        if stats.ttft_s is not None:
+            parts.append(f"first token {stats.ttft_s:.2f} s")
+        parts.append(f"{stats.new_tokens} tokens")
+        self.stats_label.setText(" · ".join(parts))
+
+    @Slot(object)
+    def _on_estimate(self, result: MemoryEstimateResult) -> None:
+        self.settings_panel.set_estimate(result.message, result.fits)
+
+    @Slot(object)
+    def _on_decoding_changed(self, decoding: Any) -> None:
+        self.settings.decoding = decoding
+        self.controller.set_decoding(decoding)
+        self._schedule_save()
+
+    @Slot(str)
+    def _on_prompt_changed(self, prompt: str) -> None:
+        self.settings.system_prompt = prompt
+        self.controller.set_system_prompt(prompt)
+        self._schedule_save()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"{APP_NAME} {__version__}\nChat with a local large language model.")
+
+    # -- window events ----------------------------------------------------------------------------------------
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if not self._exposed:
+            self._exposed = True
+            QTimer.singleShot(0, self.first_exposed.emit)
+
+    def _restore_geometry(self) -> None:
+        state = QSettings(APP_NAME, APP_NAME)
+        geometry = state.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        layout = state.value("window/state")
+        if isinstance(layout, QByteArray):
+            self.restoreState(layout)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Stop any load or reply, wait (bounded) for the model thread, save, then close."""
+        self._closing = True
+        self.settings_panel.flush_pending()
+        state = QSettings(APP_NAME, APP_NAME)
+        state.setValue("window/geometry", self.saveGeometry())
+        state.setValue("window/state", self.saveState())
+        self.save_settings_now()
+        ended = self.controller.shutdown()
+        if not ended:
+            log.error("closing while the model thread is still busy")
+        super().closeEvent(event)
