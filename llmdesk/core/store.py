@@ -11,7 +11,11 @@ search uses an FTS5 index over the message text that triggers keep in sync.
 
 A database that cannot be read (not SQLite, damaged, from a newer llmdesk) is moved aside, together with its
 ``-wal`` and ``-shm`` files, under a new name; a fresh database is started and :attr:`ConversationStore.notice`
-says what happened and where the old file went. The damaged file is never overwritten or deleted.
+says what happened and where the old file went. The damaged file and its ``-wal`` are never written, overwritten or
+deleted (the ``-shm``, SQLite's shared-memory index of the WAL that holds no data of its own, is updated by the
+read-only check like by any reader, and moved along). Opening checks
+the header, schema version and schema through a read-only connection, plus a full ``quick_check`` when the file
+is small or was not closed cleanly (see :meth:`ConversationStore._needs_full_check`).
 
 Plain Python: no Qt, no torch. The list model in :mod:`llmdesk.gui.conversation_list` follows the store's changes
 through :meth:`ConversationStore.subscribe`.
@@ -38,6 +42,7 @@ from llmdesk.core.conversation import ROLES, Conversation, Message
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_TITLE = "New chat"
 TITLE_MAX_CHARS = 60
+FULL_CHECK_MAX_BYTES = 16 * 2**20  # databases up to this size get a full quick_check at every start
 INTERRUPTED_ERROR = "llmdesk stopped before this reply finished; the text shown is what had been saved."
 
 # Snippet markers: the hit is between HIT_START and HIT_END.
@@ -373,10 +378,17 @@ class ConversationStore:
 
     def _needs_full_check(self) -> bool:
         """A full ``quick_check`` reads the whole file (about a second for 160 MB on a slow machine), so it runs
-        only when there is reason to doubt the file: a ``-wal`` file left behind (llmdesk did not close cleanly,
-        or another instance has it open), or a marker left when an error said the file is damaged."""
-        wal = self.path.with_name(self.path.name + "-wal")
-        return self._check_marker.exists() or (wal.exists() and wal.stat().st_size > 0)
+        when the file is small (up to :data:`FULL_CHECK_MAX_BYTES`, a few tens of milliseconds) or when there is
+        reason to doubt it: a ``-wal`` file left behind (llmdesk did not close cleanly, or another instance has it
+        open), or a marker left when an error said the file is damaged. Otherwise damage shows when a damaged
+        page is read: the error asks for a restart, which then runs the full check."""
+        try:
+            if self.path.stat().st_size <= FULL_CHECK_MAX_BYTES or self._check_marker.exists():
+                return True
+            wal = self.path.with_name(self.path.name + "-wal")
+            return wal.exists() and wal.stat().st_size > 0
+        except OSError:
+            return True
 
     def _check_existing(self, *, full: bool) -> tuple[str, str] | None:
         """Look at an existing database without changing it, through a read-only connection: the header, the
@@ -394,6 +406,7 @@ class ConversationStore:
         if head != SQLITE_HEADER:
             return "damaged", "it is not an SQLite database"
         conn = None
+        existed = {p for p in _sidecars(self.path) if p.exists()}
         try:
             conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -414,6 +427,14 @@ class ConversationStore:
         finally:
             if conn is not None:
                 conn.close()
+            # A read-only connection to a WAL database leaves an empty -wal and a -shm behind: remove the ones
+            # this check created (never a file that was there before).
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal not in existed and wal.exists() and wal.stat().st_size == 0:
+                for p in _sidecars(self.path):
+                    if p not in existed:
+                        with contextlib.suppress(OSError):
+                            p.unlink()
         return None
 
     def _set_aside(self, label: str, reason: str) -> None:
