@@ -72,8 +72,11 @@ def test_pdf_shows_markup_as_text(qapp) -> None:
 
 
 def test_pdf_without_page_breaks_runs_messages_on(qapp) -> None:
-    pdf = to_pdf_bytes([branched_conversation(), simple_conversation()], page_break_between_messages=False)
-    assert len(_pages(pdf)) == 2  # one page per conversation
+    convs = [branched_conversation(), simple_conversation()]
+    pages = _pages(to_pdf_bytes(convs, page_break_between_messages=False))
+    assert len(pages) < sum(len(c.path()) for c in convs)
+    assert pages[0].startswith("Branches & <things>") and pages[-1].startswith("Second chat")  # a page each
+    assert "You are terse. User Show code Assistant" in pages[0]
 
 
 def test_write_pdf_is_atomic(qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,3 +109,17 @@ def test_cli_exports_pdf(tmp_path: Path, qapp) -> None:
     out = tmp_path / "chat.pdf"
     assert main(["export", "--all", "--output", str(out)]) == 0
     assert "Hi! How can I help?" in " ".join(_pages(out.read_bytes()))
+
+
+def test_long_message_is_split_across_documents_without_losing_text(qapp, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmdesk.gui import pdf_export
+
+    monkeypatch.setattr(pdf_export, "MAX_DOCUMENT_CHARS", 400)  # Qt's layout limit, scaled down to test it
+    lines = [f"line {k:04d} of a very long reply" for k in range(300)]
+    conv = Conversation(title="long")
+    conv.add(Message("assistant", "\n".join(lines[:150]) + "\n\n```text\n" + "\n".join(lines[150:]) + "\n```",
+                     stop_reason="eos"))
+    pages = _pages(to_pdf_bytes([conv]))
+    text = " ".join(pages)
+    assert all(line in text for line in lines)
+    assert len(pages) > 2
