@@ -312,6 +312,7 @@ article.assistant { background: var(--assistant); margin-right: 3rem; }
 article.system { background: var(--system); }
 article h2 { font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.04em; color: var(--accent);
   margin: 0 0 0.3rem; }
+article h3 { font-size: 1.02rem; margin: 0.8rem 0 0.3rem; }
 article p { margin: 0.4rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .code { margin: 0.5rem 0; border: 1px solid var(--border); border-radius: 6px; overflow: hidden; }
 .code .lang { font-size: 0.75rem; color: var(--muted); padding: 0.15rem 0.6rem; border-bottom: 1px solid var(--border); }
@@ -320,6 +321,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", "Cascadia Mono", Menlo, Co
 p code { background: var(--code-bg); padding: 0 0.25em; border-radius: 4px; }
 """.strip()
 
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", re.S)
@@ -344,8 +346,8 @@ def _emphasis_html(text: str) -> str:
 
 
 def message_html(content: str) -> str:
-    """A message's text as safe HTML: paragraphs, inline code, bold and italic, and code blocks as ``<pre>`` with
-    their language shown. Every character of the message is escaped; the only tags are the exporter's own."""
+    """A message's text as safe HTML: paragraphs, headings, inline code, bold and italic, and code blocks as
+    ``<pre>`` with their language shown. Every character of the message is escaped; the only tags are the exporter's own."""
     parts: list[str] = []
     for block in split_markdown(content):
         if isinstance(block, CodeBlock):
@@ -353,8 +355,18 @@ def message_html(content: str) -> str:
             parts.append(f'<div class="code">{lang}<pre><code>{html.escape(block.code)}</code></pre></div>')
         else:
             for para in re.split(r"\n[ \t]*\n", block.text.strip("\n")):
-                if para.strip():
-                    parts.append(f"<p>{_inline_html(para)}</p>")
+                lines: list[str] = []
+                for line in para.split("\n"):
+                    heading = _HEADING.match(line)
+                    if heading:
+                        if lines:
+                            parts.append(f"<p>{_inline_html(chr(10).join(lines))}</p>")
+                            lines = []
+                        parts.append(f"<h3>{_inline_html(heading.group(1))}</h3>")
+                    else:
+                        lines.append(line)
+                if "".join(lines).strip():
+                    parts.append(f"<p>{_inline_html(chr(10).join(lines))}</p>")
     return "\n".join(parts)
 
 
