@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from llmdesk.core.conversation import Conversation, Message  # noqa: E402
-from llmdesk.core.export import FORMATS, write_export  # noqa: E402
-from llmdesk.core.importer import read_import_file  # noqa: E402
+from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.export import FORMATS, write_export
+from llmdesk.core.importer import read_import_file
 
 QUESTION = "How do I read a file line by line in {lang} and count the words? Question {n}."
 REPLY = (

@@ -73,8 +73,8 @@ def format_for_path(path: str | os.PathLike[str]) -> str | None:
 
 _FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 _HTML_BLOCKS = (  # CommonMark HTML blocks 1-5: they end only at their end marker, not at a blank line
-    (re.compile(r"^ {0,3}<(?:script|pre|style|textarea)(?:[\s>]|$)", re.I),
-     re.compile(r"</(?:script|pre|style|textarea)>", re.I)),
+    (re.compile(r"^ {0,3}<(?:script|pre|style|textarea)(?:[\s>]|$)", re.IGNORECASE),
+     re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)),
     (re.compile(r"^ {0,3}<!--"), re.compile(r"-->")),
     (re.compile(r"^ {0,3}<\?"), re.compile(r"\?>")),
     (re.compile(r"^ {0,3}<![A-Za-z]"), re.compile(r">")),
@@ -221,15 +221,15 @@ def message_note(message: Message) -> str:
     return " · ".join(parts)
 
 
-def _iso(ts: float) -> str:
+def format_timestamp(ts: float) -> str:
     try:
-        return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return _dt.datetime.fromtimestamp(ts, _dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     except (OverflowError, OSError, ValueError):
         return ""
 
 
 def _now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def to_markdown(conversations: Sequence[Conversation]) -> str:
             out.append("---\n")
         out.append(f"<!-- llmdesk:conversation id={conv.id} -->\n")
         out.append(f"# {md_escape_inline(conv.title) or 'Untitled'}\n")
-        created = _iso(conv.created_at)
+        created = format_timestamp(conv.created_at)
         if created:
             out.append(f"*Started {created}*\n")
         messages = shown_path(conv)
@@ -322,9 +322,9 @@ p code { background: var(--code-bg); padding: 0 0.25em; border-radius: 4px; }
 """.strip()
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-_INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
-_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", re.S)
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", re.DOTALL)
 
 
 def _inline_html(text: str) -> str:
@@ -399,7 +399,7 @@ def to_html(conversations: Sequence[Conversation]) -> str:
     for conv in conversations:
         out.append('<section class="conversation">')
         out.append(f"<h1>{html.escape(conv.title or 'Untitled')}</h1>")
-        created = _iso(conv.created_at)
+        created = format_timestamp(conv.created_at)
         if created:
             out.append(f'<div class="started">Started {html.escape(created)}</div>')
         messages = shown_path(conv)
@@ -433,7 +433,7 @@ def to_text(conversations: Sequence[Conversation]) -> str:
         title = " ".join((conv.title or "Untitled").split())
         out.append(title)
         out.append("=" * max(3, len(title)))
-        created = _iso(conv.created_at)
+        created = format_timestamp(conv.created_at)
         if created:
             out.append(f"Started {created}")
         messages = shown_path(conv)

@@ -125,8 +125,7 @@ def parse_import(text: str, *, now: Callable[[], float] = time.time) -> ParsedIm
     Raises:
         ImportFormatError: the first problem found, with its line or field; nothing is returned for a file with any.
     """
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     stripped = text.strip()
     if not stripped:
         raise ImportFormatError("the file is empty")

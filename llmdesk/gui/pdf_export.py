@@ -35,7 +35,15 @@ from PySide6.QtGui import (
 from llmdesk import APP_NAME, __version__
 from llmdesk.core.atomic import atomic_write_bytes
 from llmdesk.core.conversation import Conversation, Message
-from llmdesk.core.export import ROLE_LABELS, CodeBlock, ExportError, _iso, message_note, shown_path, split_markdown
+from llmdesk.core.export import (
+    ROLE_LABELS,
+    CodeBlock,
+    ExportError,
+    format_timestamp,
+    message_note,
+    shown_path,
+    split_markdown,
+)
 
 ROLE_COLORS = {"system": "#8a6d1f", "user": "#2f5fb8", "assistant": "#2e7d4f"}
 MUTED = "#667085"
@@ -236,7 +244,7 @@ class PdfDocumentBuilder:
     def add_conversation(self, conversation: Conversation) -> None:
         self._start()
         self._block(" ".join((conversation.title or "Untitled").split()), self.styles.title, bottom=2)
-        started = _iso(conversation.created_at)
+        started = format_timestamp(conversation.created_at)
         self._block(f"Started {started}" if started else "", self.styles.muted, bottom=10)
         messages = shown_path(conversation)
         if not messages:
@@ -256,7 +264,7 @@ class PdfDocumentBuilder:
             if isinstance(block, CodeBlock):
                 if block.language:
                     self._block(block.language, self.styles.muted, top=4, bottom=0, indent=2)
-                code = block.code[:-1] if block.code.endswith("\n") else block.code
+                code = block.code.removesuffix("\n")
                 for piece in _pieces(code, MAX_DOCUMENT_CHARS // 2):
                     self._block(_clean(piece.rstrip("\n")), self.styles.code, background=CODE_BACKGROUND,
                                 indent=2, bottom=6)
