@@ -72,6 +72,8 @@ def test_jsonl_export_imports_back_to_the_shown_path(fmt: str) -> None:
     ('{"text": "hello"}\n', r'^line 1: expected a "messages" list'),
     ("[1, 2]", r"^line 1: a JSON list is not an import format"),
     ("   \n\n", r"^the file is empty"),
+    ('{"messages": [{"role": "user"\n', r"^line 1: not valid JSON"),
+    ('\n{"messages": [}\n{"messages": [{"role": "user", "content": "a"}]}\n', r"^line 2: not valid JSON"),
     ('{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]}',
      r"^line 1: messages\[0\]\.content\[0\]: only"),
     ("{\n  \"format\": \"llmdesk-conversations\",\n  \"format_version\": 1,\n  \"conversations\": [\n}\n",

@@ -139,8 +139,12 @@ def parse_import(text: str, *, now: Callable[[], float] = time.time) -> ParsedIm
             first = next(line for line in text.split("\n") if line.strip())
             try:
                 json.loads(first)
-            except json.JSONDecodeError:  # not JSONL either: one JSON document with a mistake in it
-                raise ImportFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from exc
+            except json.JSONDecodeError as first_exc:
+                # The first line runs out before its object ends and more lines follow: one JSON document spread
+                # over lines, with a mistake somewhere. Otherwise the JSONL reader names the line.
+                if first_exc.pos >= len(first.rstrip()) and "\n" in stripped:
+                    raise ImportFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})",
+                                            line=exc.lineno) from exc
         else:
             if isinstance(doc, dict) and "format" in doc:
                 return ParsedImport("json", parse_app_json(doc))
