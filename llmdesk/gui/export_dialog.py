@@ -62,6 +62,11 @@ def safe_file_name(title: str) -> str:
     return cleaned[:80] or "conversation"
 
 
+def _elide(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def write_conversations(conversations: Sequence[Conversation], fmt: str, path: str | Path) -> None:
     """Export in any format, PDF included (the one place the GUI and tools reach every writer).
 
@@ -91,13 +96,14 @@ class ExportDialog(QDialog):
                  total_count: int, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export conversations")
+        self.setMinimumWidth(560)
         self._settings = settings if settings is not None else app_settings()
         self._current_title = current_title
 
         self.scope_buttons = QButtonGroup(self)
         scope_box = QVBoxLayout()
         labels = {
-            "current": f"This conversation ({current_title})" if current_title else "This conversation",
+            "current": f"This conversation ({_elide(current_title)})" if current_title else "This conversation",
             "selected": f"Selected conversations ({selected_count})",
             "all": f"All conversations ({total_count})",
         }
