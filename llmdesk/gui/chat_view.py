@@ -58,8 +58,7 @@ class MessageBrowser(QTextBrowser):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground, True)
-        self.viewport().setAutoFillBackground(False)
+        self.viewport().setAutoFillBackground(True)  # opaque (the message's colour): cheaper to paint and scroll
         self.anchorClicked.connect(self._on_anchor)
         self._connected_layout: Any = None
         self._watch_document()
@@ -232,6 +231,11 @@ class MessageWidget(QFrame):
             if time.perf_counter() >= deadline:
                 return
 
+    @property
+    def final_render_pending(self) -> bool:
+        """Whether the final whole-message render is still running."""
+        return self._finish_steps is not None
+
     def flush_final_render(self) -> None:
         """Finish a pending final render at once (tests, screenshots, theme changes)."""
         while self._finish_steps is not None:
@@ -250,7 +254,7 @@ class MessageWidget(QFrame):
         pal.setColor(QPalette.ColorRole.Window, bg)
         self.setPalette(pal)
         bpal = self.browser.palette()
-        bpal.setColor(QPalette.ColorRole.Base, QColor(0, 0, 0, 0))
+        bpal.setColor(QPalette.ColorRole.Base, bg)
         bpal.setColor(QPalette.ColorRole.Link, link_color)
         self.browser.setPalette(bpal)
         muted = pal.color(QPalette.ColorRole.PlaceholderText)

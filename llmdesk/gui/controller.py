@@ -118,6 +118,7 @@ class ChatController(QObject):
         self._started = False
         self._ready = False
         self._stopped = False
+        self._last_piece_count = 0
 
         self._thread = QThread()
         self._thread.setObjectName("llmdesk-model")
@@ -150,6 +151,11 @@ class ChatController(QObject):
     def busy(self) -> bool:
         """Whether a reply is being generated."""
         return self._reply is not None
+
+    @property
+    def reply_pieces_received(self) -> int:
+        """How many pieces the reply being generated has received so far (0 when none)."""
+        return len(self._reply.pieces) if self._reply is not None else self._last_piece_count
 
     @property
     def loading(self) -> bool:
@@ -408,6 +414,7 @@ class ChatController(QObject):
         self._flush()
         self._flush_timer.stop()
         self._reply = None
+        self._last_piece_count = len(reply.pieces)
         message = reply.message
         message.content = "".join(reply.pieces)
         message.stop_reason = stats.stop_reason

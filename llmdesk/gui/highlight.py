@@ -33,6 +33,23 @@ def _lexer(language: str) -> Any:
         return None
 
 
+COMMON_LANGUAGES = ("python", "bash", "json", "javascript", "typescript", "c", "cpp", "rust", "go", "java",
+                    "html", "css", "sql", "yaml", "toml", "markdown", "diff", "shell", "sh", "console")
+
+
+def warm_up(languages: tuple[str, ...] = COMMON_LANGUAGES) -> None:
+    """Build the lexers for common languages ahead of time (their regular expressions take up to ~100 ms each to
+    compile, which would otherwise stall the window at a reply's first code block). Safe to run on a background
+    thread: it touches no Qt object."""
+    for language in languages:
+        _lexer(language)
+        if HAVE_PYGMENTS:
+            lexer = _lexer(language)
+            if lexer is not None:
+                for _ in lexer.get_tokens("x = 1\n"):
+                    pass
+
+
 class CodeHighlighter:
     """Turns code into formatted runs for one colour scheme.
 

@@ -157,6 +157,10 @@ class MessageRenderer:
                 yield None
         if prose:
             self._apply(ProseBlock("\n\n".join(prose)))
+        last = self.document.lastBlock()
+        if not last.text() and last.previous().isValid() and last.textList() is None:
+            cursor = QTextCursor(last)
+            cursor.deletePreviousChar()  # no empty line under the message
         self._splitter = MarkdownSplitter()
         self._splitter.feed(text)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
 from llmdesk.gui.chat_view import ChatView
 from llmdesk.gui.composer import Composer
 from llmdesk.gui.controller import ChatController
+from llmdesk.gui.highlight import warm_up
 from llmdesk.gui.settings_panel import SettingsPanel
 from llmdesk.gui.worker import MemoryEstimateResult
 
@@ -101,6 +103,7 @@ class ChatWindow(QMainWindow):
         save: how to save settings (default: :func:`llmdesk.core.settings.save_settings`); None disables saving.
         initial_model: the model to load and show instead of the saved one (command-line flags); it is saved only
             when the user loads it from the settings panel.
+        remember_geometry: restore and save the window's geometry (QSettings).
 
     Signals:
         first_exposed(): the window was painted for the first time.
@@ -110,16 +113,18 @@ class ChatWindow(QMainWindow):
 
     def __init__(self, settings: Settings, controller: ChatController, *, warnings: list[str] | None = None,
                  autoload: bool = True, save: Callable[[Settings], Any] | None = save_settings,
-                 initial_model: ModelSettings | None = None) -> None:
+                 initial_model: ModelSettings | None = None, remember_geometry: bool = True) -> None:
         super().__init__()
         self.settings = settings.copy()
         self._initial_model = dataclasses.replace(initial_model or self.settings.model)
+        self._remember_geometry = remember_geometry
         self.controller = controller
         self._autoload = autoload
         self._save = save
         self._loading_settings: ModelSettings | None = None
         self._exposed = False
         self._closing = False
+        self.warm_thread: threading.Thread | None = None
         self.setWindowTitle(APP_NAME)
         self.setObjectName("chatWindow")
 
@@ -163,7 +168,8 @@ class ChatWindow(QMainWindow):
         self.controller.set_system_prompt(self.settings.system_prompt)
         self.chat_view.show_conversation(self.controller.conversation)
         self.resize(1000, 720)
-        self._restore_geometry()
+        if remember_geometry:
+            self._restore_geometry()
         self.composer.editor.setFocus()
         if warnings:
             self.banner.show_message("\n".join(warnings), kind="notice")
@@ -277,8 +283,11 @@ class ChatWindow(QMainWindow):
 
     # -- actions ----------------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the model thread (after the window is shown: torch is imported there)."""
+        """Start the model thread (after the window is shown: torch is imported there), and build the code
+        highlighting lexers on a background thread."""
         self.controller.start()
+        self.warm_thread = threading.Thread(target=warm_up, name="llmdesk-lexers", daemon=True)
+        self.warm_thread.start()
 
     @Slot(str)
     def send(self, text: str) -> Message | None:
@@ -456,9 +465,10 @@ class ChatWindow(QMainWindow):
         """Stop any load or reply, wait (bounded) for the model thread, save, then close."""
         self._closing = True
         self.settings_panel.flush_pending()
-        state = QSettings(APP_NAME, APP_NAME)
-        state.setValue("window/geometry", self.saveGeometry())
-        state.setValue("window/state", self.saveState())
+        if self._remember_geometry:
+            state = QSettings(APP_NAME, APP_NAME)
+            state.setValue("window/geometry", self.saveGeometry())
+            state.setValue("window/state", self.saveState())
         self.save_settings_now()
         ended = self.controller.shutdown()
         if not ended:
