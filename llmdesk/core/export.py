@@ -23,6 +23,7 @@ import importlib.metadata
 import json
 import math
 import os
+import platform
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -455,8 +456,9 @@ def to_text(conversations: Sequence[Conversation]) -> str:
 
 
 def library_versions() -> dict[str, str | None]:
-    """Installed versions of the libraries the app runs on, read from package metadata (nothing is imported)."""
-    versions: dict[str, str | None] = {}
+    """Python's version and those of the libraries the app runs on, from package metadata (nothing is imported);
+    None for a library that is not installed."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
     for name in LIBRARIES:
         try:
             versions[name] = importlib.metadata.version(name)
@@ -538,7 +540,7 @@ def to_json(conversations: Sequence[Conversation]) -> str:
 
         {"format": "llmdesk-conversations", "format_version": 1, "exported_at": "2026-...Z",
          "app": {"name": "llmdesk", "version": "0.1.0"},
-         "libraries": {"transformers": "5.0.0", "torch": "2.13.0", ...},      # null when not installed
+         "libraries": {"python": "3.11.7", "transformers": "5.0.0", "torch": "2.13.0", ...},  # null: missing
          "conversations": [{"id", "title", "title_is_auto", "created_at", "updated_at", "current_leaf_id",
                             "messages": [{"id", "parent_id", "role", "content", "created_at", "stop_reason",
                                           "meta"}, ...]}]}
@@ -548,7 +550,32 @@ def to_json(conversations: Sequence[Conversation]) -> str:
     assistant reply: model, revision, device, dtype, decoding settings, seed and stats. Non-finite numbers, which
     JSON cannot hold, are written as null.
     """
-    return json.dumps(to_json_data(conversations), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    # Laid out by hand: the header and each conversation's fields indented, one message per line. Readable and
+    # diff-friendly like indent=1, but every message goes through json's C encoder (indent= forces the slow
+    # Python one: 3.5x slower on 10,000 messages).
+    doc = to_json_data([])
+    out = ["{\n"]
+    for key, value in doc.items():
+        if key != "conversations":
+            out.append(f" {_compact(key)}: {_compact(value)},\n")
+    out.append(' "conversations": [')
+    for k, conv in enumerate(conversations):
+        data = conversation_to_dict(conv)
+        messages = data.pop("messages")
+        out.append(",\n  {" if k else "\n  {")
+        out.extend(f"{_compact(key)}: {_compact(value)}, " for key, value in data.items())
+        out.append('"messages": [')
+        out.append(",".join("\n   " + _compact(m) for m in messages))
+        out.append("\n  ]}" if messages else "]}")
+    out.append("\n ]\n}\n" if conversations else "]\n}\n")
+    return "".join(out)
+
+
+def _compact(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # NaN or infinity somewhere in it
+        return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
 
 
 def _jsonl(lines: Iterable[dict[str, Any]]) -> str:
