@@ -10,8 +10,18 @@ import pytest
 from llmdesk.core import paths
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.settings import DecodingSettings
-from llmdesk.core.store import (INTERRUPTED_ERROR, MIGRATIONS, SCHEMA_VERSION, ConversationStore, ReplyCheckpointer,
-                                StoreError, StoreEvent, auto_title, fts_query, reply_meta)
+from llmdesk.core.store import (
+    INTERRUPTED_ERROR,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    ConversationStore,
+    ReplyCheckpointer,
+    StoreError,
+    StoreEvent,
+    auto_title,
+    fts_query,
+    reply_meta,
+)
 from llmdesk.engine.types import GenerationStats, ModelInfo
 
 
@@ -264,7 +274,7 @@ def test_save_conversations_is_all_or_nothing(store: ConversationStore):
 def test_listeners_hear_list_changes(store: ConversationStore):
     events: list[StoreEvent] = []
     unsubscribe = store.subscribe(events.append)
-    conv, user, reply = chat(store, "q", "r")
+    conv, _, reply = chat(store, "q", "r")
     store.update_message(reply.id, content="r2")            # a checkpoint: no list change
     store.update_message(reply.id, stop_reason="eos")      # finished: activity
     store.rename_conversation(conv.id, "T")
@@ -520,7 +530,7 @@ def test_checkpointer_saves_at_most_once_per_interval_and_on_finish(store: Conve
 
 
 def test_checkpointer_continues_existing_text(store: ConversationStore):
-    conv, user, reply = chat(store, "q", "The beginning")
+    _, _, reply = chat(store, "q", "The beginning")
     cp = ReplyCheckpointer(store, reply.id, interval_s=0.0, clock=FakeClock(), text="The beginning")
     cp.append(" and the end")
     assert store.get_message(reply.id).content == "The beginning and the end"

@@ -8,9 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from llmdesk.core.branches import (BranchError, can_continue, continue_turns, edit_user_message, new_reply,
-                                   position_label, prompt_turns, regenerate_parent, reveal_message, sibling_position,
-                                   switch_sibling)
+from llmdesk.core.branches import (
+    BranchError,
+    can_continue,
+    continue_turns,
+    edit_user_message,
+    new_reply,
+    position_label,
+    prompt_turns,
+    regenerate_parent,
+    reveal_message,
+    sibling_position,
+    switch_sibling,
+)
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.store import ConversationStore
 from llmdesk.engine.types import ChatTurn

@@ -130,7 +130,7 @@ def test_repeated_sigkill_mid_write_never_corrupts(tmp_path: Path):
     for _round in range(4):
         # interval 0: a transaction for every piece, so the kill lands inside writes
         child = Child(db, interval=0.0, pause=0.0)
-        child.wait_for(lambda: len(child.saves()) >= 20)
+        child.wait_for(lambda c=child: len(c.saves()) >= 20)
         time.sleep(rng.uniform(0.0, 0.15))
         child.kill()
         conv_id, reply_id = child.ids()

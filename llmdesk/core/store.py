@@ -34,7 +34,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from llmdesk.core import paths
 from llmdesk.core.conversation import ROLES, Conversation, Message
@@ -543,7 +543,7 @@ class ConversationStore:
         if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
             ref = weakref.WeakMethod(callback)  # type: ignore[arg-type]
         else:
-            ref = lambda: callback  # noqa: E731
+            ref = lambda: callback
         self._listeners.append(ref)
 
         def unsubscribe() -> None:
@@ -571,7 +571,7 @@ class ConversationStore:
                 conn.execute("PRAGMA optimize")
             conn.close()
 
-    def __enter__(self) -> ConversationStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -704,7 +704,7 @@ class ConversationStore:
         if message.role not in ROLES:
             raise ValueError(f"message {message.id}: role must be one of {', '.join(ROLES)}, not {message.role!r}")
         if not isinstance(message.content, str):
-            raise ValueError(f"message {message.id}: content must be text, not {type(message.content).__name__}")
+            raise TypeError(f"message {message.id}: content must be text, not {type(message.content).__name__}")
 
     @staticmethod
     def _insert_message_row(conn: sqlite3.Connection, conversation_id: str, m: Message) -> None:
@@ -724,6 +724,7 @@ class ConversationStore:
         Raises:
             KeyError: no such conversation.
             ValueError: a bad role, or the parent is not a message of this conversation.
+            TypeError: the content is not text.
             StoreError: the message id exists already, or the database failed.
         """
         self._validate_message(message)
@@ -766,7 +767,7 @@ class ConversationStore:
         args: list[Any] = []
         if content is not None:
             if not isinstance(content, str):
-                raise ValueError(f"message {message_id}: content must be text, not {type(content).__name__}")
+                raise TypeError(f"message {message_id}: content must be text, not {type(content).__name__}")
             sets.append("content = ?")
             args.append(content)
         if stop_reason is not None:
