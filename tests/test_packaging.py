@@ -1,0 +1,90 @@
+"""The packaging files are consistent (the PyInstaller build itself runs in packaging/build.sh, not in the tests:
+it takes minutes and about a gigabyte)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGING = ROOT / "packaging"
+
+
+def _support():
+    spec = importlib.util.spec_from_file_location("pyi_support", PACKAGING / "pyi_support.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_staging_puts_resources_inside_the_package(tmp_path: Path) -> None:
+    support = _support()
+    staged = support.stage_sources(tmp_path / "staged")
+    assert (staged / "llmdesk" / "resources" / "llmdesk.svg").is_file()
+    assert (staged / "llmdesk" / "resources" / "icons" / "llmdesk-512.png").is_file()
+    assert (staged / "llmdesk" / "resources" / "__init__.py").is_file()
+    modules = support.llmdesk_modules(staged)
+    assert {"llmdesk", "llmdesk.__main__", "llmdesk.resources", "llmdesk.engine.download",
+            "llmdesk.gui.model_picker", "llmdesk.core.resources"} <= set(modules)
+    datas = dict(support.resource_datas(staged))
+    assert datas[str(staged / "llmdesk/resources/light.qss")] == "llmdesk/resources"
+    assert datas[str(staged / "llmdesk/resources/icons/llmdesk-16.png")] == "llmdesk/resources/icons"
+    assert not any(src.endswith(".py") for src in datas)
+    # staging twice replaces the old copy
+    (staged / "llmdesk" / "stale.py").write_text("")
+    support.stage_sources(tmp_path / "staged")
+    assert not (staged / "llmdesk" / "stale.py").exists()
+
+
+def test_every_command_module_is_a_hidden_import(tmp_path: Path) -> None:
+    """Subcommands are imported by name at run time; the frozen app must contain each of them."""
+    from llmdesk.__main__ import COMMANDS
+
+    support = _support()
+    modules = set(support.llmdesk_modules(support.stage_sources(tmp_path / "staged")))
+    for module, _help in COMMANDS.values():
+        if (ROOT / "llmdesk" / "commands" / f"{module}.py").exists():
+            assert f"llmdesk.commands.{module}" in modules
+
+
+def test_transformers_filter_keeps_models_and_drops_converters() -> None:
+    keep = _support().keep_transformers_module
+    assert keep("transformers.models.phi3.modeling_phi3")
+    assert keep("transformers.models.auto.modeling_auto")
+    assert not keep("transformers.models.llama.convert_llama_weights_to_hf")
+    assert not keep("transformers.testing_utils")
+    assert not keep("transformers.commands.serving")
+
+
+def test_spec_and_scripts_are_well_formed() -> None:
+    for name in ("llmdesk.spec", "pyi_support.py", "llmdesk_entry.py", "render_icons.py", "install_desktop.py"):
+        ast.parse((PACKAGING / name).read_text(), filename=name)
+    spec = (PACKAGING / "llmdesk.spec").read_text()
+    assert "llmdesk_entry.py" in spec and "COLLECT(" in spec and "BUNDLE(" in spec
+    for icon in ("llmdesk.ico", "llmdesk.icns"):
+        assert icon in spec and (PACKAGING / icon).stat().st_size > 1000
+    assert subprocess.run(["bash", "-n", str(PACKAGING / "build.sh")]).returncode == 0
+    readme = (PACKAGING / "README.md").read_text()
+    assert "## Windows" in readme and "## macOS" in readme and "## Linux" in readme
+
+
+def test_install_desktop_script(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(PACKAGING / "install_desktop.py"), "--data-home", str(tmp_path),
+                          "--exec", "/opt/llmdesk/llmdesk"], capture_output=True, text=True, check=True)
+    entry = tmp_path / "applications" / "io.github.llmdesk.llmdesk.desktop"
+    assert str(entry) in out.stdout
+    assert "Exec=/opt/llmdesk/llmdesk" in entry.read_text()
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="apt-get install desktop-file-utils")
+def test_installed_entry_is_valid(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(PACKAGING / "install_desktop.py"), "--data-home", str(tmp_path)],
+                   capture_output=True, check=True)
+    entry = tmp_path / "applications" / "io.github.llmdesk.llmdesk.desktop"
+    assert subprocess.run(["desktop-file-validate", str(entry)]).returncode == 0
