@@ -329,6 +329,8 @@ def test_search_takes_operators_and_quotes_literally(store: ConversationStore):
     assert len(store.search('NOT now')) == 1
     assert fts_query('say "hi"') == '"say" """hi"""*'
     assert fts_query("a") == '"a"'
+    assert fts_query("c++") == '"c++"'            # last token one letter: no prefix
+    assert fts_query("snake_case") == '"snake_case"*'
 
 
 def test_search_newest_first_and_limit(store: ConversationStore):
@@ -467,6 +469,23 @@ def test_moving_aside_never_overwrites_an_earlier_copy(db: Path):
     assert first.moved_aside != second.moved_aside
     assert first.moved_aside.read_bytes() == b"junk one" * 100
     assert second.moved_aside.read_bytes() == b"junk two" * 100
+
+
+def test_a_database_locked_by_another_program_is_left_alone(db: Path):
+    ConversationStore(db).close()
+    before = db.read_bytes()
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("PRAGMA locking_mode = EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="in use by another program"):
+            ConversationStore(db, busy_timeout_s=0.05)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert db.read_bytes() == before and _aside_files(db.parent) == []
+    with ConversationStore(db) as s:
+        assert s.notice is None
 
 
 def test_clean_open_leaves_no_stray_files(db: Path):

@@ -210,15 +210,18 @@ def auto_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
+_TOKEN = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: runs of letters and digits
+
+
 def fts_query(text: str) -> str | None:
     """Turn what the user typed into an FTS5 query: every word must occur, the last one (two letters or more) as
     a prefix, so results follow typing. Quotes and operators are taken literally. None when there is nothing to
     search for."""
-    words = [w for w in text.split() if re.search(r"\w", w)]
+    words = [w for w in text.split() if _TOKEN.search(w)]
     if not words:
         return None
     terms = ['"' + w.replace('"', '""') + '"' for w in words]
-    if not text[-1:].isspace() and len(words[-1]) >= 2:
+    if not text[-1:].isspace() and len(_TOKEN.findall(words[-1])[-1]) >= 2:
         terms[-1] += "*"  # a one-letter prefix would match most of the index: only whole words then
     return " ".join(terms)
 
@@ -283,6 +286,15 @@ def reply_meta(*, model: Any = None, decoding: Any = None, stats: Any = None, se
     return meta
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """True for "database is locked/busy": another connection holds it; the file itself is fine."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 def _sidecars(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
@@ -335,6 +347,7 @@ class ConversationStore:
 
     Args:
         path: the database file; default :func:`llmdesk.core.paths.database_path`.
+        busy_timeout_s: how long to wait for another program that holds the database locked.
 
     Attributes:
         path: the database file in use.
@@ -343,11 +356,13 @@ class ConversationStore:
         moved_aside: where the unreadable database was moved, or None.
 
     Raises:
-        StoreError: the folder cannot be created or the database cannot be opened or created at all.
+        StoreError: the folder cannot be created, another program keeps the database locked (the file is left
+            alone), or no database can be opened or created at all.
     """
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, busy_timeout_s: float = 5.0) -> None:
         self.path = Path(path) if path is not None else paths.database_path()
+        self.busy_timeout_s = busy_timeout_s
         self.notice: str | None = None
         self.moved_aside: Path | None = None
         self._listeners: list[Callable[[], Callable[[StoreEvent], None] | None]] = []
@@ -363,6 +378,8 @@ class ConversationStore:
                 self._conn = self._open()
                 return
             except sqlite3.DatabaseError as exc:
+                if _is_busy(exc):
+                    raise self._busy_error(exc) from exc
                 problem = ("damaged", f"it cannot be opened ({exc})")
         label, reason = problem
         self._set_aside(label, reason)
@@ -408,7 +425,8 @@ class ConversationStore:
         conn = None
         existed = {p for p in _sidecars(self.path) if p.exists()}
         try:
-            conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+            conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
+                                   timeout=self.busy_timeout_s)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 return "newer", (f"it was written by a newer llmdesk (database schema {version}; this version reads "
@@ -423,6 +441,8 @@ class ConversationStore:
                 if result != ["ok"]:
                     return "damaged", "it is damaged (" + "; ".join(result) + ")"
         except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise self._busy_error(exc) from exc
             return "damaged", f"it cannot be read ({exc})"
         finally:
             if conn is not None:
@@ -437,6 +457,10 @@ class ConversationStore:
                             p.unlink()
         return None
 
+    def _busy_error(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(f"The conversation database {self.path} is in use by another program ({exc}); close it "
+                          "(or the other llmdesk) and try again. The file was left as it is.")
+
     def _set_aside(self, label: str, reason: str) -> None:
         with contextlib.suppress(AttributeError, sqlite3.Error):
             self._conn.close()
@@ -450,7 +474,7 @@ class ConversationStore:
                        f"-wal and -shm files, if any) and a new, empty database was started. Nothing was deleted.")
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s)
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
