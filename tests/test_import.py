@@ -49,6 +49,14 @@ def test_sharegpt_jsonl_maps_human_and_gpt() -> None:
                                                                              ("assistant", "A")]
 
 
+def test_a_json_list_of_sharegpt_examples_is_read_like_jsonl() -> None:
+    items = [{"id": "x1", "conversations": [{"from": "human", "value": "Q1"}, {"from": "gpt", "value": "A1"}]},
+             {"id": "x2", "conversations": [{"from": "human", "value": "Q2"}]}]
+    parsed = parse_import(json.dumps(items, indent=2))
+    assert parsed.format == "sharegpt-json"
+    assert [[m.content for m in c.path()] for c in parsed.conversations] == [["Q1", "A1"], ["Q2"]]
+
+
 @pytest.mark.parametrize("fmt", ["openai-jsonl", "sharegpt-jsonl"])
 def test_jsonl_export_imports_back_to_the_shown_path(fmt: str) -> None:
     convs = [branched_conversation(), simple_conversation()]
@@ -65,12 +73,18 @@ def test_jsonl_export_imports_back_to_the_shown_path(fmt: str) -> None:
     ('{"messages": [{"role": "user", "content": null}]}', r"^line 1: messages\[0\]\.content: must be a string"),
     ('{"messages": []}', r"^line 1: messages: has no messages"),
     ('{"messages": [{"role": "user", "content": "a"}]}\n{"conversations": [{"from": "human", "value": "b"}]}',
-     r"^line 2: this line is sharegpt-jsonl but line 1 is openai-jsonl"),
+     r"^line 2: this is sharegpt-jsonl but line 1 is openai-jsonl"),
     ('{"conversations": [{"from": "human", "value": "b"}, {"from": "bot", "value": "c"}]}',
      r"^line 1: conversations\[1\]\.from: 'from' 'bot' is not supported"),
     ('{"conversations": [{"from": "human", "value": 3}]}', r"^line 1: conversations\[0\]\.value: must be a string"),
     ('{"text": "hello"}\n', r'^line 1: expected a "messages" list'),
-    ("[1, 2]", r"^line 1: a JSON list is not an import format"),
+    ("[1, 2]", r"^\[0\]: expected a JSON object, found a number"),
+    ("[]", r"^the file holds no conversations"),
+    ('[{"conversations": [{"from": "human", "value": "a"}]},\n {"conversations": [{"from": "gpt"}]}]',
+     r"^\[1\]\.conversations\[0\]\.value: must be a string"),
+    ('[{"conversations": [{"from": "human", "value": "a"}]}, {"messages": []}]',
+     r"^\[1\]: this is openai-jsonl but item \[0\] is sharegpt-jsonl"),
+    ('[{"messages": [}]', r"^line 1: not valid JSON"),
     ("   \n\n", r"^the file is empty"),
     ('{"messages": [{"role": "user"\n', r"^line 1: not valid JSON"),
     ('\n{"messages": [}\n{"messages": [{"role": "user", "content": "a"}]}\n', r"^line 2: not valid JSON"),

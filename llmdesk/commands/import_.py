@@ -12,7 +12,9 @@ import sys
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", metavar="PATH", help="a .json file exported by llmdesk, or a .jsonl file")
+    parser.add_argument("path", metavar="PATH",
+                        help="a .json file exported by llmdesk, or OpenAI / ShareGPT training data: JSONL (one "
+                             "conversation per line) or a JSON list of such conversations")
 
 
 def run(args: argparse.Namespace) -> int:

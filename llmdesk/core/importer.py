@@ -54,7 +54,8 @@ class ImportFormatError(ValueError):
 
 @dataclass
 class ParsedImport:
-    """What a file holds: its format ("json", "openai-jsonl" or "sharegpt-jsonl") and its conversations."""
+    """What a file holds: its format ("json", "openai-jsonl", "sharegpt-jsonl", or "openai-json" /
+    "sharegpt-json" for a JSON list of examples) and its conversations."""
 
     format: str
     conversations: list[Conversation]
@@ -118,9 +119,10 @@ def read_import_file(path: str | os.PathLike[str]) -> ParsedImport:
 def parse_import(text: str, *, now: Callable[[], float] = time.time) -> ParsedImport:
     """Recognise and check an import file's text.
 
-    The app's JSON is one JSON document with ``"format": "llmdesk-conversations"``; anything else is read as JSONL,
-    one JSON object per non-blank line, every line ``{"messages": [...]}`` (OpenAI) or every line
-    ``{"conversations": [...]}`` (ShareGPT).
+    The app's JSON is one JSON document with ``"format": "llmdesk-conversations"``. Training data is JSONL, one
+    JSON object per non-blank line, every line ``{"messages": [...]}`` (OpenAI) or every line
+    ``{"conversations": [...]}`` (ShareGPT); a JSON list of such objects is read the same way (format
+    "openai-json" or "sharegpt-json"), with errors placed by item (``[3].messages[1].role``) instead of line.
 
     Raises:
         ImportFormatError: the first problem found, with its line or field; nothing is returned for a file with any.
@@ -129,9 +131,15 @@ def parse_import(text: str, *, now: Callable[[], float] = time.time) -> ParsedIm
     stripped = text.strip()
     if not stripped:
         raise ImportFormatError("the file is empty")
-    if stripped.startswith("["):
-        raise ImportFormatError("a JSON list is not an import format: expected the llmdesk JSON export "
-                                "(an object with \"format\") or JSONL (one object per line)", line=1)
+    if stripped.startswith("["):  # a JSON list of training examples, as many ShareGPT data sets are shipped
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ImportFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from exc
+        if not items:
+            raise ImportFormatError("the file holds no conversations")
+        parsed = _parse_records([(None, f"[{k}].", item) for k, item in enumerate(items)], now)
+        return ParsedImport(parsed.format.replace("-jsonl", "-json"), parsed.conversations)
     if stripped.startswith("{"):
         try:
             doc = json.loads(text)
@@ -155,38 +163,47 @@ def parse_import(text: str, *, now: Callable[[], float] = time.time) -> ParsedIm
 
 
 def _parse_jsonl(text: str, now: Callable[[], float]) -> ParsedImport:
-    kind: str | None = None
-    first_line = 0
-    conversations: list[Conversation] = []
-    base = now()
+    records = []
     for lineno, raw in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may sit in a string
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            records.append((lineno, "", json.loads(raw)))
         except json.JSONDecodeError as exc:
             raise ImportFormatError(f"not valid JSON: {exc.msg} (column {exc.colno})", line=lineno) from exc
+    return _parse_records(records, now)
+
+
+def _parse_records(records: list[tuple[int | None, str, Any]], now: Callable[[], float]) -> ParsedImport:
+    """Training examples, each (line or None, field prefix, object), all OpenAI or all ShareGPT."""
+    kind: str | None = None
+    first_place = ""
+    conversations: list[Conversation] = []
+    base = now()
+    for line, prefix, obj in records:
+        place = f"line {line}" if line is not None else f"item {prefix.rstrip('.')}"
         if not isinstance(obj, dict):
-            raise ImportFormatError(f"expected a JSON object, found {_json_type(obj)}", line=lineno)
+            raise ImportFormatError(f"expected a JSON object, found {_json_type(obj)}", line=line,
+                                    where=prefix.rstrip(".") or None)
         if "messages" in obj:
             this = "openai-jsonl"
         elif "conversations" in obj:
             this = "sharegpt-jsonl"
         else:
             raise ImportFormatError('expected a "messages" list (OpenAI chat format) or a "conversations" list '
-                                    "(ShareGPT)", line=lineno)
+                                    "(ShareGPT)", line=line, where=prefix.rstrip(".") or None)
         if kind is None:
-            kind, first_line = this, lineno
+            kind, first_place = this, place
         elif this != kind:
-            raise ImportFormatError(f"this line is {this} but line {first_line} is {kind}; one format per file",
-                                    line=lineno)
+            raise ImportFormatError(f"this is {this} but {first_place} is {kind}; one format per file", line=line,
+                                    where=prefix.rstrip(".") or None)
         if this == "openai-jsonl":
-            turns = _openai_turns(obj["messages"], lineno)
+            turns = _openai_turns(obj["messages"], line, prefix)
         else:
-            turns = _sharegpt_turns(obj["conversations"], lineno)
+            turns = _sharegpt_turns(obj["conversations"], line, prefix)
         conversations.append(_conversation_from_turns(turns, base + len(conversations)))
     if kind is None:
-        raise ImportFormatError("the file is empty")
+        raise ImportFormatError("the file holds no conversations")
     return ParsedImport(kind, conversations)
 
 
@@ -195,14 +212,14 @@ def _json_type(value: Any) -> str:
             int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
-def _openai_turns(messages: Any, line: int) -> list[tuple[str, str]]:
+def _openai_turns(messages: Any, line: int | None, prefix: str = "") -> list[tuple[str, str]]:
     if not isinstance(messages, list):
-        raise ImportFormatError(f"must be a list, found {_json_type(messages)}", line=line, where="messages")
+        raise ImportFormatError(f"must be a list, found {_json_type(messages)}", line=line, where=prefix + "messages")
     if not messages:
-        raise ImportFormatError("has no messages", line=line, where="messages")
+        raise ImportFormatError("has no messages", line=line, where=prefix + "messages")
     turns = []
     for k, item in enumerate(messages):
-        where = f"messages[{k}]"
+        where = f"{prefix}messages[{k}]"
         if not isinstance(item, dict):
             raise ImportFormatError(f"must be an object, found {_json_type(item)}", line=line, where=where)
         role = item.get("role")
@@ -225,14 +242,14 @@ def _openai_turns(messages: Any, line: int) -> list[tuple[str, str]]:
     return turns
 
 
-def _sharegpt_turns(items: Any, line: int) -> list[tuple[str, str]]:
+def _sharegpt_turns(items: Any, line: int | None, prefix: str = "") -> list[tuple[str, str]]:
     if not isinstance(items, list):
-        raise ImportFormatError(f"must be a list, found {_json_type(items)}", line=line, where="conversations")
+        raise ImportFormatError(f"must be a list, found {_json_type(items)}", line=line, where=prefix + "conversations")
     if not items:
-        raise ImportFormatError("has no messages", line=line, where="conversations")
+        raise ImportFormatError("has no messages", line=line, where=prefix + "conversations")
     turns = []
     for k, item in enumerate(items):
-        where = f"conversations[{k}]"
+        where = f"{prefix}conversations[{k}]"
         if not isinstance(item, dict):
             raise ImportFormatError(f"must be an object, found {_json_type(item)}", line=line, where=where)
         who = item.get("from")
