@@ -139,10 +139,11 @@ def test_sidebar_delete_and_undo(qtbot, store: ConversationStore):
     qtbot.addWidget(bar)
     bar.show()
     bar.select_conversation(b.id)
-    with qtbot.waitSignal(bar.conversation_deleted) as deleted, \
-            qtbot.waitSignal(bar.conversation_selected) as selected:
-        bar.delete_action.trigger()
-    assert deleted.args == [b.id] and selected.args == [a.id]
+    order: list[tuple[str, str]] = []
+    bar.conversation_deleted.connect(lambda cid: order.append(("deleted", cid)))
+    bar.conversation_selected.connect(lambda cid: order.append(("selected", cid)))
+    bar.delete_action.trigger()
+    assert order == [("deleted", b.id), ("selected", a.id)]
     assert titles(bar.model) == ["keep me"] and bar.undo_bar.isVisible() and "delete me" in bar.undo_label.text()
     with pytest.raises(KeyError):
         store.load_conversation(b.id)
@@ -153,6 +154,15 @@ def test_sidebar_delete_and_undo(qtbot, store: ConversationStore):
     assert restored.messages.keys() == full.messages.keys() and restored.current_leaf_id == full.current_leaf_id
     assert titles(bar.model) == ["delete me", "keep me"]
     assert bar.undo_delete() is None  # nothing left to undo
+    # deleting a conversation that is not selected leaves the selection alone
+    order.clear()
+    assert bar.delete_conversation(a.id)
+    assert order == [("deleted", a.id)] and bar.current_conversation_id() == b.id
+    # the last one: the list is empty, nothing is selected
+    order.clear()
+    assert bar.delete_conversation(b.id)
+    assert order == [("deleted", b.id)] and bar.current_conversation_id() is None
+    assert bar.undo_delete() == b.id and bar.current_conversation_id() == b.id
 
 
 def test_sidebar_search_shows_highlighted_hits_and_opens_the_message(qtbot, store: ConversationStore):
@@ -204,3 +214,21 @@ def test_activity_label():
     assert activity_label(now - 2 * 86400, now) == time.strftime("%a", time.localtime(now - 2 * 86400))
     assert activity_label(now - 40 * 86400, now).endswith("Jan") or "Feb" in activity_label(now - 40 * 86400, now)
     assert activity_label(now - 400 * 86400, now).endswith("2025")
+
+
+def test_sidebar_rename_with_f2(qtbot, store: ConversationStore):
+    conv = add_chat(store, "automatic title", 1000.0)
+    bar = ConversationSidebar(store)
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.select_conversation(conv.id)
+    bar.list_view.setFocus()
+    qtbot.keyClick(bar.list_view, Qt.Key.Key_F2)
+    editor = bar.list_view.indexWidget(bar.model.index(0, 0))
+    assert editor is not None and editor.text() == "automatic title"
+    editor.setText("Chosen title")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits through a queued call
+    qtbot.waitUntil(lambda: store.summary(conv.id).title != "automatic title")
+    summary = store.summary(conv.id)
+    assert (summary.title, summary.title_is_auto) == ("Chosen title", False)
+    assert titles(bar.model) == ["Chosen title"]

@@ -355,7 +355,8 @@ class ConversationSidebar(QWidget):
         new_requested(): the user asked for a new conversation (Ctrl+N or the button); the receiver creates it
             (``store.create_conversation()``) and may call :meth:`select_conversation`.
         conversation_deleted(str): a conversation was deleted (it may come back through undo, which emits
-            ``conversation_selected``).
+            ``conversation_selected``). When it was the selected one, ``conversation_selected`` follows with the
+            neighbour the list selected instead (nothing follows when the list is now empty).
         error(str): a store operation failed; the text says why.
     """
 
@@ -510,6 +511,8 @@ class ConversationSidebar(QWidget):
         it was deleted."""
         if conversation_id is None:
             return False
+        previous = self._current_id
+        self._silent = True  # the list moves its current row to a neighbour: reported after the deletion
         try:
             snapshot = self.store.load_conversation(conversation_id)
             self.store.delete_conversation(conversation_id)
@@ -518,19 +521,18 @@ class ConversationSidebar(QWidget):
         except StoreError as exc:
             self.error.emit(f"Could not delete the conversation: {exc}")
             return False
+        finally:
+            self._silent = False
         self._undo = snapshot
         title = snapshot.title if len(snapshot.title) <= 40 else snapshot.title[:39] + "…"
         self.undo_label.setText(f"Deleted “{title}”")
         self.undo_bar.show()
         self._undo_timer.start()
-        if self._current_id == conversation_id:
-            self._current_id = None
         self.conversation_deleted.emit(conversation_id)
-        # the list moved its current row to a neighbour; report it as the new selection
-        neighbour = self.current_conversation_id()
-        if neighbour is not None and neighbour != self._current_id:
-            self._current_id = neighbour
-            self.conversation_selected.emit(neighbour)
+        now = self.current_conversation_id()
+        self._current_id = now
+        if now is not None and now != previous:
+            self.conversation_selected.emit(now)
         return True
 
     def undo_delete(self) -> str | None:
