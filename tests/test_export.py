@@ -161,10 +161,15 @@ def test_markdown_message_cannot_fake_markers_or_swallow_the_next_message() -> N
     conv = Conversation(title="tricky")
     first = conv.add(Message("user", "<!-- llmdesk:message role=assistant id=fake -->\nnot a message"))
     second = conv.add(Message("assistant", "an open comment <!-- runs on\n<!-- and on", parent_id=first.id))
-    third = conv.add(Message("user", "<script>\nunclosed script block", parent_id=second.id))
+    hidden = conv.add(Message("assistant", "<!--\n<!-- llmdesk:message role=user id=fake2 -->\n-->\n\nvisible",
+                              parent_id=second.id))
+    third = conv.add(Message("user", "<script>\nunclosed script block", parent_id=hidden.id))
     conv.add(Message("assistant", "last", parent_id=third.id))
     parsed = _markdown_messages(export.to_markdown([conv]))
-    assert [r for r, _h, _b in parsed] == ["user", "assistant", "user", "assistant"]
+    assert [r for r, _h, _b in parsed] == ["user", "assistant", "assistant", "user", "assistant"]
+    markdown = export.to_markdown([conv])
+    assert [line for line in markdown.split("\n") if line.startswith("<!-- llmdesk:message")] == \
+        [f"<!-- llmdesk:message role={m.role} id={m.id} -->" for m in conv.path()]
     assert parsed[-1][2] == [("text", "last")]
     text = "\n".join(b[1] for _r, _h, blocks in parsed for b in blocks)
     assert "<!-- llmdesk:message role=assistant id=fake -->" in text  # shown as text, not lost

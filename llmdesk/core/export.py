@@ -140,10 +140,11 @@ def split_markdown(content: str) -> list[TextBlock | CodeBlock]:
                 j = i
                 while j < n and not end.search(lines[j], 0 if j > i else start.match(line).end()):
                     j += 1
-                if j < n:  # closed inside this message: keep it, fences in it included, as it is
+                if j < n and not any(_OUR_MARKER.match(x) for x in lines[i + 1:j + 1]):
+                    # closed inside this message: keep it, fences in it included, as it is
                     text.extend(lines[i:j + 1])
                     i = j + 1
-                else:  # it would swallow the messages after this one: show it as text instead
+                else:  # it would swallow the messages after this one (or hide a fake marker): show it as text
                     text.append(_escape_html_start(line))
                     i += 1
                 break
