@@ -347,28 +347,39 @@ def _emphasis_html(text: str) -> str:
     return _ITALIC.sub(r"<em>\1</em>", escaped)
 
 
+def text_parts(text: str) -> list[tuple[str, str]]:
+    """Message text (outside code blocks) as ("heading", text) and ("paragraph", text) parts: paragraphs split at
+    blank lines, ATX headings (``## Title``) on their own. Newlines inside a paragraph are kept."""
+    parts: list[tuple[str, str]] = []
+    for para in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        lines: list[str] = []
+        for line in para.split("\n"):
+            heading = _HEADING.match(line)
+            if heading:
+                if "".join(lines).strip():
+                    parts.append(("paragraph", "\n".join(lines)))
+                lines = []
+                parts.append(("heading", heading.group(1)))
+            else:
+                lines.append(line)
+        if "".join(lines).strip():
+            parts.append(("paragraph", "\n".join(lines)))
+    return parts
+
+
 def message_html(content: str) -> str:
     """A message's text as safe HTML: paragraphs, headings, inline code, bold and italic, and code blocks as
-    ``<pre>`` with their language shown. Every character of the message is escaped; the only tags are the exporter's own."""
+    ``<pre>`` with their language shown. Every character of the message is escaped; the only tags are the
+    exporter's own."""
     parts: list[str] = []
     for block in split_markdown(content):
         if isinstance(block, CodeBlock):
             lang = f'<div class="lang">{html.escape(block.language)}</div>' if block.language else ""
             parts.append(f'<div class="code">{lang}<pre><code>{html.escape(block.code)}</code></pre></div>')
         else:
-            for para in re.split(r"\n[ \t]*\n", block.text.strip("\n")):
-                lines: list[str] = []
-                for line in para.split("\n"):
-                    heading = _HEADING.match(line)
-                    if heading:
-                        if lines:
-                            parts.append(f"<p>{_inline_html(chr(10).join(lines))}</p>")
-                            lines = []
-                        parts.append(f"<h3>{_inline_html(heading.group(1))}</h3>")
-                    else:
-                        lines.append(line)
-                if "".join(lines).strip():
-                    parts.append(f"<p>{_inline_html(chr(10).join(lines))}</p>")
+            for kind, text in text_parts(block.text):
+                tag = "h3" if kind == "heading" else "p"
+                parts.append(f"<{tag}>{_inline_html(text)}</{tag}>")
     return "\n".join(parts)
 
 

@@ -43,6 +43,7 @@ from llmdesk.core.export import (
     message_note,
     shown_path,
     split_markdown,
+    text_parts,
 )
 
 ROLE_COLORS = {"system": "#8a6d1f", "user": "#2f5fb8", "assistant": "#2e7d4f"}
@@ -120,6 +121,11 @@ class PdfStyles:
         title.setPointSizeF(17)
         title.setBold(True)
         self.title.setFont(title)
+        self.heading = QTextCharFormat()
+        heading = QFont(self.base)
+        heading.setBold(True)
+        heading.setPointSizeF(11.5)
+        self.heading.setFont(heading)
         self.roles: dict[str, QTextCharFormat] = {}
         for role in ("system", "user", "assistant"):
             fmt = QTextCharFormat()
@@ -269,10 +275,12 @@ class PdfDocumentBuilder:
                     self._block(_clean(piece.rstrip("\n")), self.styles.code, background=CODE_BACKGROUND,
                                 indent=2, bottom=6)
             else:
-                for para in block.text.strip("\n").split("\n\n"):
-                    if para.strip():
-                        for piece in _pieces(para.strip("\n"), MAX_DOCUMENT_CHARS // 2):
-                            self._block(_clean(piece.rstrip("\n")), self.styles.text, bottom=5)
+                for kind, text in text_parts(block.text):
+                    if kind == "heading":
+                        self._block(_clean(text), self.styles.heading, top=4, bottom=3)
+                        continue
+                    for piece in _pieces(text.strip("\n"), MAX_DOCUMENT_CHARS // 2):
+                        self._block(_clean(piece.rstrip("\n")), self.styles.text, bottom=5)
 
 
 def to_pdf_bytes(conversations: Sequence[Conversation], *, page_break_between_messages: bool = True) -> bytes:
