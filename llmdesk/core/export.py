@@ -16,6 +16,7 @@ What each format holds:
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import hashlib
 import html
@@ -49,7 +50,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 ROLE_LABELS = {"system": "System", "user": "User", "assistant": "Assistant"}
 SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
-LIBRARIES = ("transformers", "torch", "PySide6-Essentials", "accelerate", "safetensors")
+LIBRARIES = ("transformers", "torch", "PySide6", "PySide6-Essentials", "accelerate", "safetensors")
 
 
 class ExportError(ValueError):
@@ -385,8 +386,6 @@ def message_html(content: str) -> str:
 
 def _csp(style: str) -> str:
     digest = hashlib.sha256(style.encode()).digest()
-    import base64
-
     return (f"default-src 'none'; style-src 'sha256-{base64.b64encode(digest).decode()}'; "
             "img-src 'none'; script-src 'none'; base-uri 'none'; form-action 'none'")
 
