@@ -160,3 +160,16 @@ def test_import_interactive_refuses_a_bad_file_and_imports_nothing(qtbot, tmp_pa
 def test_safe_file_name() -> None:
     assert safe_file_name('a/b\\c:d*e?"f<g>h|i\n') == "a b c d e f g h i"
     assert safe_file_name("...") == "conversation"
+
+
+def test_file_menu_actions_call_export_and_import(qtbot, store, settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple] = []
+    transfer = ConversationTransfer(store, settings=settings)
+    monkeypatch.setattr(transfer, "export_interactive", lambda cid, sel: calls.append(("export", cid, sel)))
+    monkeypatch.setattr(transfer, "import_interactive", lambda: calls.append(("import",)))
+    export_action, import_action = transfer.make_actions(lambda: "c1", lambda: ["c1", "c2"])
+    assert export_action.text() == "&Export…" and import_action.text() == "&Import…"
+    assert export_action.shortcut().toString() == "Ctrl+Shift+E"
+    export_action.trigger()
+    import_action.trigger()
+    assert calls == [("export", "c1", ["c1", "c2"]), ("import",)]

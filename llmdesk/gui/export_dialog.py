@@ -1,7 +1,8 @@
 """File → Export… and File → Import…: a small dialog and the helper the main window calls.
 
-The main window owns one :class:`ConversationTransfer` and calls :meth:`ConversationTransfer.export_interactive`
-with the conversation on show and the ones selected in the list, and :meth:`ConversationTransfer.import_interactive`.
+The main window owns one :class:`ConversationTransfer` and puts its :meth:`ConversationTransfer.make_actions` in
+the File menu (or calls :meth:`ConversationTransfer.export_interactive` with the conversation on show and the ones
+selected in the list, and :meth:`ConversationTransfer.import_interactive`).
 The last folder and format are remembered through QSettings. Errors are shown in a message box that names the
 problem (the unwritable path, the line of the import file that is wrong); a failed export leaves no partial file
 and a refused import imports nothing.
@@ -9,10 +10,11 @@ and a refused import imports nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -244,6 +246,20 @@ class ConversationTransfer(QObject):
         self._store = store
         self._window = parent
         self._settings = settings if settings is not None else app_settings()
+
+    def make_actions(self, current_id: Callable[[], str | None],
+                     selected_ids: Callable[[], Sequence[str]] = list) -> tuple[QAction, QAction]:
+        """File-menu actions "Export…" (Ctrl+Shift+E) and "Import…" (Ctrl+Shift+I), for
+        ``ChatWindow.insert_file_action``. ``current_id`` and ``selected_ids`` are asked when Export… is chosen."""
+        export_action = QAction("&Export…", self._window or self)
+        export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        export_action.setStatusTip("Save conversations as Markdown, HTML, PDF, text, JSON or JSONL")
+        export_action.triggered.connect(lambda: self.export_interactive(current_id(), list(selected_ids())))
+        import_action = QAction("&Import…", self._window or self)
+        import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        import_action.setStatusTip("Add conversations from an llmdesk JSON export or OpenAI / ShareGPT JSONL")
+        import_action.triggered.connect(self.import_interactive)
+        return export_action, import_action
 
     # -- export -----------------------------------------------------------------------------------------------------
     def export_interactive(self, current_id: str | None, selected_ids: Sequence[str] = ()) -> Path | None:
