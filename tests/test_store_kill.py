@@ -67,7 +67,9 @@ class Child:
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            self.lines.append((time.monotonic(), line.split()))
+            words = line.split()
+            if line.endswith("\n") and len(words) >= 2:  # the kill can cut the last line short
+                self.lines.append((time.monotonic(), words))
 
     def wait_for(self, predicate, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -118,7 +120,7 @@ def test_sigkill_while_streaming_loses_at_most_the_last_interval(tmp_path: Path)
     killed_at = child.kill()
     conv_id, reply_id = child.ids()
     # everything generated more than one interval (plus scheduling slack) before the kill must be saved
-    slack = 0.5
+    slack = 0.75  # scheduling and pipe latency on a loaded machine
     generated_before = [int(w[1]) for t, w in child.lines if w[0] == "GEN" and t <= killed_at - interval - slack]
     must_have = max([0, *child.saves(), *generated_before])
     check_reopened(db, conv_id, reply_id, must_have)
