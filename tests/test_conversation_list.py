@@ -190,6 +190,10 @@ def test_sidebar_search_shows_highlighted_hits_and_opens_the_message(qtbot, stor
     bar.results_view.setCurrentIndex(idx)
     with qtbot.waitSignal(bar.message_requested):
         qtbot.keyClick(bar.results_view, Qt.Key.Key_Return)
+    # the results follow the store: a deleted conversation's hits go away
+    store.delete_conversation(a.id)
+    qtbot.waitUntil(lambda: bar.stack.currentWidget() is bar.empty_label)
+    assert results.rowCount() == 0
     # no hits: a message instead of the list; Escape goes back to the conversations
     bar.search_field.setText("zzzzz")
     bar.run_search()

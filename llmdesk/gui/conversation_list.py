@@ -467,6 +467,12 @@ class ConversationSidebar(QWidget):
         self.search_field.returnPressed.connect(self._search_now_and_focus)
         self.search_field.installEventFilter(self)
         self.undo_button.clicked.connect(self.undo_delete)
+        self.destroyed.connect(store.subscribe(self._on_store_event))
+
+    def _on_store_event(self, _event: StoreEvent) -> None:
+        """Keep shown search results current (a deleted conversation's hits go, a new message's come)."""
+        if self.search_field.text().strip() and self.stack.currentWidget() is not self.list_view:
+            self._search_timer.start()
 
     # -- selection --------------------------------------------------------------------------------------------
     def current_conversation_id(self) -> str | None:
