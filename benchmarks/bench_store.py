@@ -4,8 +4,8 @@ Measures, as the median of several runs (warm page cache; the first, cold-ish ru
 
 * opening the store (header and schema checks; the full ``quick_check`` that runs after an unclean shutdown or
   for files under 16 MiB is timed separately),
-* listing the conversations and building the sidebar's ``ConversationListModel``, then the view's first paint
-  (the "list ready" figure; target under 200 ms),
+* building the sidebar (``ConversationSidebar`` with its ``ConversationListModel``) and its first paint (with the
+  open, the "list ready" figure; target under 200 ms), reading every row, and one row moving to the top,
 * full-text searches of several kinds (target under 100 ms each),
 * loading one conversation, and one streaming checkpoint write (``update_message`` with ``synchronous=FULL``).
 
@@ -152,44 +152,49 @@ def _run(args: argparse.Namespace, db: Path) -> int:
     print(f"database: {db} ({size / 2**20:.1f} MiB)")
     print(f"python {sys.version.split()[0]}, SQLite {__import__('sqlite3').sqlite_version}, {os.cpu_count()} CPUs")
 
-    app = view = None
-    model_cls = None
+    app = None
+    sidebar_cls = None
     if not args.no_gui:
-        from PySide6.QtWidgets import QApplication, QListView
+        from PySide6.QtWidgets import QApplication
 
-        from llmdesk.gui.conversation_list import ConversationListModel
+        from llmdesk.gui.conversation_list import ConversationSidebar
         app = QApplication.instance() or QApplication([])
-        model_cls = ConversationListModel
+        sidebar_cls = ConversationSidebar
 
-    opens, lists, models, paints, readies, fetch_alls = [], [], [], [], [], []
+    opens, lists, models, paints, readies, fetch_alls, moves = [], [], [], [], [], [], []
     for _ in range(args.runs + 1):
         t0 = time.perf_counter()
         store = ConversationStore(db)
         t1 = time.perf_counter()
-        if model_cls is None:
+        if sidebar_cls is None:
             rows = store.list_conversations()
             t2 = t3 = t4 = time.perf_counter()
             n_rows = len(rows)
         else:
             t2 = time.perf_counter()
-            model = model_cls(store)
+            sidebar = sidebar_cls(store)
             t3 = time.perf_counter()
-            view = QListView()
-            view.setUniformItemSizes(True)
-            view.setModel(model)
-            view.resize(300, 800)
-            view.show()
-            view.grab()  # forces layout and a paint of the visible rows
+            sidebar.resize(300, 800)
+            sidebar.show()
+            sidebar.grab()  # forces layout and a paint of the visible rows
             t4 = time.perf_counter()
+            model = sidebar.model
             n_rows = model.rowCount()
             t5 = time.perf_counter()
             model.fetch_all()
             fetch_alls.append(time.perf_counter() - t5)
             assert model.rowCount() == args.conversations, model.rowCount()
-            view.close()
-            view.deleteLater()
+            # a reply finishing in the oldest conversation: its row moves from the bottom to the top
+            oldest = model.summary(model.rowCount() - 1).id
+            leaf = store.load_conversation(oldest).current_leaf_id
+            t6 = time.perf_counter()
+            store.update_message(leaf, stop_reason="eos")
+            moves.append(time.perf_counter() - t6)
+            assert model.summary(0).id == oldest
+            sidebar.close()
+            sidebar.deleteLater()
             app.processEvents()
-        assert n_rows == (args.conversations if model_cls is None else min(args.conversations, 200)), n_rows
+        assert n_rows == (args.conversations if sidebar_cls is None else min(args.conversations, 200)), n_rows
         opens.append(t1 - t0)
         lists.append(t2 - t1)
         models.append(t3 - t2)
@@ -201,14 +206,16 @@ def _run(args: argparse.Namespace, db: Path) -> int:
 
     print(f"\nlist ready ({args.runs} runs, median; first run {first * 1000:.1f} ms):")
     print(f"  open store (header+schema check) {_median_ms(opens)}")
-    if model_cls is not None:
-        print(f"  build ConversationListModel      {_median_ms(models)}")
-        print(f"  view first paint                 {_median_ms(paints)}")
-        print(f"  (model reads 200 rows per page; reading all {args.conversations:,} rows, as scrolling to the end "
-              f"does: {_median_ms(fetch_alls[1:])})")
+    if sidebar_cls is not None:
+        print(f"  build ConversationSidebar+model  {_median_ms(models)}")
+        print(f"  first paint                      {_median_ms(paints)}")
     else:
         print(f"  list_conversations               {_median_ms(lists)}")
     print(f"  total: list ready                {_median_ms(readies)}   target < 200 ms")
+    if sidebar_cls is not None:
+        print(f"  (the model reads 200 rows per page; reading all {args.conversations:,} rows, as scrolling to the "
+              f"end does: {_median_ms(fetch_alls[1:])};\n   a reply finishing in the oldest conversation, saved "
+              f"and its row moved to the top of {args.conversations:,}: {_median_ms(moves[1:])})")
 
     store = ConversationStore(db)
     conn = store._connection()
@@ -246,6 +253,26 @@ def _run(args: argparse.Namespace, db: Path) -> int:
         worst = max(worst, statistics.median(samples))
         print(f"  {label:<22} {q!r:<36} {len(hits):3d} hits  {_median_ms(samples)}")
     print(f"  slowest median: {worst * 1000:.1f} ms   target < 100 ms")
+    if sidebar_cls is not None:
+        sidebar = sidebar_cls(store)
+        sidebar.resize(300, 800)
+        sidebar.show()
+        sidebar.grab()
+        print("  in the sidebar, search and paint of the hits (what the user waits for):")
+        for label, q in (("common word", "python"), ("two words", "function error"), ("rare word", RARE[0])):
+            samples = []
+            for _ in range(args.runs):
+                sidebar.search_field.setText("")
+                t0 = time.perf_counter()
+                sidebar.search_field.setText(q)
+                sidebar.run_search()
+                sidebar.grab()
+                samples.append(time.perf_counter() - t0)
+            shown = sidebar.results_view.results.rowCount()
+            print(f"  {label:<22} {q!r:<36} {shown:3d} hits  {_median_ms(samples)}")
+        sidebar.close()
+        sidebar.deleteLater()
+        app.processEvents()
 
     some = [s.id for s in lst[:: max(1, len(lst) // args.runs)]][: args.runs]
     loads = []

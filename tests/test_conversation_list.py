@@ -15,7 +15,7 @@ from llmdesk.gui.conversation_list import (
     ConversationSidebar,
     activity_label,
 )
-from llmdesk.gui.search_panel import SearchResultsModel, snippet_html, snippet_plain
+from llmdesk.gui.search_panel import SearchResultsModel, snippet_html, snippet_plain, snippet_ranges
 
 
 @pytest.fixture
@@ -208,6 +208,8 @@ def test_snippet_html_escapes_text_and_marks_hits():
     assert html.count("<span") == 2 and html.count("</span>") == 2
     assert ">match</span>" in html
     assert snippet_plain("x\x02y\x03z") == "xyz"
+    assert snippet_ranges("…a \x02café\x03 and \x02tea\x03") == ("…a café and tea", [(3, 4), (12, 3)])
+    assert snippet_ranges("\x02open") == ("open", [(0, 4)])
 
 
 def test_activity_label():

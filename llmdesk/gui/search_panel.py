@@ -12,18 +12,12 @@ from PySide6.QtCore import (
     QByteArray,
     QModelIndex,
     QPersistentModelIndex,
+    QPointF,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import (
-    QAbstractTextDocumentLayout,
-    QFont,
-    QFontMetrics,
-    QKeyEvent,
-    QPalette,
-    QTextDocument,
-)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPalette, QTextLayout
 from PySide6.QtWidgets import (
     QListView,
     QStyle,
@@ -156,32 +150,40 @@ class SearchResultsModel(QAbstractListModel):
         return names
 
 
+def snippet_ranges(snippet: str) -> tuple[str, list[tuple[int, int]]]:
+    """The snippet's plain text and its hits as (start, length) ranges in that text."""
+    plain: list[str] = []
+    ranges: list[tuple[int, int]] = []
+    pos = 0
+    start: int | None = None
+    for part in _split_markers(snippet):
+        if part == HIT_START:
+            start = pos
+        elif part == HIT_END:
+            if start is not None and pos > start:
+                ranges.append((start, pos - start))
+            start = None
+        else:
+            text = part.replace("\n", " ")
+            plain.append(text)
+            pos += len(text)
+    if start is not None and pos > start:
+        ranges.append((start, pos - start))
+    return "".join(plain), ranges
+
+
 class SnippetDelegate(QStyledItemDelegate):
-    """Draws a hit as two lines: the conversation title (bold) and the snippet with its hits highlighted."""
+    """Draws a hit in a fixed height: the conversation title (bold, elided) and up to :attr:`SNIPPET_LINES`
+    lines of snippet, who wrote it in grey and the matching words on a highlight colour.
 
-    MAX_LINES = 4  # the title and up to three lines of snippet
+    Every row has the same height, so the view asks for one size hint instead of laying out every hit, and
+    only the rows on screen are laid out (with a ``QTextLayout``, not a rich-text document).
+    """
+
+    SNIPPET_LINES = 2
     MARGIN = 4
-
-    def _width(self, option: QStyleOptionViewItem) -> int:
-        width = option.rect.width()
-        if width <= 0 and isinstance(option.widget, QListView):
-            width = option.widget.viewport().width()
-        return max(80, width)
-
-    def _document(self, option: QStyleOptionViewItem, index: AnyIndex) -> QTextDocument:
-        width = self._width(option)
-        bold = QFont(option.font)
-        bold.setBold(True)
-        title = QFontMetrics(bold).elidedText(str(index.data(SearchResultsModel.TitleRole) or ""),
-                                              Qt.TextElideMode.ElideRight, width - 2 * self.MARGIN - 4)
-        who = html.escape(_ROLE_NAMES.get(str(index.data(SearchResultsModel.MessageRoleRole)), ""))
-        snippet = snippet_html(str(index.data(SearchResultsModel.SnippetRole) or ""))
-        doc = QTextDocument()
-        doc.setDocumentMargin(self.MARGIN)
-        doc.setDefaultFont(option.font)
-        doc.setHtml(f"<b>{html.escape(title)}</b><br><span style='color:gray'>{who}:</span> {snippet}")
-        doc.setTextWidth(width)
-        return doc
+    HIGHLIGHT = QColor("#ffd54f")
+    TEXT_ON_HIGHLIGHT = QColor("#000000")
 
     def paint(self, painter: Any, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         opt = QStyleOptionViewItem(option)
@@ -191,24 +193,61 @@ class SnippetDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        doc = self._document(option, index)
-        ctx = QAbstractTextDocumentLayout.PaintContext()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        group = QPalette.ColorGroup.Normal
-        ctx.palette.setColor(QPalette.ColorRole.Text, option.palette.color(
-            group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        text_color = option.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        dim = option.palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        rect = option.rect.adjusted(self.MARGIN, self.MARGIN, -self.MARGIN, -self.MARGIN)
+        width = max(10, rect.width())
+
+        bold = QFont(option.font)
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)
+        title = bold_metrics.elidedText(str(index.data(SearchResultsModel.TitleRole) or ""),
+                                        Qt.TextElideMode.ElideRight, width)
         painter.save()
-        painter.translate(option.rect.topLeft())
-        painter.setClipRect(option.rect.translated(-option.rect.topLeft()))
-        doc.documentLayout().draw(painter, ctx)
+        painter.setClipRect(option.rect)
+        painter.setPen(text_color)
+        painter.setFont(bold)
+        painter.drawText(QPointF(rect.left(), rect.top() + bold_metrics.ascent()), title)
+
+        who = _ROLE_NAMES.get(str(index.data(SearchResultsModel.MessageRoleRole)), "")
+        prefix = f"{who}: " if who else ""
+        plain, hits = snippet_ranges(str(index.data(SearchResultsModel.SnippetRole) or ""))
+        layout = QTextLayout(prefix + plain, option.font)
+        formats = []
+        if prefix:
+            grey = QTextLayout.FormatRange()
+            grey.start, grey.length = 0, len(prefix)
+            grey.format.setForeground(text_color if selected else dim)
+            formats.append(grey)
+        for start, length in hits:
+            mark = QTextLayout.FormatRange()
+            mark.start, mark.length = len(prefix) + start, length
+            mark.format.setBackground(self.HIGHLIGHT)
+            mark.format.setForeground(self.TEXT_ON_HIGHLIGHT)
+            formats.append(mark)
+        layout.setFormats(formats)
+        layout.beginLayout()
+        y = 0.0
+        for _ in range(self.SNIPPET_LINES):
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            line.setPosition(QPointF(0, y))
+            y += line.height()
+        layout.endLayout()
+        painter.setFont(option.font)
+        painter.setPen(text_color)
+        layout.draw(painter, QPointF(rect.left(), rect.top() + bold_metrics.lineSpacing()))
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
-        doc = self._document(option, index)
-        line = option.fontMetrics.lineSpacing()
-        most = line * self.MAX_LINES + 2 * self.MARGIN
-        height = min(int(doc.size().height()) + 2, most)
-        return QSize(int(doc.idealWidth()), max(height, line * 2 + 2 * self.MARGIN))
+        bold = QFont(option.font)
+        bold.setBold(True)
+        height = (QFontMetrics(bold).lineSpacing() + self.SNIPPET_LINES * option.fontMetrics.lineSpacing()
+                  + 2 * self.MARGIN + 2)
+        return QSize(200, height)
 
 
 class SearchResultsView(QListView):
@@ -225,7 +264,7 @@ class SearchResultsView(QListView):
         self.results = SearchResultsModel(self)
         self.setModel(self.results)
         self.setItemDelegate(SnippetDelegate(self))
-        self.setWordWrap(True)
+        self.setUniformItemSizes(True)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.setAccessibleName("Search results")
