@@ -15,7 +15,12 @@ from llmdesk.gui.conversation_list import (
     ConversationSidebar,
     activity_label,
 )
-from llmdesk.gui.search_panel import SearchResultsModel, snippet_html, snippet_plain, snippet_ranges
+from llmdesk.gui.search_panel import (
+    SearchResultsModel,
+    snippet_html,
+    snippet_plain,
+    snippet_ranges,
+)
 
 
 @pytest.fixture
