@@ -205,3 +205,25 @@ def test_message_height_follows_its_text(qtbot):
     small = browser.height()
     browser.setPlainText("\n".join(["many lines"] * 20))
     assert browser.height() > small * 5
+
+
+def test_final_render_joins_blocks_split_while_streaming(qtbot):
+    text = "Steps:\n\n1. first\n\n2. second\n\n3. third\n\n```sh\nls\n```\nafter\n"
+    view, (message, widget) = streamed_view(qtbot, text, step=2)
+    doc = widget.browser.document()
+
+    def lists() -> set:
+        found, block = set(), doc.begin()
+        while block.isValid():
+            if block.textList() is not None:
+                found.add(block.textList())
+            block = block.next()
+        return found
+
+    # while streaming each loose item is its own list (numbers kept)
+    assert len(lists()) == 3
+    view.finish_message(message)
+    widget.flush_final_render()
+    assert len(lists()) == 1
+    assert block_kinds(doc) == ["Steps:", "li:first", "li:second", "li:third", " sh   Copy code", "ls", "after"]
+    assert widget.renderer.code_blocks == ["ls"]

@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextDocument, QTextOption
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QTextBrowser, QToolButton,
@@ -24,6 +23,9 @@ from llmdesk.core.conversation import Conversation, Message
 from llmdesk.gui.highlight import CodeHighlighter
 from llmdesk.gui.message_renderer import COPY_SCHEME, MessageRenderer
 
+WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** `code` ~~struck~~ [link](x).\n\n"
+                  "- item\n  1. nested\n\n> quote\n\n| a | b |\n|---|---|\n| **1** | `2` |\n\n"
+                  "```python\ndef f(x: int) -> str:  # comment\n    return f'{x!r}' + \"s\"\n```\n")
 FINISH_SLICE_S = 0.008  # the final whole-message render runs in slices of about this long
 STOP_REASON_TEXT = {
     "cancelled": "Stopped",
@@ -59,8 +61,12 @@ class MessageBrowser(QTextBrowser):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setAutoFillBackground(True)  # opaque (the message's colour): cheaper to paint and scroll
+        # Growing (every streamed update) repaints only the new strip, not the whole message.
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents, True)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_StaticContents, True)
         self.anchorClicked.connect(self._on_anchor)
         self._connected_layout: Any = None
+        self._batch = 0
         self._watch_document()
 
     def setDocument(self, document: QTextDocument) -> None:  # noqa: N802 - Qt override
@@ -84,8 +90,19 @@ class MessageBrowser(QTextBrowser):
         opt.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.document().setDefaultTextOption(opt)
 
+    def begin_batch(self) -> None:
+        """Hold height updates during several edits (one relayout of the chat instead of one per edit)."""
+        self._batch += 1
+
+    def end_batch(self) -> None:
+        self._batch -= 1
+        if not self._batch:
+            self._update_height()
+
     @Slot()
     def _update_height(self, *_: Any) -> None:
+        if self._batch:
+            return
         height = int(self.document().size().height() + 0.999) + 2 * self.frameWidth()
         if height != self.height() or self.minimumHeight() != height:
             self.setFixedHeight(height)
@@ -121,6 +138,7 @@ class MessageWidget(QFrame):
         self.setObjectName("userMessage" if message.role == "user" else "assistantMessage")
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents, True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(2)
@@ -157,7 +175,7 @@ class MessageWidget(QFrame):
         layout.addWidget(self.error_label)
 
         self.renderer: MessageRenderer | None = None
-        self._finish_steps: Iterator[QTextDocument | None] | None = None
+        self._finish_steps: Iterator[None] | None = None
         self._finish_timer: QTimer | None = None
         self._plain = message.content
         self.apply_colors(highlighter, link_color)
@@ -185,7 +203,11 @@ class MessageWidget(QFrame):
     def append(self, text: str) -> None:
         """Add streamed text to the reply."""
         if self.renderer is not None:
-            self.renderer.append(text)
+            self.browser.begin_batch()
+            try:
+                self.renderer.append(text)
+            finally:
+                self.browser.end_batch()
 
     def set_finished(self, message: Message) -> None:
         """The reply ended: show why (stopped, length...) or the error, and render it once more in full."""
@@ -217,19 +239,16 @@ class MessageWidget(QFrame):
         if self._finish_steps is None:
             return
         deadline = time.perf_counter() + FINISH_SLICE_S
-        for result in self._finish_steps:
-            if result is not None:
-                self._finish_steps = None
-                assert self._finish_timer is not None
-                self._finish_timer.stop()
-                old = self.browser.document()
-                result.setParent(self.browser)
-                self.browser.setDocument(result)  # Qt deletes the browser's own first document itself
-                if shiboken6.isValid(old) and old.parent() is self.browser:
-                    old.deleteLater()
-                return
-            if time.perf_counter() >= deadline:
-                return
+        self.browser.begin_batch()
+        try:
+            for _ in self._finish_steps:
+                if time.perf_counter() >= deadline:
+                    return
+            self._finish_steps = None
+            assert self._finish_timer is not None
+            self._finish_timer.stop()
+        finally:
+            self.browser.end_batch()
 
     @property
     def final_render_pending(self) -> bool:
@@ -298,6 +317,8 @@ class ChatView(QScrollArea):
         self.setAccessibleName("Conversation")
         self._container = QWidget()
         self._container.setObjectName("chatContainer")
+        self._container.setAutoFillBackground(True)  # opaque: auto-scroll can blit instead of repainting all
+        self._container.setAttribute(Qt.WidgetAttribute.WA_StaticContents, True)
         self._layout = QVBoxLayout(self._container)
         self._layout.setContentsMargins(12, 12, 12, 12)
         self._layout.setSpacing(10)
@@ -371,6 +392,22 @@ class ChatView(QScrollArea):
             widget.apply_colors(self._highlighter, self._link_color)
             if widget.renderer is not None and not widget.streaming:
                 widget.renderer.set_text(widget.renderer.text)
+
+    def warm_up(self) -> None:
+        """Render a sample of every kind of block once, off screen, so fonts (bold, italic, headings, monospace)
+        and glyph caches are loaded before the first reply instead of stalling it."""
+        from PySide6.QtGui import QImage, QPainter
+
+        doc = QTextDocument()
+        doc.setDefaultFont(self.font())
+        renderer = MessageRenderer(doc, self._highlighter, self._link_color)
+        renderer.set_text(WARM_UP_SAMPLE)
+        doc.setTextWidth(600)
+        image = QImage(600, max(1, int(doc.size().height())), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(0)
+        painter = QPainter(image)
+        doc.drawContents(painter)
+        painter.end()
 
     # -- scrolling --------------------------------------------------------------------------------------------
     @property

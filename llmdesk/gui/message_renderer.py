@@ -24,11 +24,19 @@ MARKDOWN_FEATURES = QTextDocument.MarkdownFeature(_F.MarkdownDialectGitHub.value
 COPY_SCHEME = "llmdesk-copy"
 
 
+_scratch: QTextDocument | None = None
+
+
 def markdown_fragment(text: str) -> QTextDocument:
-    """Parse Markdown (GitHub dialect, raw HTML shown as text) into a scratch document."""
-    doc = QTextDocument()
-    doc.setMarkdown(text, MARKDOWN_FEATURES)
-    return doc
+    """Parse Markdown (GitHub dialect, raw HTML shown as text) into a scratch document, reused from call to call
+    (GUI thread only: creating and destroying a document per streamed update is a measurable share of its cost).
+    """
+    global _scratch
+    if _scratch is None:
+        _scratch = QTextDocument()
+        _scratch.setUndoRedoEnabled(False)
+    _scratch.setMarkdown(text, MARKDOWN_FEATURES)
+    return _scratch
 
 
 def insert_markdown(cursor: QTextCursor, text: str) -> None:
@@ -78,6 +86,10 @@ class MessageRenderer:
         self._code_lines: list[str] = []
         self._language = ""
         self._open_rendered = ""
+        # Runs of prose between code blocks, as (start, end, paragraph texts), for the final render.
+        self._segments: list[tuple[int, int, list[str]]] = []
+        self._seg_start = 0
+        self._seg_texts: list[str] = []
 
     # -- public ------------------------------------------------------------------------------------------------
     @property
@@ -96,31 +108,32 @@ class MessageRenderer:
             self._apply(event)
         self._render_open()
 
-    def finish_steps(self) -> Iterator[QTextDocument | None]:
-        """Render the whole message once, as one piece (the stream is over), into a new document, in steps.
+    def finish_steps(self) -> Iterator[None]:
+        """The stream is over: render the message once more as a whole, in steps (one ``next()`` each).
 
-        Each ``next()`` renders about one block and yields None; the last step yields the finished document. The
-        document is built detached from any widget (edits to a shown document cost a layout pass each), so the
-        caller can spread the steps over several event-loop turns and then show the new document in one go.
+        Streaming rendered each paragraph on its own; runs of paragraphs between code blocks are now rendered
+        again as one piece (loose lists, reference links and the like come out right). Code blocks are already
+        final. The runs are replaced in place from the last to the first, so the earlier positions stay valid and
+        each step costs one run, not the whole message: the caller can spread the steps over event-loop turns.
         """
-        old = self.document
-        doc = QTextDocument()
-        doc.setDefaultFont(old.defaultFont())
-        doc.setDocumentMargin(old.documentMargin())
-        doc.setDefaultTextOption(old.defaultTextOption())
-        doc.setTextWidth(old.textWidth())
-        self.document = doc
-        doc.setUndoRedoEnabled(False)
-        yield from self._set_text_steps(self.text)
-        yield doc
+        for event in self._splitter.close():
+            self._apply(event)
+        self._close_segment(self._open_pos)
+        yield None
+        segments, self._segments = self._segments, []
+        for start, end, texts in reversed(segments):
+            cursor = self._cursor_at(start)
+            cursor.setPosition(end - 1, QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            self._reset_block(cursor)
+            insert_markdown(cursor, "\n\n".join(texts))
+            yield None
+        self._trim_end()
 
-    def finish(self) -> QTextDocument:
-        """:meth:`finish_steps` in one go; returns the new document."""
-        result = None
-        for result in self.finish_steps():
+    def finish(self) -> None:
+        """:meth:`finish_steps` in one go."""
+        for _ in self.finish_steps():
             pass
-        assert result is not None
-        return result
 
     def code_text(self, index: int) -> str:
         """The text of code block ``index`` (the open block's lines so far while it streams)."""
@@ -157,15 +170,21 @@ class MessageRenderer:
                 yield None
         if prose:
             self._apply(ProseBlock("\n\n".join(prose)))
-        last = self.document.lastBlock()
-        if not last.text() and last.previous().isValid() and last.textList() is None:
-            cursor = QTextCursor(last)
-            cursor.deletePreviousChar()  # no empty line under the message
+        self._trim_end()
+        self._segments = []
         self._splitter = MarkdownSplitter()
         self._splitter.feed(text)
 
+    def _trim_end(self) -> None:
+        last = self.document.lastBlock()
+        if not last.text() and last.previous().isValid() and last.textList() is None:
+            QTextCursor(last).deletePreviousChar()  # no empty line under the message
+
     # -- internals ---------------------------------------------------------------------------------------------
     def _reset_positions(self) -> None:
+        self._segments = []
+        self._seg_start = 0
+        self._seg_texts = []
         self._open_pos = 0
         self._in_code = False
         self._code_lines = []
@@ -173,10 +192,12 @@ class MessageRenderer:
 
     def _apply(self, event: Event) -> None:
         if isinstance(event, ProseBlock):
+            self._seg_texts.append(event.text)
             self._replace_open_prose(event.text)
             self._new_block_after_prose()
         elif isinstance(event, CodeStart):
             self._replace_open_prose("")
+            self._close_segment(self._open_pos)
             self._start_code(event.language)
         elif isinstance(event, CodeLine):
             self._replace_open_line("")
@@ -202,16 +223,27 @@ class MessageRenderer:
         cursor.removeSelectedText()
         return cursor
 
-    def _replace_open_prose(self, text: str) -> None:
-        if text == self._open_rendered:
-            return
-        cursor = self._clear_from(self._open_pos)
+    def _close_segment(self, end: int) -> None:
+        """The run of prose that began at ``_seg_start`` ends before position ``end`` (where a code block starts,
+        or the message ends); remember it for the final render if it was rendered in more than one piece."""
+        if len(self._seg_texts) > 1:
+            self._segments.append((self._seg_start, end, self._seg_texts))
+        self._seg_texts = []
+
+    @staticmethod
+    def _reset_block(cursor: QTextCursor) -> None:
         block = cursor.block()
         if block.textList() is not None:
             block.textList().remove(block)
         cursor.setBlockFormat(QTextBlockFormat())
         cursor.setBlockCharFormat(QTextCharFormat())
         cursor.setCharFormat(QTextCharFormat())
+
+    def _replace_open_prose(self, text: str) -> None:
+        if text == self._open_rendered:
+            return
+        cursor = self._clear_from(self._open_pos)
+        self._reset_block(cursor)
         if text.strip():
             insert_markdown(cursor, text)
         self._open_rendered = text
@@ -301,3 +333,4 @@ class MessageRenderer:
         self._open_rendered = ""
         cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
         self._open_pos = cursor.position()
+        self._seg_start = self._open_pos

@@ -7,6 +7,7 @@ kept for a conversation sidebar (:meth:`ChatWindow.add_sidebar`); ``file_menu`` 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -288,6 +289,15 @@ class ChatWindow(QMainWindow):
         self.controller.start()
         self.warm_thread = threading.Thread(target=warm_up, name="llmdesk-lexers", daemon=True)
         self.warm_thread.start()
+        QTimer.singleShot(0, self._warm_up)
+
+    @Slot()
+    def _warm_up(self) -> None:
+        """Load fonts and glyphs once the window is up, then move everything allocated so far out of the garbage
+        collector's way (``gc.freeze``): later full collections stay short instead of stalling a reply."""
+        self.chat_view.warm_up()
+        gc.collect()
+        gc.freeze()
 
     @Slot(str)
     def send(self, text: str) -> Message | None:
