@@ -3,19 +3,20 @@
 The database lives at :func:`llmdesk.core.paths.database_path` (under ``platformdirs.user_data_path("llmdesk")``).
 It runs in WAL mode with ``synchronous=FULL`` and foreign keys on; every change is one transaction, so killing the
 process at any moment leaves the database intact and holding everything committed before the kill. A streaming
-reply is written through :class:`ReplyCheckpointer`, which saves the text at least once a second and once more
-when the reply ends.
+reply is written through :class:`ReplyCheckpointer`: a save whenever the unsaved text is a second old (so a kill
+loses at most the last second), and a last one with the stop reason and meta when the reply ends.
 
 The schema is versioned with ``PRAGMA user_version`` and upgraded by the steps in :data:`MIGRATIONS`. Full-text
-search uses an FTS5 index over the message text that triggers keep in sync.
+search uses an FTS5 index over the message text that triggers keep in sync; hits come newest first.
 
 A database that cannot be read (not SQLite, damaged, from a newer llmdesk) is moved aside, together with its
 ``-wal`` and ``-shm`` files, under a new name; a fresh database is started and :attr:`ConversationStore.notice`
-says what happened and where the old file went. The damaged file and its ``-wal`` are never written, overwritten or
-deleted (the ``-shm``, SQLite's shared-memory index of the WAL that holds no data of its own, is updated by the
-read-only check like by any reader, and moved along). Opening checks
-the header, schema version and schema through a read-only connection, plus a full ``quick_check`` when the file
-is small or was not closed cleanly (see :meth:`ConversationStore._needs_full_check`).
+says what happened and where the old file went. The damaged file and its ``-wal`` are never written, overwritten
+or deleted (the ``-shm``, SQLite's shared-memory index of the WAL that holds no data of its own, is updated by
+the read-only check like by any reader, and moved along). Opening checks the header, schema version and schema
+through a read-only connection, plus a full ``quick_check`` when the file is small or was not closed cleanly
+(see :meth:`ConversationStore._needs_full_check`). A database another program keeps locked is reported with
+:class:`StoreError` and left where it is.
 
 Plain Python: no Qt, no torch. The list model in :mod:`llmdesk.gui.conversation_list` follows the store's changes
 through :meth:`ConversationStore.subscribe`.
