@@ -205,7 +205,7 @@ def _run(args: argparse.Namespace, db: Path) -> int:
     opens, lists, models, paints, readies = (x[1:] for x in (opens, lists, models, paints, readies))
 
     print(f"\nlist ready ({args.runs} runs, median; first run {first * 1000:.1f} ms):")
-    print(f"  open store (header+schema check) {_median_ms(opens)}")
+    print(f"  open store + checks             {_median_ms(opens)}")
     if sidebar_cls is not None:
         print(f"  build ConversationSidebar+model  {_median_ms(models)}")
         print(f"  first paint                      {_median_ms(paints)}")
