@@ -45,10 +45,13 @@ def test_chat_with_the_real_tiny_model(qtbot, tiny_model_dir):
     assert widget.text == message.content
     assert "tokens" in window.stats_label.text()
     # Stop with the real model: a long reply, stopped after the first piece.
-    controller.set_decoding(Settings().decoding.__class__(max_new_tokens=2000))
+    window.settings_panel.editors["max_new_tokens"].setValue(300)  # applies to the next reply, no reload
     window.composer.editor.setPlainText("Tell me a very long story.")
+    failures: list = []
+    controller.reply_finished.connect(lambda m: failures.append(m.meta.get("error")))
     qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: controller.reply_pieces_received > 0, timeout=60_000)
+    qtbot.waitUntil(lambda: controller.reply_pieces_received > 0 or bool(failures), timeout=60_000)
+    assert not failures, failures
     with qtbot.waitSignal(controller.reply_finished, timeout=60_000) as stopped:
         qtbot.keyClick(window.composer.editor, Qt.Key.Key_Escape)
     assert stopped.args[0].stop_reason == "cancelled"
