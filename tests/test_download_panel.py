@@ -122,3 +122,14 @@ def test_shutdown_during_a_download_cancels_it(qtbot, panel: DownloadPanel, hub:
         panel.download_button.click()
     assert panel.shutdown(10_000)
     assert not panel.service.running
+
+
+def test_choose_local_folder_when_offline(qtbot, panel: DownloadPanel, tiny_model_dir: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    panel.check("some-org/some-model")
+    _wait_state(qtbot, panel, "offline")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tiny_model_dir))
+    with qtbot.waitSignals([panel.local_folder_chosen, panel.model_ready], timeout=10_000):
+        panel.folder_button.click()
+    assert panel.state == "ready"

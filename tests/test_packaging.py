@@ -62,6 +62,15 @@ def test_transformers_filter_keeps_models_and_drops_converters() -> None:
     assert not keep("transformers.commands.serving")
 
 
+def test_torch_test_programs_are_dropped_but_torch_is_kept() -> None:
+    support = _support()
+    assert not support.keep_file("torch/test/atest")
+    assert not support.keep_file("torch/bin/protoc")
+    assert support.keep_file("torch/lib/libtorch_cpu.so")
+    assert support.keep_file("torch/_C.cpython-311-x86_64-linux-gnu.so")
+    assert "torch.testing._internal" not in support.EXCLUDES  # torch.utils.checkpoint imports it
+
+
 def test_spec_and_scripts_are_well_formed() -> None:
     for name in ("llmdesk.spec", "pyi_support.py", "llmdesk_entry.py", "render_icons.py", "install_desktop.py"):
         ast.parse((PACKAGING / name).read_text(), filename=name)
