@@ -47,31 +47,55 @@ def dark_palette() -> QPalette:
 
 
 def apply_color_scheme(app: QApplication) -> None:
-    """Follow the system's light/dark choice (QStyleHints.colorScheme); where the platform palette does not
-    follow it, use Fusion with a matching palette."""
-    scheme = QGuiApplication.styleHints().colorScheme()
-    palette_dark = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
-    if scheme == Qt.ColorScheme.Dark and not palette_dark:
-        app.setStyle(QStyleFactory.create("Fusion"))
-        app.setPalette(dark_palette())
-    elif scheme == Qt.ColorScheme.Light and palette_dark:
-        app.setStyle(QStyleFactory.create("Fusion"))
-        app.setPalette(app.style().standardPalette())
+    """Follow the system's light/dark choice (QStyleHints.colorScheme): Fusion with a matching palette and the
+    matching style sheet from ``llmdesk.resources`` (when present)."""
+    dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    app.setStyle(QStyleFactory.create("Fusion"))
+    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+    try:
+        from llmdesk.core import resources
+
+        app.setStyleSheet(resources.style_sheet("dark" if dark else "light") + spin_box_css(dark))
+    except (ImportError, OSError, ValueError) as exc:  # resources are optional
+        log.debug("no style sheet: %s", exc)
+
+
+_ARROW_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="5" viewBox="0 0 8 5">'
+              '<path d="{path}" fill="{color}"/></svg>')
+
+
+def spin_box_css(dark: bool) -> str:
+    """Style-sheet rules that give spin boxes visible arrows (a style sheet that restyles a spin box's frame
+    must also draw its buttons). The arrow images are small SVG files written to the cache folder."""
+    import platformdirs
+
+    folder = platformdirs.user_cache_path(APP_NAME, appauthor=False) / "style"
+    folder.mkdir(parents=True, exist_ok=True)
+    rules = ["QAbstractSpinBox { padding-right: 18px; }",
+             "QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { subcontrol-origin: border; width: 16px;"
+             " border: none; background: transparent; }",
+             "QAbstractSpinBox::up-button { subcontrol-position: top right; }",
+             "QAbstractSpinBox::down-button { subcontrol-position: bottom right; }"]
+    for name, path in (("up", "M0 5 L4 0 L8 5 Z"), ("down", "M0 0 L4 5 L8 0 Z")):
+        for state, color in (("", "#c9d1d9" if dark else "#57606a"), (":disabled", "#6b6f75" if dark else "#c4cbd3")):
+            file = folder / f"{name}{'-off' if state else ''}{'-dark' if dark else ''}.svg"
+            file.write_text(_ARROW_SVG.format(path=path, color=color), encoding="ascii")
+            rules.append(f"QAbstractSpinBox::{name}-arrow{state} {{ image: url({file.as_posix()}); width: 8px;"
+                         " height: 5px; }")
+    return "\n" + "\n".join(rules) + "\n"
 
 
 def app_icon() -> QIcon:
-    """The app icon from the llmdesk.resources package, when it is there."""
+    """The app icon (every size) from ``llmdesk.resources``, when it is there."""
+    icon = QIcon()
     try:
-        from importlib import resources
+        from llmdesk.core import resources
 
-        data = (resources.files("llmdesk.resources") / "llmdesk.svg").read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError, OSError, TypeError):
-        return QIcon()
-    from PySide6.QtGui import QPixmap
-
-    pixmap = QPixmap()
-    pixmap.loadFromData(data, "SVG")
-    return QIcon(pixmap) if not pixmap.isNull() else QIcon()
+        for path in resources.icon_files():
+            icon.addFile(str(path))
+    except (ImportError, OSError, ValueError) as exc:
+        log.debug("no icon: %s", exc)
+    return icon
 
 
 def process_age_s() -> float | None:

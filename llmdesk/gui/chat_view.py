@@ -60,6 +60,8 @@ class MessageBrowser(QTextBrowser):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setObjectName("messageBrowser")
+        self.set_background(self.palette().color(QPalette.ColorRole.Base))
         self.viewport().setAutoFillBackground(True)  # opaque (the message's colour): cheaper to paint and scroll
         # Growing (every streamed update) repaints only the new strip, not the whole message.
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents, True)
@@ -68,6 +70,10 @@ class MessageBrowser(QTextBrowser):
         self._connected_layout: Any = None
         self._batch = 0
         self._watch_document()
+
+    def set_background(self, color: QColor) -> None:
+        """The message's colour; whatever the app's style sheet says about text edits: no frame, no padding."""
+        self.setStyleSheet(f"QTextBrowser#messageBrowser {{ border: none; padding: 0px; background: {color.name()}; }}")
 
     def setDocument(self, document: QTextDocument) -> None:  # noqa: N802 - Qt override
         super().setDocument(document)
@@ -276,6 +282,7 @@ class MessageWidget(QFrame):
         bpal.setColor(QPalette.ColorRole.Base, bg)
         bpal.setColor(QPalette.ColorRole.Link, link_color)
         self.browser.setPalette(bpal)
+        self.browser.set_background(bg)
         muted = pal.color(QPalette.ColorRole.PlaceholderText)
         self.status_label.setStyleSheet(f"color: {muted.name()};")
         self.error_label.setStyleSheet("color: #d1242f;" if not is_dark(pal) else "color: #ff7b72;")

@@ -47,13 +47,12 @@ class Composer(QWidget):
         self.editor.setPlaceholderText("Message the model (Enter sends, Shift+Enter for a new line)")
         self.editor.setAccessibleName("Message")
         self.editor.setTabChangesFocus(True)
-        line = self.editor.fontMetrics().lineSpacing()
-        self.editor.setMinimumHeight(int(line * 2.6))
-        self.editor.setMaximumHeight(int(line * 9))
-        self.editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.editor.submitted.connect(self._on_submit)
+        self.editor.textChanged.connect(self._fit_height)
         self.button = QPushButton("Send")
         self.button.setObjectName("sendButton")
+        self.button.setProperty("role", "primary")
         self.button.setToolTip("Send the message (Enter)")
         self.button.setAutoDefault(False)
         self.button.clicked.connect(self._on_button)
@@ -62,6 +61,21 @@ class Composer(QWidget):
         layout.addWidget(self.editor, 1)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
         self._busy = False
+        self._fit_height()
+
+    MIN_LINES = 2
+    MAX_LINES = 8
+
+    @Slot()
+    def _fit_height(self) -> None:
+        """Grow with the text, from MIN_LINES to MAX_LINES lines (then it scrolls)."""
+        lines = max(self.MIN_LINES, min(self.MAX_LINES, int(self.editor.document().size().height())))
+        metrics = self.editor.fontMetrics()
+        margins = self.editor.contentsMargins()
+        height = (lines * metrics.lineSpacing() + 2 * int(self.editor.document().documentMargin())
+                  + margins.top() + margins.bottom() + 2)
+        if self.editor.height() != height:
+            self.editor.setFixedHeight(height)
 
     @property
     def busy(self) -> bool:
@@ -74,6 +88,7 @@ class Composer(QWidget):
         self.button.setText("Stop" if busy else "Send")
         self.button.setToolTip("Stop the reply (Esc)" if busy else "Send the message (Enter)")
         self.button.setProperty("stopMode", busy)
+        self.button.setProperty("role", "danger" if busy else "primary")
         self.button.style().unpolish(self.button)
         self.button.style().polish(self.button)
 

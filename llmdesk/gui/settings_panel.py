@@ -236,9 +236,11 @@ class SettingsPanel(QWidget):
         self.estimate_label.setWordWrap(True)
         self.estimate_label.setTextFormat(Qt.TextFormat.PlainText)
         self.estimate_label.setObjectName("memoryEstimate")
+        self.estimate_label.hide()
         form.addRow(self.estimate_label)
         self.pending_label = QLabel("")
         self.pending_label.setWordWrap(True)
+        self.pending_label.hide()
         form.addRow(self.pending_label)
 
         self.load_button = QPushButton("Load")
@@ -343,6 +345,7 @@ class SettingsPanel(QWidget):
 
     def set_estimate(self, message: str, fits: bool | None) -> None:
         self.estimate_label.setText(message)
+        self.estimate_label.setVisible(bool(message))
         self.estimate_label.setStyleSheet(ERROR_STYLE if fits is False else "")
 
     def show_error(self, key: str, message: str | None) -> None:
@@ -430,3 +433,4 @@ class SettingsPanel(QWidget):
             self.pending_label.setText("Changed: press Load to apply (the current model stays until then).")
         else:
             self.pending_label.setText("")
+        self.pending_label.setVisible(bool(self.pending_label.text()))

@@ -381,6 +381,7 @@ class ChatWindow(QMainWindow):
     @Slot(object)
     def _on_model_loaded(self, info: ModelInfo) -> None:
         self.progress.hide()
+        self.statusBar().showMessage(f"Loaded {info.model_id} in {info.load_seconds:.1f} s", 5000)
         self.model_label.setText(info.model_id)
         self.model_label.setToolTip(f"{info.architecture}, {info.parameters / 1e6:.0f}M parameters, context "
                                     f"{info.context_window} tokens, loaded in {info.load_seconds:.1f} s")

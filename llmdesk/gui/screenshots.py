@@ -1,0 +1,112 @@
+"""Screenshots of the chat window for the docs: ``python -m llmdesk.gui.screenshots OUTDIR [--dark]``.
+
+Runs the real window with the scripted engine (no model needed): one shot mid-reply, one with the settings panel
+open. Run it under a display (e.g. ``xvfb-run``) to see what a person sees; QT_SCALE_FACTOR=2 shows 200%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+SAMPLE_REPLY = """## Reading a CSV file in Python
+
+The standard library's `csv` module is enough for most files:
+
+```python
+import csv
+
+with open("prices.csv", newline="") as fh:
+    for row in csv.DictReader(fh):
+        print(row["item"], float(row["price"]))
+```
+
+A few things to keep in mind:
+
+1. Open the file with `newline=""` so quoted line breaks survive.
+2. `DictReader` takes the **first row** as the header.
+3. For large files, prefer *streaming* over loading everything.
+
+| Approach | Memory | Speed |
+|---|---|---|
+| `csv.reader` | low | fast |
+| `pandas.read_csv` | high | very fast |
+
+If you need types, convert each field yourself or use pandas, which infers them for you and handles dates,
+missing values and much more.
+"""
+
+
+def _wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def take(out: Path, *, dark: bool = False, suffix: str = "") -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.app import dark_palette, make_application
+    from llmdesk.gui.controller import ChatController
+    from llmdesk.gui.scripted_engine import ScriptedEngine
+    from llmdesk.gui.window import ChatWindow
+    from llmdesk.gui.worker import EngineBackend
+
+    app = QApplication.instance() or make_application()
+    if dark:
+        from llmdesk.core import resources
+        from llmdesk.gui.app import spin_box_css
+
+        app.setPalette(dark_palette())
+        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+    engine = ScriptedEngine(reply=SAMPLE_REPLY, rate=60, piece_chars=4)
+    settings = Settings()
+    settings.model.model = "microsoft/Phi-3-mini-4k-instruct"
+    controller = ChatController(backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
+                                                                       list_devices=engine.list_devices))
+    window = ChatWindow(settings, controller, save=None, remember_geometry=False)
+    window.resize(1100, 760)
+    window.show()
+    window.start()
+    loop = QEventLoop()
+    controller.model_loaded.connect(lambda _info: loop.quit())
+    loop.exec()
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    window.send("How do I read a CSV file in Python?")
+    _wait(int(len(SAMPLE_REPLY) / 4 / 60 * 1000 * 0.62))
+    path = out / f"chat-mid-reply{suffix}.png"
+    window.grab().save(str(path))
+    written.append(path)
+    if controller.busy:
+        done = QEventLoop()
+        controller.reply_finished.connect(lambda _m: done.quit())
+        done.exec()
+    _wait(300)
+    window.settings_dock.show()
+    window.resize(1300, 800)
+    _wait(300)
+    path = out / f"chat-settings{suffix}.png"
+    window.grab().save(str(path))
+    written.append(path)
+    window.close()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--dark", action="store_true")
+    parser.add_argument("--suffix", default="")
+    args = parser.parse_args(argv)
+    for path in take(args.out, dark=args.dark, suffix=args.suffix):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
