@@ -33,6 +33,7 @@ def make_window(qtbot, engine: ScriptedEngine, *, autoload: bool = True, wait_lo
     qtbot.addWidget(window)
     window.show()
     window.start()
+    qtbot.waitUntil(lambda: window.warmed_up, timeout=5000)
     if wait_loaded:
         qtbot.waitUntil(lambda: controller.model_info is not None, timeout=5000)
     return window
@@ -63,7 +64,7 @@ def test_title_status_and_worker_thread(qtbot, engine):
 
 
 def test_send_tokens_arrive_and_finish(qtbot, engine):
-    engine.rate = 400
+    engine.rate = 100
     window = make_window(qtbot, engine)
     chunks: list[str] = []
     window.controller.reply_text.connect(lambda _mid, text: chunks.append(text))

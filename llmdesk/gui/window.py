@@ -126,6 +126,7 @@ class ChatWindow(QMainWindow):
         self._exposed = False
         self._closing = False
         self.warm_thread: threading.Thread | None = None
+        self.warmed_up = False
         self.setWindowTitle(APP_NAME)
         self.setObjectName("chatWindow")
 
@@ -298,6 +299,7 @@ class ChatWindow(QMainWindow):
         self.chat_view.warm_up()
         gc.collect()
         gc.freeze()
+        self.warmed_up = True
 
     @Slot(str)
     def send(self, text: str) -> Message | None:
