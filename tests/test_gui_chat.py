@@ -29,7 +29,7 @@ def make_window(qtbot, engine: ScriptedEngine, *, autoload: bool = True, wait_lo
     settings = settings or Settings()
     settings.model.model = "scripted/model"
     controller = ChatController(backend_factory=backend_for(engine))
-    window = ChatWindow(settings, controller, autoload=autoload, warnings=warnings)
+    window = ChatWindow(settings, controller, autoload=autoload, warnings=warnings, remember_geometry=False)
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -198,7 +198,7 @@ def test_engine_start_failure_is_shown(qtbot):
         raise ImportError("No module named 'torch'")
 
     controller = ChatController(backend_factory=broken)
-    window = ChatWindow(Settings(), controller, save=None)
+    window = ChatWindow(Settings(), controller, save=None, remember_geometry=False)
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -261,7 +261,8 @@ def test_settings_warnings_are_shown(qtbot, engine):
 def test_command_line_model_is_used_but_not_saved(qtbot, engine):
     settings = Settings()
     controller = ChatController(backend_factory=backend_for(engine))
-    window = ChatWindow(settings, controller, initial_model=ModelSettings(model="flag/model", device="cpu"))
+    window = ChatWindow(settings, controller, initial_model=ModelSettings(model="flag/model", device="cpu"),
+                        remember_geometry=False)
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -270,3 +271,83 @@ def test_command_line_model_is_used_but_not_saved(qtbot, engine):
     assert window.settings_panel.model_edit.text() == "flag/model"
     window.save_settings_now()
     assert load_settings().settings.model.model == Settings().model.model
+
+
+class RecordingStore:
+    """A stand-in for ConversationStore that records what the controller saves."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[tuple] = []
+        self.fail = fail
+
+    def create_conversation(self, title: str = "New chat"):
+        from llmdesk.core.conversation import Conversation
+
+        conversation = Conversation(title=title)
+        self.calls.append(("create", conversation.id))
+        return conversation
+
+    def add_message(self, conversation_id, message, *, make_current=True):
+        self.calls.append(("add", conversation_id, message.role, message.content))
+        if self.fail:
+            raise OSError("disk full")
+
+    def update_message(self, message_id, *, content=None, stop_reason=None, meta=None):
+        self.calls.append(("update", message_id, content, stop_reason))
+
+    def set_current_leaf(self, conversation_id, leaf_id):
+        self.calls.append(("leaf", conversation_id, leaf_id))
+
+
+def test_messages_go_through_the_store_hook(qtbot, engine):
+    store = RecordingStore()
+    controller = ChatController(backend_factory=backend_for(engine), store=store)
+    window = ChatWindow(Settings(), controller, save=None, remember_geometry=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: controller.model_info is not None, timeout=5000)
+    with qtbot.waitSignal(controller.reply_finished, timeout=5000) as finished:
+        send_with_enter(qtbot, window, "Save me")
+    conv_id = controller.conversation.id
+    reply = finished.args[0]
+    assert store.calls[0] == ("create", conv_id)
+    assert ("add", conv_id, "user", "Save me") in store.calls
+    assert ("add", conv_id, "assistant", "") in store.calls
+    assert store.calls[-1] == ("update", reply.id, engine.reply, "eos")
+
+
+def test_store_failure_keeps_the_text_and_tells_the_user(qtbot, engine):
+    controller = ChatController(backend_factory=backend_for(engine), store=RecordingStore(fail=True))
+    window = ChatWindow(Settings(), controller, save=None, remember_geometry=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: controller.model_info is not None, timeout=5000)
+    with qtbot.waitSignal(controller.reply_finished, timeout=5000):
+        send_with_enter(qtbot, window, "Keep me")
+    assert window.banner.isVisible() and "disk full" in window.banner.label.text()
+    assert [m.content for m in controller.conversation.path()] == ["Keep me", engine.reply]
+
+
+def test_keyboard_only(qtbot, engine):
+    engine.reply = LONG_REPLY
+    engine.rate = 100
+    window = make_window(qtbot, engine)
+    window.activateWindow()
+    editor = window.composer.editor
+    editor.setFocus()
+    qtbot.keyClicks(editor, "typed with the keyboard")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # Enter sends
+    qtbot.waitUntil(lambda: len(window.chat_view.message_widgets()) == 2)
+    qtbot.waitUntil(lambda: len(window.chat_view.message_widgets()[-1].text) > 5, timeout=5000)
+    with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:
+        qtbot.keyClick(editor, Qt.Key.Key_Escape)  # Esc stops
+    assert finished.args[0].stop_reason == "cancelled"
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)  # Tab leaves the editor for the Send button
+    assert window.composer.button.hasFocus()
+    assert not window.settings_dock.isVisible()
+    window.settings_action.trigger()  # Ctrl+, in the View menu
+    assert window.settings_dock.isVisible()
+    assert window.settings_action.shortcut().toString() == "Ctrl+,"
+    assert window.stop_shortcut.key().toString() == "Esc"

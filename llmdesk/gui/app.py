@@ -156,7 +156,36 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
     else:
         window.first_exposed.connect(window.start)
     window.show()
+    _close_on_signals(window)
     code = app.exec()
     if controller.running:  # closed some other way (e.g. the session ended): stop the model thread anyway
         controller.shutdown()
+    if controller.running:
+        # The worker is stuck in a call that cannot be cancelled (e.g. reading weights from a slow disk). Qt would
+        # abort on destroying a running QThread, and terminating it is unsafe: leave without running destructors.
+        log.error("the model thread did not stop in time; exiting without waiting for it")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code))
     return int(code)
+
+
+def _close_on_signals(window: ChatWindow) -> None:
+    """Close the window (and so stop the model thread cleanly) on Ctrl+C or SIGTERM instead of dying mid-work.
+
+    Python runs signal handlers only between bytecodes, so a cheap timer gives the interpreter a turn while Qt's
+    event loop waits."""
+    import signal
+
+    def handler(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread, or not supported here
+            return
+    timer = QTimer(window)
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)
+    timer.start()

@@ -352,6 +352,9 @@ class ChatWindow(QMainWindow):
     @Slot(list)
     def _on_engine_ready(self, devices: list) -> None:
         self.settings_panel.set_devices(devices)
+        shown = self.settings_panel.model_settings()
+        if shown is not None:
+            self.controller.estimate(shown)  # the memory estimate is there before the first (re)load
         if self._autoload and not self._closing:
             self.load_model(self._initial_model, remember=False)
 

@@ -1,0 +1,33 @@
+"""The real ``llmdesk`` process: it exits cleanly when told to stop while the engine starts and the model loads."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay_s", [1.0, 4.0])
+def test_sigterm_while_starting_or_loading_exits_cleanly(tiny_model_dir, delay_s):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "llmdesk", "--model", str(tiny_model_dir), "--device", "cpu"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(delay_s)  # the window is up; torch is being imported or the model loaded on the worker thread
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "QThread" not in err and "Traceback" not in err, err
