@@ -151,7 +151,7 @@ def test_close_mid_load(qtbot, engine):
     engine.load_steps = 50
     engine.load_delay = 0.2
     window = make_window(qtbot, engine, wait_loaded=False)
-    qtbot.waitUntil(lambda: window.progress.isVisible() and window.progress.maximum() == 50, timeout=5000)
+    qtbot.waitUntil(lambda: window.progress.isVisible() and 0 < window.progress.value() < 1000, timeout=5000)
     assert window.controller.loading
     window.close()
     assert not window.controller.running
@@ -351,3 +351,11 @@ def test_keyboard_only(qtbot, engine):
     assert window.settings_dock.isVisible()
     assert window.settings_action.shortcut().toString() == "Ctrl+,"
     assert window.stop_shortcut.key().toString() == "Esc"
+
+
+def test_download_progress_in_bytes_beyond_int32(qtbot, engine):
+    from llmdesk.engine.types import LoadProgress
+
+    window = make_window(qtbot, engine)
+    window.controller.load_progress.emit(LoadProgress("download", 3 * 2**30, 6 * 2**30, "model.safetensors"))
+    assert window.progress.maximum() == 1000 and window.progress.value() == 500

@@ -373,9 +373,9 @@ class ChatWindow(QMainWindow):
 
     @Slot(object)
     def _on_load_progress(self, progress: LoadProgress) -> None:
-        if progress.total:
-            self.progress.setRange(0, max(1, progress.total))
-            self.progress.setValue(min(progress.done, progress.total))
+        if progress.total:  # in per mille: byte counts overflow the progress bar's int
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(min(1000, progress.done * 1000 // progress.total))
         else:
             self.progress.setRange(0, 0)
         self.progress.setFormat(f"{progress.stage} %p%")
