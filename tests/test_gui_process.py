@@ -31,3 +31,12 @@ def test_sigterm_while_starting_or_loading_exits_cleanly(tiny_model_dir, delay_s
             proc.communicate()
     assert proc.returncode == 0, err
     assert "QThread" not in err and "Traceback" not in err, err
+
+
+def test_window_shows_before_torch_is_imported():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "llmdesk", "--measure-startup"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "window shown" in done.stdout
+    assert "heavy modules imported: none" in done.stdout

@@ -227,3 +227,22 @@ def test_final_render_joins_blocks_split_while_streaming(qtbot):
     assert len(lists()) == 1
     assert block_kinds(doc) == ["Steps:", "li:first", "li:second", "li:third", " sh   Copy code", "ls", "after"]
     assert widget.renderer.code_blocks == ["ls"]
+
+
+def test_follows_a_dark_palette(qtbot, qapp):
+    from llmdesk.gui.app import dark_palette
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    message = Message(role="assistant", content="```python\nx = 1\n```\n", stop_reason="eos")
+    widget = view.add_message(message)
+    light_code = widget.browser.document().lastBlock().blockFormat().background().color()
+    old = qapp.palette()
+    try:
+        qapp.setPalette(dark_palette())
+        qtbot.waitUntil(lambda: view._highlighter.dark)
+        dark_code = widget.browser.document().lastBlock().blockFormat().background().color()
+        assert dark_code.lightness() < 100 < light_code.lightness()
+        assert widget.browser.toPlainText().endswith("x = 1")
+    finally:
+        qapp.setPalette(old)
