@@ -155,6 +155,7 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
         window.first_exposed.connect(report)
     else:
         window.first_exposed.connect(window.start)
+        QTimer.singleShot(1000, window.start)  # in case the window is never painted (e.g. started minimised)
     window.show()
     _close_on_signals(window)
     code = app.exec()

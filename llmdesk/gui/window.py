@@ -286,7 +286,14 @@ class ChatWindow(QMainWindow):
     # -- actions ----------------------------------------------------------------------------------------------
     def start(self) -> None:
         """Start the model thread (after the window is shown: torch is imported there), and build the code
-        highlighting lexers on a background thread."""
+        highlighting lexers on a background thread. Calling it again does nothing."""
+        if self.warm_thread is not None:
+            return
+        if self._autoload:
+            self.model_label.setText(f"Starting the engine for {self._initial_model.model}…")
+            self.progress.setRange(0, 0)  # busy until the load reports its steps
+            self.progress.setFormat("")
+            self.progress.show()
         self.controller.start()
         self.warm_thread = threading.Thread(target=warm_up, name="llmdesk-lexers", daemon=True)
         self.warm_thread.start()
@@ -360,12 +367,14 @@ class ChatWindow(QMainWindow):
 
     @Slot(str)
     def _on_engine_failed(self, message: str) -> None:
+        self.progress.hide()
         self.banner.show_message(f"The model engine could not start: {message}", kind="error")
         self.model_label.setText("No model (engine unavailable)")
 
     @Slot(object)
     def _on_load_started(self, model: ModelSettings) -> None:
-        self.banner.hide() if self.banner.kind == "error" else None
+        if self.banner.kind == "error":
+            self.banner.hide()
         self.model_label.setText(f"Loading {model.model}…")
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
