@@ -72,8 +72,13 @@ class MessageBrowser(QTextBrowser):
         self._watch_document()
 
     def set_background(self, color: QColor) -> None:
-        """The message's colour; whatever the app's style sheet says about text edits: no frame, no padding."""
-        self.setStyleSheet(f"QTextBrowser#messageBrowser {{ border: none; padding: 0px; background: {color.name()}; }}")
+        """The message's colour; whatever the app's style sheet says about text edits: no padding, and a frame that
+        shows only with keyboard focus (so keyboard users see where they are)."""
+        focus = self.palette().color(QPalette.ColorRole.Highlight).name()
+        self.setStyleSheet(
+            f"QTextBrowser#messageBrowser {{ border: 1px solid transparent; border-radius: 3px; padding: 0px;"
+            f" background: {color.name()}; }}"
+            f" QTextBrowser#messageBrowser:focus {{ border: 1px solid {focus}; }}")
 
     def setDocument(self, document: QTextDocument) -> None:  # noqa: N802 - Qt override
         super().setDocument(document)
