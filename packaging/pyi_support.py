@@ -32,13 +32,17 @@ EXTRA_HIDDEN_IMPORTS = ["jinja2", "jinja2.ext", "safetensors.torch", "accelerate
 
 
 # Files the torch hook collects that the app never runs: C++ unit-test programs and command-line tools (about
-# 130 MB with torch 2.13 CPU), headers and CMake files.
+# 130 MB with torch 2.13 CPU), headers and CMake files. torch_shm_manager stays (see KEEP_FILES).
 DROP_PREFIXES = ("torch/test/", "torch/bin/", "torch/include/", "torch/share/cmake/")
+
+
+KEEP_FILES = ("torch/bin/torch_shm_manager",)  # torch checks at import that this helper program exists
 
 
 def keep_file(dest_name: str) -> bool:
     """Whether a collected binary or data file (by its path inside the bundle) stays in the build."""
-    return not dest_name.replace("\\", "/").startswith(DROP_PREFIXES)
+    name = dest_name.replace("\\", "/")
+    return name in KEEP_FILES or not name.startswith(DROP_PREFIXES)
 
 
 def stage_sources(dest: Path, root: Path = ROOT) -> Path:

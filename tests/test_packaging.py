@@ -66,6 +66,7 @@ def test_torch_test_programs_are_dropped_but_torch_is_kept() -> None:
     support = _support()
     assert not support.keep_file("torch/test/atest")
     assert not support.keep_file("torch/bin/protoc")
+    assert support.keep_file("torch/bin/torch_shm_manager")  # torch refuses to import without it
     assert support.keep_file("torch/lib/libtorch_cpu.so")
     assert support.keep_file("torch/_C.cpython-311-x86_64-linux-gnu.so")
     assert "torch.testing._internal" not in support.EXCLUDES  # torch.utils.checkpoint imports it

@@ -514,6 +514,7 @@ def _fetch_blob(location: str, blob: Path, size: int | None, etag: str, name: st
 
     incomplete = blob.with_name(blob.name + ".incomplete")
     want_sha = etag if re.fullmatch(r"[0-9a-f]{64}", etag) else None  # LFS etags are the content's sha256
+    digest, hashed = hashlib.sha256(), 0  # hashed while writing: no second pass over a multi-GB file
     attempts_left = retries
     while True:
         resume = incomplete.stat().st_size if incomplete.exists() else 0
@@ -521,6 +522,8 @@ def _fetch_blob(location: str, blob: Path, size: int | None, etag: str, name: st
             incomplete.unlink()
             resume = 0
         meter.set_file_bytes(resume, resumed=True)
+        if want_sha is not None and hashed != resume:
+            digest, hashed = _sha256_prefix(incomplete, resume, cancel)  # a partial file from an earlier run
         if size is not None and resume == size:
             break
         headers = build_hf_headers()
@@ -535,6 +538,7 @@ def _fetch_blob(location: str, blob: Path, size: int | None, etag: str, name: st
                 mode = "ab"
                 if resume and response.status_code != 206:  # the server ignored Range: start over
                     mode, resume = "wb", 0
+                    digest, hashed = hashlib.sha256(), 0
                     meter.set_file_bytes(0, resumed=True)
                 with open(incomplete, mode) as out:
                     for chunk in response.iter_bytes():
@@ -542,6 +546,9 @@ def _fetch_blob(location: str, blob: Path, size: int | None, etag: str, name: st
                             raise DownloadCancelled(f"Download cancelled during {name}.")
                         if chunk:
                             out.write(chunk)
+                            if want_sha is not None:
+                                digest.update(chunk)
+                                hashed += len(chunk)
                             received += len(chunk)
                             meter.add(len(chunk))
             break
@@ -557,27 +564,27 @@ def _fetch_blob(location: str, blob: Path, size: int | None, etag: str, name: st
     if size is not None and actual != size:
         raise EngineError("download_failed", f"{name}: received {actual} bytes, the Hub said {size}.",
                           "Try the download again; it continues from what is on disk.")
-    if want_sha is not None:
-        digest = _sha256(incomplete, cancel)
-        if digest != want_sha:
-            incomplete.unlink()
-            raise EngineError("download_failed", f"{name} is corrupt: its checksum does not match the Hub's.",
-                              "The broken file was removed; try the download again.")
-    os.replace(incomplete, blob)
-    with contextlib.suppress(OSError):
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(blob, 0o666 & ~umask)
+    if want_sha is not None and (hashed != actual or digest.hexdigest() != want_sha):
+        incomplete.unlink()
+        raise EngineError("download_failed", f"{name} is corrupt: its checksum does not match the Hub's.",
+                          "The broken file was removed; try the download again.")
+    os.replace(incomplete, blob)  # created by open(): already 0o666 & ~umask, like the hub's blobs
 
 
-def _sha256(path: Path, cancel: threading.Event) -> str:
+def _sha256_prefix(path: Path, length: int, cancel: threading.Event) -> tuple[Any, int]:
+    """A sha256 object fed with the first ``length`` bytes of ``path``, and that length."""
     digest = hashlib.sha256()
+    left = length
     with open(path, "rb") as f:
-        while block := f.read(8 << 20):
+        while left > 0:
             if cancel.is_set():
-                raise DownloadCancelled("Download cancelled while verifying.")
+                raise DownloadCancelled("Download cancelled while checking the partial file.")
+            block = f.read(min(left, 8 << 20))
+            if not block:
+                break
             digest.update(block)
-    return digest.hexdigest()
+            left -= len(block)
+    return digest, length - left
 
 
 def _link(blob: Path, pointer: Path) -> None:
