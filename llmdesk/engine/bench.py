@@ -45,6 +45,8 @@ class BenchReport:
     repeats: int
     engine: dict[str, float]
     bare: dict[str, float]
+    engine_runs: list[float]
+    bare_runs: list[float]
     decode_ratio: float
     ttft_ratio: float
     implied_bandwidth_gb_s: float
@@ -70,6 +72,8 @@ class BenchReport:
             f"{'decode':16}{e['decode_tokens_per_s']:>11.2f} tok/s{b['decode_tokens_per_s']:>11.2f} tok/s"
             f"{self.decode_ratio:>8.3f}",
             f"implied weight bandwidth while decoding: {self.implied_bandwidth_gb_s:.2f} GB/s",
+            "decode tok/s per run (engine | bare): " + " ".join(f"{x:.2f}" for x in self.engine_runs) + " | "
+            + " ".join(f"{x:.2f}" for x in self.bare_runs),
         ])
 
 
@@ -137,6 +141,7 @@ def run_bench(loaded: LoadedModel, *, prompt_tokens: int = 32, new_tokens: int =
         model=info.model_id, device=info.device, dtype=info.dtype, parameters=info.parameters,
         weight_bytes=info.weight_bytes, load_s=info.load_seconds if load_s is None else load_s,
         prompt_tokens=len(prompt), new_tokens=new_tokens, repeats=repeats, engine=e, bare=b,
+        engine_runs=eng.decode_tokens_per_s, bare_runs=bar.decode_tokens_per_s,
         decode_ratio=e["decode_tokens_per_s"] / b["decode_tokens_per_s"],
         ttft_ratio=e["ttft_s"] / b["ttft_s"],
         implied_bandwidth_gb_s=info.weight_bytes * e["decode_tokens_per_s"] / 1e9,
