@@ -348,3 +348,17 @@ def test_folder_without_tokenizer_is_refused(tmp_path: Path) -> None:
     (tmp_path / "model.safetensors").write_bytes(b"x")
     with pytest.raises(EngineError, match="no tokenizer"):
         dl.check_model(str(tmp_path))
+
+
+def test_server_that_ignores_range_restarts_the_file_cleanly(hub: HubStub) -> None:
+    size = len(hub.repos[REPO].files[WEIGHTS])
+    hub.drop_after[WEIGHTS] = size // 3
+    with pytest.raises(EngineError):
+        dl.download_model(REPO, retries=0)
+    assert _incomplete(hub).stat().st_size == size // 3
+    hub.ignore_range = True  # answers 200 with the whole file: the partial file must be replaced, not appended to
+    seen: list[dl.DownloadProgress] = []
+    snapshot = dl.download_model(REPO, progress=seen.append, report_interval=0)
+    assert hub.ranged_gets(hub.repos[REPO].etag(WEIGHTS)) == [f"bytes={size // 3}-"]  # asked, but got 200
+    assert (snapshot / WEIGHTS).read_bytes() == hub.repos[REPO].files[WEIGHTS]
+    assert seen[-1].done_bytes == seen[-1].total_bytes

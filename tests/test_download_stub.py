@@ -10,7 +10,8 @@ It implements what llmdesk's downloader and huggingface_hub use:
 - ``GET /cdn/<sha256>`` on the CDN server: the bytes, with ``Range: bytes=N-`` support (206 + Content-Range).
 
 Knobs: ``delay_s`` sleeps between 64 KiB chunks (a slow network), ``drop_after`` closes the connection after that
-many bytes of a file body once (a network failure), ``stall`` makes the API hang (an unresponsive Hub). Every
+many bytes of a file body once (a network failure), ``stall`` makes the API hang (an unresponsive Hub),
+``ignore_range`` answers Range requests with the whole file (as some proxies do). Every
 request is recorded in :attr:`HubStub.requests` with its Range header.
 """
 
@@ -58,6 +59,7 @@ class HubStub:
     delay_s: float = 0.0
     drop_after: dict[str, int] = field(default_factory=dict)
     stall: bool = False
+    ignore_range: bool = False
     requests: list[Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -186,7 +188,7 @@ def _handler(stub: HubStub, role: str) -> type[BaseHTTPRequestHandler]:
         def _send_body(self, name: str, data: bytes, head: bool, etag: str, commit: str | None = None) -> None:
             start = 0
             ranged = self.headers.get("Range")
-            match = re.fullmatch(r"bytes=(\d+)-", ranged or "")
+            match = None if stub.ignore_range else re.fullmatch(r"bytes=(\d+)-", ranged or "")
             if match:
                 start = int(match.group(1))
                 if start >= len(data):
