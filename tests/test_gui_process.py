@@ -40,3 +40,15 @@ def test_window_shows_before_torch_is_imported():
     assert done.returncode == 0, done.stderr
     assert "window shown" in done.stdout
     assert "heavy modules imported: none" in done.stdout
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--device", "gpu0"], "--device: must be auto, cpu"),
+    (["--device", ""], "--device: must be auto, cpu"),
+    (["--model", "  "], "--model: give a Hub id"),
+])
+def test_bad_window_flags_are_refused_before_any_window(argv, message, capsys):
+    from llmdesk.__main__ import main
+
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err

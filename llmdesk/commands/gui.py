@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from llmdesk.commands._common import add_model_flags
@@ -31,6 +32,13 @@ def run(args: argparse.Namespace) -> int:
     if "model" in overrides and not overrides["model"].strip():
         print("llmdesk: --model: give a Hub id (org/name) or a local folder", file=sys.stderr)
         return 2
+    if "device" in overrides:
+        device = overrides["device"].strip().lower()
+        if not re.fullmatch(r"auto|cpu|mps|balanced|(cuda|xpu)(:\d+)?", device):
+            print(f"llmdesk: --device: must be auto, cpu, cuda, cuda:N, mps, xpu, xpu:N or balanced, not "
+                  f"{overrides['device']!r}", file=sys.stderr)
+            return 2
+        overrides["device"] = device
     measure = bool(getattr(args, "measure_startup", False)) or os.environ.get("LLMDESK_MEASURE_STARTUP") == "1"
 
     from llmdesk.gui.app import run_window
