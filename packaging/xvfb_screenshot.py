@@ -31,6 +31,8 @@ def main() -> int:
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds to wait after the first drawn pixels")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for a window at all")
+    parser.add_argument("--type", dest="type_text", help="after half the settle time, type this text and Enter "
+                        "into the focused window (needs xdotool)")
     argv = sys.argv[1:]
     if "--" not in argv:
         parser.error("give the program to start after --")
@@ -76,7 +78,13 @@ def main() -> int:
                 raise SystemExit("xvfb_screenshot: no window within the timeout")
             time.sleep(0.1)
         print(f"xvfb_screenshot: first pixels after {time.monotonic() - started:.2f} s", flush=True)
-        time.sleep(args.settle)
+        if args.type_text:
+            if shutil.which("xdotool") is None:
+                raise SystemExit("xvfb_screenshot: --type needs xdotool (apt-get install xdotool)")
+            time.sleep(args.settle / 2)
+            subprocess.run(["xdotool", "type", "--delay", "20", args.type_text], env=env, check=True)
+            subprocess.run(["xdotool", "key", "Return"], env=env, check=True)
+        time.sleep(args.settle / 2 if args.type_text else args.settle)
         args.output.parent.mkdir(parents=True, exist_ok=True)
         if not screen.grabWindow(0).save(str(args.output)):
             raise SystemExit(f"xvfb_screenshot: could not write {args.output}")
