@@ -359,3 +359,26 @@ def test_download_progress_in_bytes_beyond_int32(qtbot, engine):
     window = make_window(qtbot, engine)
     window.controller.load_progress.emit(LoadProgress("download", 3 * 2**30, 6 * 2**30, "model.safetensors"))
     assert window.progress.maximum() == 1000 and window.progress.value() == 500
+
+
+def test_streaming_reply_is_checkpointed_to_the_store(qtbot, engine, monkeypatch):
+    import llmdesk.gui.controller as controller_module
+
+    monkeypatch.setattr(controller_module, "CHECKPOINT_INTERVAL_S", 0.05)
+    engine.reply = LONG_REPLY[:800]
+    engine.rate = 200
+    store = RecordingStore()
+    controller = ChatController(backend_factory=backend_for(engine), store=store)
+    window = ChatWindow(Settings(), controller, save=None, remember_geometry=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: controller.model_info is not None, timeout=5000)
+    with qtbot.waitSignal(controller.reply_finished, timeout=10000) as finished:
+        send_with_enter(qtbot, window, "long")
+    reply_id = finished.args[0].id
+    updates = [c for c in store.calls if c[0] == "update" and c[1] == reply_id]
+    partial = [c for c in updates if c[3] is None]
+    assert len(partial) >= 2  # saved while streaming ...
+    assert all(engine.reply.startswith(c[2]) and len(c[2]) < len(engine.reply) for c in partial)
+    assert updates[-1] == ("update", reply_id, engine.reply, "eos")  # ... and once at the end

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_MS = 33  # at most ~30 view updates a second while a reply streams
 SHUTDOWN_TIMEOUT_MS = 15_000
+CHECKPOINT_INTERVAL_S = 1.0  # with a store, a streaming reply's text is saved at least this often
 
 
 class MessageStore(Protocol):
@@ -46,6 +47,9 @@ class _Reply:
     pieces: list[str] = dataclasses.field(default_factory=list)
     pending: list[str] = dataclasses.field(default_factory=list)
     started: float = dataclasses.field(default_factory=time.perf_counter)
+    saved_at: float = dataclasses.field(default_factory=time.monotonic)
+    saved_len: int = 0
+    received_len: int = 0
     held: bool = False
 
 
@@ -330,6 +334,7 @@ class ChatController(QObject):
             return
         reply.pieces.append(piece)
         reply.pending.append(piece)
+        reply.received_len += len(piece)
         if not self._flush_timer.isActive():
             since = (time.perf_counter() - self._last_flush) * 1000.0
             self._flush_timer.start(int(max(0.0, self._flush_interval_ms - since)))
@@ -343,6 +348,20 @@ class ChatController(QObject):
         reply.pending.clear()
         self._last_flush = time.perf_counter()
         self.reply_text.emit(reply.message.id, chunk)
+        self._checkpoint(reply)
+
+    def _checkpoint(self, reply: _Reply) -> None:
+        """Save the text so far when the last save is CHECKPOINT_INTERVAL_S old: killing the app loses at most
+        about a second of a reply."""
+        if self.store is None or reply.received_len == reply.saved_len:
+            return
+        now = time.monotonic()
+        if now - reply.saved_at < CHECKPOINT_INTERVAL_S:
+            return
+        if len(reply.pieces) > 1:
+            reply.pieces[:] = ["".join(reply.pieces)]
+        reply.saved_at, reply.saved_len = now, reply.received_len
+        self._persist("update_message", reply.message.id, content=reply.pieces[0])
 
     @Slot(int, object)
     def _on_finished(self, rid: int, stats: GenerationStats) -> None:
