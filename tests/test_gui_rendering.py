@@ -246,3 +246,12 @@ def test_follows_a_dark_palette(qtbot, qapp):
         assert widget.browser.toPlainText().endswith("x = 1")
     finally:
         qapp.setPalette(old)
+
+
+def test_model_links_are_copied_not_opened(qtbot):
+    view, (message, widget) = streamed_view(qtbot, "See [the docs](https://example.com/docs).\n")
+    copied: list[str] = []
+    view.copied.connect(copied.append)
+    widget.browser.anchorClicked.emit(QUrl("https://example.com/docs"))
+    assert copied == ["https://example.com/docs"]
+    assert QGuiApplication.clipboard().text() == "https://example.com/docs"

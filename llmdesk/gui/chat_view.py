@@ -45,7 +45,8 @@ class MessageBrowser(QTextBrowser):
     links and loads no resources.
 
     Signals:
-        link_activated(str): an internal ``llmdesk-copy:N`` link was activated (by mouse or keyboard).
+        link_activated(str): a link was activated (by mouse or keyboard): an internal ``llmdesk-copy:N`` link, or
+            a link from the model's text (never opened: the chat view copies it instead).
     """
 
     link_activated = Signal(str)
@@ -123,8 +124,7 @@ class MessageBrowser(QTextBrowser):
 
     @Slot(QUrl)
     def _on_anchor(self, url: QUrl) -> None:
-        if url.scheme() == COPY_SCHEME:
-            self.link_activated.emit(url.toString())
+        self.link_activated.emit(url.toString())
 
 
 class MessageWidget(QFrame):
@@ -297,6 +297,9 @@ class MessageWidget(QFrame):
 
     @Slot(str)
     def _on_link(self, href: str) -> None:
+        if not href.startswith(COPY_SCHEME + ":"):
+            self.copy_requested.emit(href)  # a link from the model: copied, never opened by itself
+            return
         if self.renderer is None:
             return
         try:

@@ -281,7 +281,7 @@ class ChatWindow(QMainWindow):
         p.load_requested.connect(self.load_model)
         p.cancel_load_requested.connect(c.cancel_load)
         p.model_edited.connect(c.estimate)
-        self.chat_view.copied.connect(lambda _text: self.statusBar().showMessage("Copied to the clipboard", 2000))
+        self.chat_view.copied.connect(self._on_copied)
 
     # -- actions ----------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -440,6 +440,13 @@ class ChatWindow(QMainWindow):
         stats = self.controller.last_stats
         if message.stop_reason != "error" and stats is not None:
             self.show_stats(stats)
+
+    @Slot(str)
+    def _on_copied(self, text: str) -> None:
+        if "\n" not in text and "://" in text[:12]:
+            self.statusBar().showMessage(f"Link copied (links from the model are not opened): {text}", 5000)
+        else:
+            self.statusBar().showMessage("Copied to the clipboard", 2000)
 
     def show_stats(self, stats: GenerationStats) -> None:
         parts = []
