@@ -13,31 +13,17 @@ import pytest
 
 from llmdesk.engine import download as dl
 from llmdesk.engine.errors import EngineError
-from tests.test_download_stub import HubStub
-
-REPO = "llmdesk-test/tiny-phi3"
-WEIGHTS = "model.safetensors"
+from tests.test_download_stub import REPO, WEIGHTS, HubStub, allow_network, serve_tiny_model
 
 
 @pytest.fixture
 def online(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Network allowed (conftest turns it off), and no real token ever sent to the stand-in."""
-    import huggingface_hub.constants as hub_constants
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(hub_constants, "HF_HUB_DISABLE_IMPLICIT_TOKEN", True)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
+    allow_network(monkeypatch)
 
 
 @pytest.fixture
-def hub(online: None, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
-    stub = HubStub()
-    stub.add_repo(REPO, tiny_model_dir)
-    monkeypatch.setenv("HF_ENDPOINT", stub.url)
-    yield stub
-    stub.close()
+def hub(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    yield from serve_tiny_model(monkeypatch, tiny_model_dir)
 
 
 def _storage() -> Path:

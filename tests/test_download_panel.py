@@ -10,14 +10,22 @@ import pytest
 
 from llmdesk.engine import download as dl
 from llmdesk.gui.download_panel import DownloadPanel, HubService
-from tests.test_download import REPO, WEIGHTS, hub, online  # noqa: F401 - fixtures
-from tests.test_download_stub import HubStub
+from tests.test_download_stub import REPO, WEIGHTS, HubStub, allow_network, serve_tiny_model
+
+
+@pytest.fixture
+def hub(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    yield from serve_tiny_model(monkeypatch, tiny_model_dir)
+
+
+@pytest.fixture
+def online(monkeypatch: pytest.MonkeyPatch) -> None:
+    allow_network(monkeypatch)
 
 
 @pytest.fixture
 def panel(qtbot):
-    widget = DownloadPanel(HubService(timeout=2.0))
-    widget._owns_service = True
+    widget = DownloadPanel(timeout=2.0)
     qtbot.addWidget(widget)
     widget.resize(640, 220)
     widget.show()
@@ -94,7 +102,7 @@ def test_local_folder_is_ready_at_once(qtbot, panel: DownloadPanel, tiny_model_d
     assert panel.state == "ready" and not panel.progress_bar.isVisible()
 
 
-def test_unresponsive_hub_does_not_block_the_window(qtbot, online, monkeypatch, panel) -> None:  # noqa: F811
+def test_unresponsive_hub_does_not_block_the_window(qtbot, online: None, monkeypatch, panel) -> None:
     stub = HubStub(stall=True)
     monkeypatch.setenv("HF_ENDPOINT", stub.url)
     try:
@@ -133,3 +141,11 @@ def test_choose_local_folder_when_offline(qtbot, panel: DownloadPanel, tiny_mode
     with qtbot.waitSignals([panel.local_folder_chosen, panel.model_ready], timeout=10_000):
         panel.folder_button.click()
     assert panel.state == "ready"
+
+
+def test_shared_service_is_left_to_its_owner(qtbot) -> None:
+    service = HubService(timeout=2.0)
+    widget = DownloadPanel(service)
+    qtbot.addWidget(widget)
+    assert widget.shutdown() and service.running  # not the panel's to stop
+    assert service.shutdown(10_000) and not service.running

@@ -27,6 +27,32 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 CHUNK = 64 * 1024
+REPO = "llmdesk-test/tiny-phi3"
+WEIGHTS = "model.safetensors"
+
+
+def allow_network(monkeypatch) -> None:
+    """Network on (conftest turns it off), and no real token ever sent to the stand-in."""
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_DISABLE_IMPLICIT_TOKEN", True)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+
+
+def serve_tiny_model(monkeypatch, model_dir: Path):
+    """A stand-in Hub serving ``model_dir`` as :data:`REPO`, with HF_ENDPOINT pointing at it (a generator for
+    fixtures: yields the stub, closes it afterwards)."""
+    allow_network(monkeypatch)
+    stub = HubStub()
+    stub.add_repo(REPO, model_dir)
+    monkeypatch.setenv("HF_ENDPOINT", stub.url)
+    try:
+        yield stub
+    finally:
+        stub.close()
 
 
 @dataclass

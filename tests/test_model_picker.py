@@ -14,8 +14,12 @@ from llmdesk.core.settings import ModelSettings
 from llmdesk.engine import download as dl
 from llmdesk.engine.types import DeviceInfo
 from llmdesk.gui.model_picker import MODEL_ROLE, ModelPicker
-from tests.test_download import REPO, hub, online  # noqa: F401 - fixtures
-from tests.test_download_stub import HubStub
+from tests.test_download_stub import REPO, HubStub, serve_tiny_model
+
+
+@pytest.fixture
+def hub(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    yield from serve_tiny_model(monkeypatch, tiny_model_dir)
 
 
 @pytest.fixture
@@ -40,7 +44,7 @@ def _models(picker: ModelPicker) -> list[str]:
     return [i.data(MODEL_ROLE) for i in items if i.data(MODEL_ROLE)]
 
 
-def test_lists_recent_and_cached_models(qtbot, make_picker, hub: HubStub) -> None:  # noqa: F811
+def test_lists_recent_and_cached_models(qtbot, make_picker, hub: HubStub) -> None:
     dl.download_model(REPO)  # now in the (per-test) Hugging Face cache
     picker = make_picker(settings=ModelSettings(model=""), recent=["a/recent-one"])
     qtbot.waitUntil(lambda: REPO in _models(picker), timeout=10_000)
@@ -107,7 +111,7 @@ def test_without_estimator_the_window_is_asked(qtbot, make_picker, tiny_model_di
     assert picker.estimate_label.text() == "Needs about 0.1 GiB on cpu"
 
 
-def test_model_to_download_shows_its_size_and_cannot_be_loaded_yet(qtbot, make_picker, hub: HubStub) -> None:  # noqa: F811
+def test_model_to_download_shows_its_size_and_cannot_be_loaded_yet(qtbot, make_picker, hub: HubStub) -> None:
     picker = make_picker(settings=ModelSettings(model=REPO), recent=[])
     qtbot.waitUntil(lambda: picker.panel.state == "needs_download", timeout=10_000)
     size = dl.format_bytes(picker.panel.availability.missing_bytes)

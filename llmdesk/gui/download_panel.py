@@ -239,10 +239,13 @@ class DownloadPanel(QWidget):
     local_folder_chosen = Signal(str)
     state_changed = Signal(str)
 
-    def __init__(self, service: HubService | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, service: HubService | None = None, parent: QWidget | None = None, *,
+                 timeout: float = dl.DEFAULT_TIMEOUT_S) -> None:
+        """``service``: share one with other widgets (its owner shuts it down); without one the panel makes its
+        own, with network ``timeout`` seconds, and stops it in :meth:`shutdown` or when closed."""
         super().__init__(parent)
         self._owns_service = service is None
-        self.service = service or HubService(self)
+        self.service = service or HubService(self, timeout=timeout)
         self.state = "idle"
         self.availability: dl.ModelAvailability | None = None
         self._model = ""
