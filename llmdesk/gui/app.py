@@ -72,6 +72,8 @@ def spin_box_css(dark: bool) -> str:
     folder = platformdirs.user_cache_path(APP_NAME, appauthor=False) / "style"
     folder.mkdir(parents=True, exist_ok=True)
     rules = ["QAbstractSpinBox { padding-right: 18px; }",
+             f"QAbstractSpinBox:disabled {{ color: {'#6b6f75' if dark else '#8c959f'};"
+             f" background: {'#1d1f22' if dark else '#f6f8fa'}; }}",
              "QAbstractSpinBox::up-button, QAbstractSpinBox::down-button { subcontrol-origin: border; width: 16px;"
              " border: none; background: transparent; }",
              "QAbstractSpinBox::up-button { subcontrol-position: top right; }",
