@@ -348,3 +348,17 @@ def test_server_that_ignores_range_restarts_the_file_cleanly(hub: HubStub) -> No
     assert hub.ranged_gets(hub.repos[REPO].etag(WEIGHTS)) == [f"bytes={size // 3}-"]  # asked, but got 200
     assert (snapshot / WEIGHTS).read_bytes() == hub.repos[REPO].files[WEIGHTS]
     assert seen[-1].done_bytes == seen[-1].total_bytes
+
+
+def test_without_symlinks_files_are_copied(hub: HubStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows without Developer Mode cannot make symlinks: the snapshot then holds copies."""
+    import os
+
+    def no_symlinks(*_args, **_kwargs):
+        raise OSError("symlinks not allowed")
+
+    monkeypatch.setattr(os, "symlink", no_symlinks)
+    snapshot = dl.download_model(REPO)
+    assert not (snapshot / WEIGHTS).is_symlink()
+    assert (snapshot / WEIGHTS).read_bytes() == hub.repos[REPO].files[WEIGHTS]
+    assert dl.check_model(REPO).status == "cached"

@@ -129,3 +129,27 @@ def test_offline_model_shows_the_message(qtbot, make_picker) -> None:
     qtbot.waitUntil(lambda: picker.panel.state == "offline", timeout=10_000)
     assert "HF_HUB_OFFLINE" in picker.panel.message_label.text()
     assert not picker.load_button.isEnabled()
+
+
+def test_dialog_returns_the_chosen_settings(qtbot, tiny_model_dir: Path) -> None:
+    from llmdesk.gui.model_picker import ModelPickerDialog
+
+    dialog = ModelPickerDialog(ModelSettings(model=str(tiny_model_dir)))
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitUntil(dialog.picker.load_button.isEnabled, timeout=10_000)
+    with qtbot.waitSignal(dialog.accepted, timeout=5_000):
+        dialog.picker.load_button.click()
+    assert dialog.chosen is not None and dialog.chosen.model == str(tiny_model_dir)
+    assert not dialog.picker.service.running  # closing the dialog stopped its threads
+
+
+def test_dialog_cancel_stops_its_threads(qtbot) -> None:
+    from llmdesk.gui.model_picker import ModelPickerDialog
+
+    dialog = ModelPickerDialog(ModelSettings(model="some-org/not-cached"))
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitUntil(lambda: dialog.picker.panel.state == "offline", timeout=10_000)
+    dialog.reject()
+    assert dialog.chosen is None and not dialog.picker.service.running

@@ -19,6 +19,8 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -314,3 +316,38 @@ class ModelPicker(QWidget):
             pass  # the recent list is a convenience; loading must not fail for it
         self._fill_list()
         self.load_requested.emit(settings)
+
+
+class ModelPickerDialog(QDialog):
+    """The picker in a dialog (Model → Choose model…): accepted when the user asks to load; :attr:`chosen` holds
+    the settings then. Closing it cancels a running download (the partial file is kept for next time).
+
+    Signals:
+        estimate_requested(object): forwarded from the picker (ModelSettings), when no estimator was given.
+    """
+
+    estimate_requested = Signal(object)
+
+    def __init__(self, settings: ModelSettings | None = None, *, devices: list[DeviceInfo] | None = None,
+                 estimator: Callable[[ModelSettings], Any] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose a model")
+        self.chosen: ModelSettings | None = None
+        self.picker = ModelPicker(settings, devices=devices, estimator=estimator)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.picker)
+        layout.addWidget(buttons)
+        self.resize(640, 600)
+        self.picker.load_requested.connect(self._load_requested)
+        self.picker.estimate_requested.connect(self.estimate_requested)
+        self.finished.connect(lambda _result: self.picker.shutdown())
+
+    def set_estimate(self, message: str, fits: bool | None = None) -> None:
+        self.picker.set_estimate(message, fits)
+
+    @Slot(object)
+    def _load_requested(self, settings: ModelSettings) -> None:
+        self.chosen = settings
+        self.accept()
