@@ -255,3 +255,20 @@ def test_model_links_are_copied_not_opened(qtbot):
     widget.browser.anchorClicked.emit(QUrl("https://example.com/docs"))
     assert copied == ["https://example.com/docs"]
     assert QGuiApplication.clipboard().text() == "https://example.com/docs"
+
+
+def test_long_saved_reply_renders_in_slices(qtbot):
+    from llmdesk.gui.chat_view import LONG_MESSAGE_CHARS
+    from llmdesk.gui.scripted_engine import synthetic_markdown_pieces
+
+    text = "".join(synthetic_markdown_pieces(8000))
+    assert len(text) > LONG_MESSAGE_CHARS
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.show()
+    widget = view.add_message(Message(role="assistant", content=text, stop_reason="eos"))
+    assert widget.text == text
+    assert widget.final_render_pending  # not all at once: the event loop keeps running
+    qtbot.waitUntil(lambda: not widget.final_render_pending, timeout=20000)
+    assert widget.renderer.code_blocks and "Copy code" in widget.browser.toPlainText()
+    assert "```" not in widget.browser.toPlainText()

@@ -26,7 +26,8 @@ from llmdesk.gui.message_renderer import COPY_SCHEME, MessageRenderer
 WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** `code` ~~struck~~ [link](x).\n\n"
                   "- item\n  1. nested\n\n> quote\n\n| a | b |\n|---|---|\n| **1** | `2` |\n\n"
                   "```python\ndef f(x: int) -> str:  # comment\n    return f'{x!r}' + \"s\"\n```\n")
-FINISH_SLICE_S = 0.008  # the final whole-message render runs in slices of about this long
+FINISH_SLICE_S = 0.008
+LONG_MESSAGE_CHARS = 20_000  # longer saved replies are rendered in slices when a conversation is opened  # the final whole-message render runs in slices of about this long
 STOP_REASON_TEXT = {
     "cancelled": "Stopped",
     "length": "Stopped at the token limit",
@@ -192,10 +193,12 @@ class MessageWidget(QFrame):
         self.apply_colors(highlighter, link_color)
         if message.role == "assistant":
             self.renderer = MessageRenderer(self.browser.document(), highlighter, link_color)
-            if message.content:
+            if len(message.content) > LONG_MESSAGE_CHARS:  # rendered in slices: opening a chat never freezes
+                self._start_final_render(self.renderer.set_text_steps(message.content))
+            elif message.content:
                 self.renderer.set_text(message.content)
             if message.stop_reason is not None:
-                self.set_finished(message)
+                self._show_status(message)  # a saved reply: rendered above, as a whole
             else:
                 self.status_label.setText("Writing…")
         else:
@@ -222,6 +225,14 @@ class MessageWidget(QFrame):
 
     def set_finished(self, message: Message) -> None:
         """The reply ended: show why (stopped, length...) or the error, and render it once more in full."""
+        self._show_status(message)
+        if self.renderer is not None and self.renderer.text != message.content:
+            self.flush_final_render()
+            self.renderer.set_text(message.content)
+        elif self.renderer is not None and self.renderer.text:
+            self._start_final_render()
+
+    def _show_status(self, message: Message) -> None:
         reason = message.stop_reason or ""
         status = STOP_REASON_TEXT.get(reason, "")
         self.status_label.setText(status)
@@ -231,14 +242,11 @@ class MessageWidget(QFrame):
         if error:
             self.error_label.setText(str(error))
             self.error_label.show()
-        if self.renderer is not None and self.renderer.text != message.content:
-            self.renderer.set_text(message.content)
-        elif self.renderer is not None and self.renderer.text:
-            self._start_final_render()
 
-    def _start_final_render(self) -> None:
+    def _start_final_render(self, steps: Iterator[None] | None = None) -> None:
         assert self.renderer is not None
-        self._finish_steps = self.renderer.finish_steps()
+        self.flush_final_render()
+        self._finish_steps = steps if steps is not None else self.renderer.finish_steps()
         if self._finish_timer is None:
             self._finish_timer = QTimer(self)
             self._finish_timer.setInterval(0)

@@ -143,6 +143,12 @@ class MessageRenderer:
             return "\n".join([*self._code_lines, self._open_rendered]).rstrip("\n")
         return self.code_blocks[index]
 
+    def set_text_steps(self, text: str) -> Iterator[None]:
+        """:meth:`set_text` in steps (one ``next()`` renders about one block), for long messages; :attr:`text` is
+        ``text`` at once."""
+        self._pieces = [text] if text else []
+        return self._set_text_steps(text)
+
     def set_text(self, text: str) -> None:
         """Replace the document's content with ``text`` rendered in full."""
         for _ in self._set_text_steps(text):
