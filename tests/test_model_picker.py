@@ -153,3 +153,12 @@ def test_dialog_cancel_stops_its_threads(qtbot) -> None:
     qtbot.waitUntil(lambda: dialog.picker.panel.state == "offline", timeout=10_000)
     dialog.reject()
     assert dialog.chosen is None and not dialog.picker.service.running
+
+
+def test_real_memory_estimate_for_a_local_model(qtbot, make_picker, tiny_model_dir: Path) -> None:
+    from llmdesk.engine.devices import estimate_memory
+
+    picker = make_picker(settings=ModelSettings(model=str(tiny_model_dir), device="cpu", dtype="float32"),
+                         recent=[], estimator=estimate_memory)
+    qtbot.waitUntil(lambda: "Needs about" in picker.estimate_label.text(), timeout=20_000)
+    assert "cpu" in picker.estimate_label.text() and "float32" in picker.estimate_label.text()
