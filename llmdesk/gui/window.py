@@ -224,6 +224,7 @@ class ChatWindow(QMainWindow):
         self.view_menu = view
 
         model = menu.addMenu("&Model")
+        self.model_menu = model  # others add e.g. "Choose model…" here
         self.load_action = QAction("&Load model from settings", self)
         self.load_action.setShortcut(QKeySequence("Ctrl+R"))
         self.load_action.triggered.connect(self._load_from_panel)
