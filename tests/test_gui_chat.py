@@ -382,3 +382,22 @@ def test_streaming_reply_is_checkpointed_to_the_store(qtbot, engine, monkeypatch
     assert len(partial) >= 2  # saved while streaming ...
     assert all(engine.reply.startswith(c[2]) and len(c[2]) < len(engine.reply) for c in partial)
     assert updates[-1] == ("update", reply_id, engine.reply, "eos")  # ... and once at the end
+
+
+def test_seams_for_sidebar_and_file_menu(qtbot, engine):
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QLabel
+
+    window = make_window(qtbot, engine)
+    dock = window.add_sidebar(QLabel("conversations"))
+    assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    export = QAction("Export…", window)
+    window.insert_file_action(export)
+    titles = [a.text() for a in window.file_menu.actions() if a.text()]
+    assert titles.index("Export…") < titles.index("&Quit")
+    theirs = QAction("New chat (sidebar)", window)
+    theirs.setShortcut(QKeySequence.StandardKey.New)
+    old = window.new_action
+    window.set_new_chat_action(theirs)
+    assert theirs in window.file_menu.actions() and old not in window.file_menu.actions()
+    assert old.shortcut().isEmpty()

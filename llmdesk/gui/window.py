@@ -247,6 +247,14 @@ class ChatWindow(QMainWindow):
         """Add an action (e.g. Export…, Import…) to the File menu, above Quit."""
         self.file_menu.insertAction(self._file_menu_end, action)
 
+    def set_new_chat_action(self, action: QAction) -> None:
+        """Use ``action`` (e.g. the conversation sidebar's, with its own Ctrl+N) as File → New chat instead of the
+        window's own, so the shortcut is not defined twice."""
+        self.file_menu.insertAction(self.new_action, action)
+        self.file_menu.removeAction(self.new_action)
+        self.new_action.setShortcut(QKeySequence())
+        self.new_action = action
+
     def add_sidebar(self, widget: QWidget, title: str = "Conversations") -> QDockWidget:
         """Put ``widget`` (e.g. the conversation list) in a dock on the left."""
         dock = QDockWidget(title, self)
