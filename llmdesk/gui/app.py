@@ -2,6 +2,12 @@
 
 The window is shown before torch or transformers are imported: they are imported on the model thread, which is
 started only once the window is up.
+
+:func:`build_window` puts the pieces together: the conversation store (its notice, if a damaged database was moved
+aside, goes to the window's banner), the chat controller saving into it, the conversation sidebar (search, rename,
+delete) and File → Export…/Import…. :class:`ConversationCoordinator` keeps the sidebar, the store and the chat view
+in step. Choosing another conversation while a reply streams stops the reply first (it is kept, as stopped), the
+same as New chat.
 """
 
 from __future__ import annotations
@@ -12,14 +18,20 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from llmdesk import APP_NAME
-from llmdesk.core.settings import Settings, load_settings
+from llmdesk.core import branches
+from llmdesk.core.conversation import Conversation
+from llmdesk.core.settings import ModelSettings, Settings, load_settings, save_settings
+from llmdesk.core.store import ConversationStore, StoreError
 from llmdesk.gui.controller import ChatController
+from llmdesk.gui.conversation_list import ConversationSidebar
+from llmdesk.gui.export_dialog import ConversationTransfer
 from llmdesk.gui.window import ChatWindow
 from llmdesk.gui.worker import EngineBackend
 
@@ -127,6 +139,196 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
+class ConversationCoordinator(QObject):
+    """Keeps the conversation sidebar, the store and the chat window in step.
+
+    Args:
+        window: the chat window (its controller saves into ``store``).
+        store: the conversation store.
+        sidebar: the conversation list shown in the window.
+        transfer: File → Export…/Import….
+        own_store: close the store when the window closes.
+    """
+
+    def __init__(self, window: ChatWindow, store: ConversationStore, sidebar: ConversationSidebar,
+                 transfer: ConversationTransfer, *, own_store: bool = True) -> None:
+        super().__init__(window)
+        self.window = window
+        self.controller = window.controller
+        self.store = store
+        self.sidebar = sidebar
+        self.transfer = transfer
+        sidebar.new_requested.connect(self.new_conversation)
+        sidebar.conversation_selected.connect(self.open_conversation)
+        sidebar.message_requested.connect(self.open_message)
+        sidebar.conversation_deleted.connect(self._on_deleted)
+        sidebar.error.connect(lambda text: window.banner.show_message(text, kind="notice"))
+        transfer.imported.connect(self._on_imported)
+        transfer.exported.connect(lambda path: window.statusBar().showMessage(f"Exported to {path}", 5000))
+        window.closed.connect(self._on_closed)
+        self._own_store = own_store
+
+    @property
+    def current_id(self) -> str:
+        return self.controller.conversation.id
+
+    def _load(self, conversation_id: str) -> Conversation | None:
+        try:
+            return self.store.load_conversation(conversation_id)
+        except KeyError:
+            self.window.banner.show_message("That conversation no longer exists.", kind="notice")
+        except StoreError as exc:
+            self.window.banner.show_message(f"Could not open the conversation: {exc}", kind="notice")
+        return None
+
+    @Slot()
+    def new_conversation(self) -> str | None:
+        """A new, empty conversation on show (the one on show is reused when it is still empty)."""
+        conv = self.controller.conversation
+        if not conv.messages and not self.controller.busy and self.sidebar.model.find(conv.id).isValid():
+            self.sidebar.select_conversation(conv.id)
+        else:
+            try:
+                conv = self.store.create_conversation()
+            except StoreError as exc:
+                self.window.banner.show_message(f"Could not start a conversation: {exc}", kind="notice")
+                return None
+            self.controller.set_conversation(conv)
+            self.sidebar.select_conversation(conv.id)
+        self.window.composer.editor.setFocus()
+        return conv.id
+
+    @Slot(str)
+    def open_conversation(self, conversation_id: str) -> bool:
+        """Show a conversation (a reply streaming in another one is stopped first and kept)."""
+        if conversation_id == self.current_id:
+            return True
+        conv = self._load(conversation_id)
+        if conv is None:
+            return False
+        self.controller.set_conversation(conv)
+        self.sidebar.select_conversation(conversation_id)
+        return True
+
+    @Slot(str, str)
+    def open_message(self, conversation_id: str, message_id: str) -> bool:
+        """Open a search hit: its conversation, on a branch that holds the message, scrolled to it."""
+        if conversation_id != self.current_id:
+            conv = self._load(conversation_id)
+            if conv is None:
+                return False
+            if message_id in conv.messages:
+                branches.reveal_message(conv, message_id)
+                if conv.current_leaf_id is not None:
+                    try:
+                        self.store.set_current_leaf(conv.id, conv.current_leaf_id)
+                    except (StoreError, KeyError, ValueError) as exc:
+                        log.warning("could not save the shown branch: %s", exc)
+            self.controller.set_conversation(conv)
+            self.sidebar.select_conversation(conversation_id)
+        elif message_id in self.controller.conversation.messages and not self.controller.busy:
+            self.controller.show_message(message_id)
+        view = self.window.chat_view
+        if view.message_widget(message_id) is None:
+            return False
+        QTimer.singleShot(0, lambda: view.scroll_to_message(message_id))
+        return view.scroll_to_message(message_id)
+
+    @Slot(str)
+    def _on_deleted(self, conversation_id: str) -> None:
+        if conversation_id != self.current_id:
+            return
+        following = self.sidebar.current_conversation_id()
+        conv = self._load(following) if following and following != conversation_id else None
+        if conv is None:
+            try:
+                conv = self.store.create_conversation()
+            except StoreError as exc:
+                self.window.banner.show_message(f"Could not start a conversation: {exc}", kind="notice")
+                conv = Conversation()
+        self.controller.set_conversation(conv, discard_reply=True)
+        self.sidebar.select_conversation(conv.id)
+
+    @Slot(list)
+    def _on_imported(self, ids: list) -> None:
+        if ids:
+            self.open_conversation(str(ids[0]))
+
+    @Slot()
+    def _on_closed(self) -> None:
+        self.close_store()
+
+    def close_store(self) -> None:
+        """Close the store when this coordinator opened it (safe to call twice)."""
+        if self._own_store:
+            self.store.close()
+
+
+def open_store(path: Any = None) -> tuple[ConversationStore | None, str | None]:
+    """Open the conversation store; (store, notice) or (None, the reason it cannot be used)."""
+    try:
+        store = ConversationStore(path)
+    except StoreError as exc:
+        return None, (f"{exc}\nConversations are not saved in this session.")
+    return store, store.notice
+
+
+def build_window(settings: Settings, *, store: ConversationStore | None = None, open_default_store: bool = True,
+                 backend_factory: Callable[[], EngineBackend] | None = None, warnings: list[str] | None = None,
+                 autoload: bool = True, initial_model: ModelSettings | None = None,
+                 save: Callable[[Settings], Any] | None = save_settings,
+                 remember_geometry: bool = True) -> ChatWindow:
+    """The chat window with its conversation store, sidebar and Export…/Import… (not shown yet).
+
+    Args:
+        settings: the user's settings.
+        store: the conversation store to use (the caller closes it); None opens the default one (closed with the
+            window) when ``open_default_store``, else conversations are kept in memory only.
+        backend_factory: the engine backend (None: the real engine).
+        warnings, autoload, initial_model, save, remember_geometry: passed to :class:`ChatWindow`.
+
+    Returns:
+        The window; ``window.conversations`` is its :class:`ConversationCoordinator` (None without a store).
+    """
+    own_store = False
+    notices = list(warnings or [])
+    if store is None and open_default_store:
+        store, notice = open_store()
+        own_store = store is not None
+        if notice:
+            notices.append(notice)
+    first: Conversation | None = None
+    if store is not None:
+        try:
+            recent = store.list_conversations(limit=1)
+            first = store.load_conversation(recent[0].id) if recent else store.create_conversation()
+        except (StoreError, KeyError) as exc:
+            notices.append(f"Could not open the last conversation: {exc}")
+    controller = ChatController(settings.decoding, settings.system_prompt, backend_factory=backend_factory,
+                                store=store, conversation=first)
+    window = ChatWindow(settings, controller, warnings=notices or None, autoload=autoload, save=save,
+                        initial_model=initial_model, remember_geometry=remember_geometry)
+    window.conversations = None
+    if store is None:
+        return window
+    sidebar = ConversationSidebar(store)
+    window.sidebar = sidebar
+    window.sidebar_dock = window.add_sidebar(sidebar)
+    window.set_new_chat_action(sidebar.new_action)
+    transfer = ConversationTransfer(store, window)
+    export_action, import_action = transfer.make_actions(
+        lambda: controller.conversation.id,
+        lambda: [cid for cid in (sidebar.current_conversation_id(),) if cid])
+    window.insert_file_action(export_action)
+    window.insert_file_action(import_action)
+    window.export_action, window.import_action = export_action, import_action
+    window.transfer = transfer
+    coordinator = ConversationCoordinator(window, store, sidebar, transfer, own_store=own_store)
+    window.conversations = coordinator
+    sidebar.select_conversation(controller.conversation.id)
+    return window
+
+
 def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup: bool = False,
                backend_factory: Callable[[], EngineBackend] | None = None) -> int:
     """Open the chat window and run the event loop; returns the exit code.
@@ -143,9 +345,9 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
     settings: Settings = loaded.settings
     # Flags choose the model for this session; they are saved only if the user loads from the settings panel.
     initial_model = dataclasses.replace(settings.model, **(model_overrides or {}))
-    controller = ChatController(settings.decoding, settings.system_prompt, backend_factory=backend_factory)
-    window = ChatWindow(settings, controller, warnings=loaded.warnings, autoload=not measure_startup,
-                        initial_model=initial_model)
+    window = build_window(settings, backend_factory=backend_factory, warnings=loaded.warnings,
+                          autoload=not measure_startup, initial_model=initial_model)
+    controller = window.controller
     if measure_startup:
         def report() -> None:
             age = process_age_s()
@@ -163,6 +365,8 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
     code = app.exec()
     if controller.running:  # closed some other way (e.g. the session ended): stop the model thread anyway
         controller.shutdown()
+    if window.conversations is not None and not controller.running:
+        window.conversations.close_store()  # after the last reply was saved; safe when already closed
     if controller.running:
         # The worker is stuck in a call that cannot be cancelled (e.g. reading weights from a slow disk). Qt would
         # abort on destroying a running QThread, and terminating it is unsafe: leave without running destructors.

@@ -4,6 +4,11 @@ User messages are shown as the plain text that was typed; assistant messages are
 tables, inline code, fenced code with syntax colours and a "Copy code" link). Each message has a Copy button.
 Nothing from the model is ever treated as live HTML, and no resource (image, stylesheet) is ever loaded.
 
+Branches: a reply has Regenerate (a new sibling reply; the old one is kept) and, when it stopped at the token limit,
+Continue; your own message has Edit (an inline editor: Ctrl+Enter saves as a new branch, Esc cancels). A message
+with alternatives shows "◀ 2 / 3 ▶" (Alt+Left / Alt+Right while the message has focus). The view only asks for
+these through signals; the controller changes the conversation. All of them are disabled while a reply streams.
+
 Streaming cost stays flat: only the open block of the open message is re-rendered per update (see
 :mod:`llmdesk.gui.message_renderer`). The view follows the reply only while the reader is at the bottom.
 """
@@ -16,9 +21,10 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextDocument, QTextOption
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QTextBrowser, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
+                               QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
+from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.gui.highlight import CodeHighlighter
 from llmdesk.gui.message_renderer import COPY_SCHEME, MessageRenderer
@@ -39,6 +45,14 @@ STOP_REASON_TEXT = {
 def is_dark(palette: QPalette) -> bool:
     """Whether the palette is a dark one (light text on a dark window)."""
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def _alt_arrow_step(event: Any) -> int:
+    """-1 for Alt+Left, +1 for Alt+Right, else 0."""
+    if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier != Qt.KeyboardModifier.AltModifier:
+        return 0
+    key = event.key()
+    return -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0
 
 
 class MessageBrowser(QTextBrowser):
@@ -91,6 +105,12 @@ class MessageBrowser(QTextBrowser):
         """Refuse every resource: model output must not make the app fetch anything (remote images, files)."""
         return None
 
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if _alt_arrow_step(event):  # not the browser's "back"/"forward": the message switches versions
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
     def wheelEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         event.ignore()  # let the chat view scroll
 
@@ -138,9 +158,17 @@ class MessageWidget(QFrame):
 
     Signals:
         copy_requested(str): text to put on the clipboard.
+        regenerate_requested(str): Regenerate was chosen on this reply; its id.
+        continue_requested(str): Continue was chosen on this reply; its id.
+        edit_submitted(str, str): the inline editor of this user message was saved; its id and the new text.
+        switch_requested(str, int): show the previous (-1) or next (+1) alternative of this message.
     """
 
     copy_requested = Signal(str)
+    regenerate_requested = Signal(str)
+    continue_requested = Signal(str)
+    edit_submitted = Signal(str, str)
+    switch_requested = Signal(str, int)
 
     def __init__(self, message: Message, highlighter: CodeHighlighter, link_color: QColor,
                  parent: QWidget | None = None) -> None:
@@ -169,10 +197,40 @@ class MessageWidget(QFrame):
         self.copy_button.setAccessibleName(f"Copy {'your' if message.role == 'user' else 'the assistant'} message")
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self._copy_all)
+        whose = "your message" if message.role == "user" else "this reply"
+        self.prev_button = self._tool_button("◀", f"Show the previous version of {whose} (Alt+Left)",
+                                             "Previous version")
+        self.prev_button.clicked.connect(lambda: self.switch_requested.emit(self.message_id, -1))
+        self.position_label = QLabel("")
+        self.position_label.setObjectName("branchPosition")
+        self.next_button = self._tool_button("▶", f"Show the next version of {whose} (Alt+Right)", "Next version")
+        self.next_button.clicked.connect(lambda: self.switch_requested.emit(self.message_id, 1))
+        self.edit_button = self._tool_button("Edit", "Edit this message and send it again (the original and its "
+                                             "replies are kept as another version)", "Edit your message")
+        self.edit_button.clicked.connect(self.start_edit)
+        self.regenerate_button = self._tool_button("Regenerate", "Write another reply to the same message (this "
+                                                   "one is kept; the arrows switch between them)",
+                                                   "Regenerate this reply")
+        self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.message_id))
+        self.continue_button = self._tool_button("Continue", "The reply stopped at the token limit: let the model "
+                                                 "go on where it stopped", "Continue this reply")
+        self.continue_button.clicked.connect(lambda: self.continue_requested.emit(self.message_id))
+        for button in (self.prev_button, self.next_button, self.edit_button, self.regenerate_button,
+                       self.continue_button):
+            button.hide()
+        self.position_label.hide()
         header.addWidget(self.role_label)
+        header.addWidget(self.prev_button)
+        header.addWidget(self.position_label)
+        header.addWidget(self.next_button)
         header.addWidget(self.status_label, 1)
+        header.addWidget(self.continue_button)
+        header.addWidget(self.regenerate_button)
+        header.addWidget(self.edit_button)
         header.addWidget(self.copy_button)
         layout.addLayout(header)
+        self._actions_enabled = True
+        self._can_continue = False
 
         self.browser = MessageBrowser(self)
         self.browser.setAccessibleName("Your message" if message.role == "user" else "Assistant reply")
@@ -185,6 +243,8 @@ class MessageWidget(QFrame):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         layout.addWidget(self.error_label)
+        self.editor: QPlainTextEdit | None = None
+        self._edit_bar: QWidget | None = None
 
         self.renderer: MessageRenderer | None = None
         self._finish_steps: Iterator[None] | None = None
@@ -203,6 +263,125 @@ class MessageWidget(QFrame):
                 self.status_label.setText("Writing…")
         else:
             self.browser.setPlainText(message.content)
+
+    def _tool_button(self, text: str, tip: str, name: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(name)
+        button.setAutoRaise(True)
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return button
+
+    # -- branches ---------------------------------------------------------------------------------------------
+    def set_branch_state(self, index: int, count: int, *, can_continue: bool = False) -> None:
+        """Show "◀ index / count ▶" when the message has alternatives, and Continue when ``can_continue``."""
+        several = count > 1
+        self.position_label.setText(f"{index} / {count}" if several else "")
+        self.position_label.setAccessibleName(f"Version {index} of {count}" if several else "")
+        for widget in (self.prev_button, self.position_label, self.next_button):
+            widget.setVisible(several)
+        self.prev_button.setProperty("at_end", index <= 1)
+        self.next_button.setProperty("at_end", index >= count)
+        self._can_continue = can_continue
+        self._update_actions()
+
+    def set_actions_enabled(self, enabled: bool) -> None:
+        """Enable or disable the branch actions (disabled while a reply streams)."""
+        self._actions_enabled = enabled
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        on = self._actions_enabled
+        finished = self.role == "assistant" and not self.streaming
+        self.edit_button.setVisible(self.role == "user" and self.editor is None)
+        self.regenerate_button.setVisible(finished)
+        self.continue_button.setVisible(finished and self._can_continue)
+        self.edit_button.setEnabled(on)
+        self.regenerate_button.setEnabled(on)
+        self.continue_button.setEnabled(on)
+        self.prev_button.setEnabled(on and not self.prev_button.property("at_end"))
+        self.next_button.setEnabled(on and not self.next_button.property("at_end"))
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Alt+Left / Alt+Right (from the message text or its buttons): the previous / next version."""
+        step = _alt_arrow_step(event)
+        if step:
+            self._switch_by_key(step)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _switch_by_key(self, step: int) -> None:
+        button = self.prev_button if step < 0 else self.next_button
+        if not button.isHidden() and button.isEnabled():
+            self.switch_requested.emit(self.message_id, step)
+
+    @property
+    def editing(self) -> bool:
+        return self.editor is not None
+
+    def start_edit(self) -> None:
+        """Open the inline editor on this user message (Ctrl+Enter saves as a new version, Esc cancels)."""
+        if self.role != "user" or self.editor is not None or not self._actions_enabled:
+            return
+        editor = _InlineEditor(self)
+        editor.setPlainText(self._plain)
+        editor.setAccessibleName("Edit your message")
+        editor.setTabChangesFocus(True)
+        editor.save_requested.connect(self.save_edit)
+        editor.cancel_requested.connect(self.cancel_edit)
+        doc_height = int(self.browser.document().size().height()) + 16
+        editor.setMinimumHeight(max(60, min(doc_height, 300)))
+        bar = QWidget(self)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addStretch(1)
+        cancel = QPushButton("Cancel", bar)
+        cancel.setToolTip("Leave the message as it was (Esc)")
+        cancel.clicked.connect(self.cancel_edit)
+        save = QPushButton("Save && send", bar)
+        save.setToolTip("Send the edited message as a new version; the original is kept (Ctrl+Enter)")
+        save.clicked.connect(self.save_edit)
+        row.addWidget(cancel)
+        row.addWidget(save)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        index = layout.indexOf(self.browser)
+        layout.insertWidget(index + 1, editor)
+        layout.insertWidget(index + 2, bar)
+        editor.show()
+        bar.show()
+        self.browser.hide()
+        self.editor, self._edit_bar = editor, bar
+        self._update_actions()
+        editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        editor.moveCursor(editor.textCursor().MoveOperation.End)
+
+    @Slot()
+    def save_edit(self) -> None:
+        """Send the edited text (nothing happens when it is blank or unchanged)."""
+        if self.editor is None:
+            return
+        text = self.editor.toPlainText()
+        if not text.strip() or text == self._plain:
+            self.cancel_edit()
+            return
+        self.cancel_edit()
+        self.edit_submitted.emit(self.message_id, text)
+
+    @Slot()
+    def cancel_edit(self) -> None:
+        if self.editor is None:
+            return
+        for widget in (self.editor, self._edit_bar):
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.editor, self._edit_bar = None, None
+        self.browser.show()
+        self._update_actions()
+        self.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- content ----------------------------------------------------------------------------------------------
     @property
@@ -223,9 +402,30 @@ class MessageWidget(QFrame):
             finally:
                 self.browser.end_batch()
 
+    def set_streaming(self) -> None:
+        """The reply streams again (Continue): more text is appended to it. The text so far is fed to a fresh
+        streaming renderer (a finished render cannot be appended to)."""
+        self.flush_final_render()
+        if self.renderer is not None:
+            text = self.renderer.text
+            self.renderer.document.clear()
+            self.renderer = MessageRenderer(self.browser.document(), self.renderer.highlighter,
+                                            self.renderer.link_color)
+            self.browser.begin_batch()
+            try:
+                self.renderer.append(text)
+            finally:
+                self.browser.end_batch()
+        self.status_label.setText("Writing…")
+        self.status_label.setAccessibleName("")
+        self.error_label.hide()
+        self._can_continue = False
+        self._update_actions()
+
     def set_finished(self, message: Message) -> None:
         """The reply ended: show why (stopped, length...) or the error, and render it once more in full."""
         self._show_status(message)
+        self._update_actions()
         if self.renderer is not None and self.renderer.text != message.content:
             self.flush_final_render()
             self.renderer.set_text(message.content)
@@ -326,9 +526,17 @@ class ChatView(QScrollArea):
 
     Signals:
         copied(str): text was copied to the clipboard (for a status message).
+        regenerate_requested(str): Regenerate on a reply; its id.
+        continue_requested(str): Continue on a reply; its id.
+        edit_requested(str, str): an edited user message was saved; its id and the new text.
+        switch_requested(str, int): show the previous (-1) or next (+1) alternative of a message.
     """
 
     copied = Signal(str)
+    regenerate_requested = Signal(str)
+    continue_requested = Signal(str)
+    edit_requested = Signal(str, str)
+    switch_requested = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -355,6 +563,8 @@ class ChatView(QScrollArea):
         self.setWidget(self._container)
         self._messages: dict[str, MessageWidget] = {}
         self._follow = True
+        self._conversation: Conversation | None = None
+        self._busy = False
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_value_changed)
@@ -376,20 +586,63 @@ class ChatView(QScrollArea):
         self._placeholder.show()
         self._follow = True
 
-    def show_conversation(self, conversation: Conversation) -> None:
-        """Show the current path of ``conversation``."""
+    def show_conversation(self, conversation: Conversation | None) -> None:
+        """Show the current path of ``conversation`` (None: nothing)."""
         self.clear()
+        self._conversation = conversation
+        if conversation is None:
+            return
         for message in conversation.path():
             if message.role != "system":
                 self.add_message(message)
+
+    @property
+    def conversation(self) -> Conversation | None:
+        return self._conversation
+
+    def set_busy(self, busy: bool) -> None:
+        """While a reply streams, the branch actions (Regenerate, Continue, Edit, arrows) are disabled."""
+        self._busy = busy
+        for widget in self._messages.values():
+            widget.set_actions_enabled(not busy)
+            if not busy:
+                self._update_branch(widget)
+
+    def _update_branch(self, widget: MessageWidget) -> None:
+        conv = self._conversation
+        if conv is None or widget.message_id not in conv.messages:
+            widget.set_branch_state(1, 1)
+            return
+        index, count = branches.sibling_position(conv, widget.message_id)
+        widget.set_branch_state(index, count, can_continue=branches.can_continue(conv, widget.message_id))
+
+    def scroll_to_message(self, message_id: str) -> bool:
+        """Scroll so the message is at the top of the view and give it keyboard focus (e.g. a search hit).
+        Returns False when it is not shown."""
+        widget = self._messages.get(message_id)
+        if widget is None:
+            return False
+        widget.flush_final_render()
+        self._container.layout().activate()
+        self._follow = False
+        self.verticalScrollBar().setValue(max(0, widget.y() - self._layout.spacing()))
+        self._follow = self.verticalScrollBar().value() >= self.verticalScrollBar().maximum() - 4
+        widget.browser.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
 
     def add_message(self, message: Message) -> MessageWidget:
         """Append a message at the bottom (an assistant message with no stop_reason is streaming)."""
         self._placeholder.hide()
         widget = MessageWidget(message, self._highlighter, self._link_color, self._container)
         widget.copy_requested.connect(self._copy)
+        widget.regenerate_requested.connect(self.regenerate_requested)
+        widget.continue_requested.connect(self.continue_requested)
+        widget.edit_submitted.connect(self.edit_requested)
+        widget.switch_requested.connect(self.switch_requested)
         self._layout.insertWidget(self._layout.count() - 1, widget)
         self._messages[message.id] = widget
+        self._update_branch(widget)
+        widget.set_actions_enabled(not self._busy)
         if message.role == "user":
             self._follow = True  # sending jumps to the bottom
         return widget
@@ -405,6 +658,14 @@ class ChatView(QScrollArea):
         widget = self._messages.get(message.id)
         if widget is not None:
             widget.set_finished(message)
+            self._update_branch(widget)
+
+    def resume_message(self, message: Message) -> None:
+        """A reply streams on (Continue)."""
+        widget = self._messages.get(message.id)
+        if widget is not None:
+            widget.set_streaming()
+            self._follow = True
 
     def set_dark(self, dark: bool) -> None:
         """Switch code colours for a light or dark scheme and re-render the messages."""
@@ -464,3 +725,32 @@ class ChatView(QScrollArea):
     def _copy(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)
         self.copied.emit(text)
+
+
+class _InlineEditor(QPlainTextEdit):
+    """The editor for a user message: Ctrl+Enter saves, Esc cancels (Esc is taken from the window's Stop
+    shortcut while the editor has focus).
+
+    Signals:
+        save_requested(): Ctrl+Enter.
+        cancel_requested(): Esc.
+    """
+
+    save_requested = Signal()
+    cancel_requested = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Escape:  # type: ignore[attr-defined]
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancel_requested.emit()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.save_requested.emit()
+            return
+        super().keyPressEvent(event)

@@ -15,8 +15,10 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.settings import DecodingSettings, ModelSettings
+from llmdesk.core.store import reply_meta
 from llmdesk.engine.types import ChatTurn, DeviceInfo, GenerationStats, LoadProgress, ModelInfo
 from llmdesk.gui.worker import ChatRequest, EngineBackend, LoadRequest, MemoryEstimateResult, ModelWorker
 
@@ -51,6 +53,7 @@ class _Reply:
     saved_len: int = 0
     received_len: int = 0
     held: bool = False
+    earlier_meta: dict[str, Any] | None = None  # a continued reply: its meta before this run
 
 
 class ChatController(QObject):
@@ -61,6 +64,7 @@ class ChatController(QObject):
         system_prompt: the system prompt for the next reply.
         backend_factory: passed to :class:`ModelWorker` (None: the real engine).
         store: optional persistence hook (a ConversationStore); None keeps conversations in memory only.
+        conversation: the conversation to show first (already in ``store``); None makes a new one.
         flush_interval_ms: the shortest time between two ``reply_text`` signals.
 
     Signals:
@@ -74,6 +78,7 @@ class ChatController(QObject):
         loading_changed(bool): a load is (not) running.
         busy_changed(bool): a reply is (not) being generated.
         message_added(object): a Message was added to the conversation on show.
+        reply_resumed(object): an assistant Message that stopped at the length limit streams on (Continue).
         reply_text(str, str): message id, the text that arrived since the last signal.
         reply_finished(object): the assistant Message, complete with stop_reason and meta (stats or error).
         conversation_changed(object): another Conversation is on show.
@@ -91,6 +96,7 @@ class ChatController(QObject):
     loading_changed = Signal(bool)
     busy_changed = Signal(bool)
     message_added = Signal(object)
+    reply_resumed = Signal(object)
     reply_text = Signal(str, str)
     reply_finished = Signal(object)
     conversation_changed = Signal(object)
@@ -107,7 +113,8 @@ class ChatController(QObject):
 
     def __init__(self, decoding: DecodingSettings | None = None, system_prompt: str = "", *,
                  backend_factory: Callable[[], EngineBackend] | None = None, store: MessageStore | None = None,
-                 flush_interval_ms: int = FLUSH_INTERVAL_MS, parent: QObject | None = None) -> None:
+                 conversation: Conversation | None = None, flush_interval_ms: int = FLUSH_INTERVAL_MS,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.decoding = decoding or DecodingSettings()
         self.system_prompt = system_prompt
@@ -115,7 +122,7 @@ class ChatController(QObject):
         self.devices: list[DeviceInfo] = []
         self.model_info: ModelInfo | None = None
         self.last_stats: GenerationStats | None = None
-        self.conversation = self._make_conversation()
+        self.conversation = conversation if conversation is not None else self._make_conversation()
         self._next_id = 1
         self._load: LoadRequest | None = None
         self._reply: _Reply | None = None
@@ -247,12 +254,95 @@ class ChatController(QObject):
         self.set_conversation(self._make_conversation())
         return self.conversation
 
-    def set_conversation(self, conversation: Conversation) -> None:
-        """Show another conversation (e.g. picked in a sidebar). A reply in progress is stopped first."""
+    def set_conversation(self, conversation: Conversation, *, discard_reply: bool = False) -> None:
+        """Show another conversation (e.g. picked in a sidebar). A reply in progress is stopped first and kept
+        as stopped; with ``discard_reply`` (its conversation was deleted) its text is not saved."""
         self.stop()
-        self._finish_now()
+        self._finish_now(save=not discard_reply)
         self.conversation = conversation
         self.conversation_changed.emit(conversation)
+
+    # -- branches ---------------------------------------------------------------------------------------------
+    def regenerate(self, reply_id: str) -> Message | None:
+        """Write a new reply as a sibling of ``reply_id`` (the old one is kept; the arrows switch between them).
+        Returns the new reply being written, or None while a reply streams.
+
+        Raises:
+            BranchError: ``reply_id`` is not a reply of the conversation on show.
+        """
+        if self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        parent, turns = branches.regenerate_parent(conv, reply_id)
+        reply = branches.new_reply(conv, parent.id)
+        reply.stop_reason = None
+        reply.meta = self._reply_meta()
+        self._persist("add_message", conv.id, reply)
+        self.conversation_changed.emit(conv)
+        self._start_reply(reply, turns)
+        return reply
+
+    def edit_message(self, message_id: str, text: str) -> Message | None:
+        """Edit a user message: the new text becomes a sibling user message (a new branch; the old one and its
+        replies are kept) and gets a reply. Returns the reply being written, or None while a reply streams.
+
+        Raises:
+            BranchError: not a user message of the conversation on show, or the text is blank.
+        """
+        if self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        user = branches.edit_user_message(conv, message_id, text)
+        self._persist("add_message", conv.id, user)
+        reply = branches.new_reply(conv, user.id)
+        reply.meta = self._reply_meta()
+        self._persist("add_message", conv.id, reply)
+        self.conversation_changed.emit(conv)
+        self._start_reply(reply, branches.prompt_turns(conv, user.id))
+        return reply
+
+    def switch_sibling(self, message_id: str, step: int) -> str | None:
+        """Show the previous (``step`` -1) or next (+1) alternative of a message; the shown path follows that
+        branch to its newest leaf. Returns the new leaf, or None while a reply streams."""
+        if self._reply is not None:
+            return None
+        conv = self.conversation
+        before = conv.current_leaf_id
+        leaf = branches.switch_sibling(conv, message_id, step)
+        if leaf != before:
+            self._persist("set_current_leaf", conv.id, leaf)
+            self.conversation_changed.emit(conv)
+        return leaf
+
+    def show_message(self, message_id: str) -> str:
+        """Make a message visible (a search hit on another branch): switch to a branch that holds it."""
+        conv = self.conversation
+        before = conv.current_leaf_id
+        leaf = branches.reveal_message(conv, message_id)
+        if leaf != before:
+            self._persist("set_current_leaf", conv.id, leaf)
+            self.conversation_changed.emit(conv)
+        return leaf
+
+    def continue_reply(self, reply_id: str) -> Message | None:
+        """Let the model go on with a reply that stopped at the length limit: the new text is appended to the
+        same message (``continue_final``), checkpointed like any reply. Returns the message, or None while a
+        reply streams.
+
+        Raises:
+            BranchError: the message cannot be continued (see :func:`llmdesk.core.branches.continue_turns`).
+        """
+        if self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        turns = branches.continue_turns(conv, reply_id)
+        message = conv.messages[reply_id]
+        earlier = dict(message.meta)
+        message.stop_reason = None
+        message.meta = self._reply_meta()  # this run's model and settings; the earlier run's go to "earlier"
+        self._start_reply(message, turns, continue_final=True, earlier_meta=earlier)
+        self.reply_resumed.emit(message)
+        return message
 
     def send(self, text: str) -> Message | None:
         """Add a user message and ask for a reply. Returns the assistant message being written, or None when the
@@ -260,23 +350,30 @@ class ChatController(QObject):
         loaded."""
         if not text.strip() or self._reply is not None or self._stopped:
             return None
-        self._ensure_started()
         conv = self.conversation
         user = Message(role="user", content=text, parent_id=conv.current_leaf_id)
         self._add(user)
-        turns = tuple(ChatTurn(m.role, m.content) for m in conv.path()
-                      if m.role in ("user", "assistant") and m.content and m.stop_reason != "error")
+        turns = branches.prompt_turns(conv)  # the shown path, ending with this message
         assistant = Message(role="assistant", content="", parent_id=user.id, stop_reason=None,
                             meta=self._reply_meta())
         self._add(assistant)
-        request = ChatRequest(self._new_id(), turns, dataclasses.replace(self.decoding), self.system_prompt)
-        self._reply = _Reply(request, assistant)
+        self._start_reply(assistant, turns)
+        return assistant
+
+    def _start_reply(self, message: Message, turns: list[ChatTurn], *, continue_final: bool = False,
+                     earlier_meta: dict[str, Any] | None = None) -> None:
+        self._ensure_started()
+        request = ChatRequest(self._new_id(), tuple(turns), dataclasses.replace(self.decoding), self.system_prompt,
+                              continue_final=continue_final)
+        self._reply = _Reply(request, message, earlier_meta=earlier_meta)
+        if continue_final:  # stream onto the text already there
+            self._reply.pieces.append(message.content)
+            self._reply.saved_len = self._reply.received_len = len(message.content)
         self.busy_changed.emit(True)
         if self._ready and self._load is None:
             self._request_chat.emit(request)
         else:
             self._reply.held = True  # sent once the engine is up and the model has loaded (or failed to)
-        return assistant
 
     def stop(self) -> bool:
         """Stop the reply being generated: sets its cancel event directly (the worker is busy generating, so this
@@ -401,6 +498,8 @@ class ChatController(QObject):
         return Conversation()
 
     def _reply_meta(self) -> dict[str, Any]:
+        """What is known when a reply starts (the model on show and the decoding settings); completed by
+        :meth:`_end_reply` with the stats, the seed actually used and the stop reason."""
         meta: dict[str, Any] = {"decoding": dataclasses.asdict(self.decoding)}
         if self.model_info is not None:
             info = self.model_info
@@ -421,12 +520,12 @@ class ChatController(QObject):
             log.warning("store.%s failed: %s", method, exc)
             self.store_error.emit(f"Could not save the conversation: {exc}")
 
-    def _finish_now(self) -> None:
+    def _finish_now(self, *, save: bool = True) -> None:
         """End the current reply at once (as stopped), without waiting for the worker's answer."""
         if self._reply is not None:
-            self._end_reply(GenerationStats(stop_reason="cancelled"), None)
+            self._end_reply(GenerationStats(stop_reason="cancelled"), None, save=save)
 
-    def _end_reply(self, stats: GenerationStats, error: str | None) -> None:
+    def _end_reply(self, stats: GenerationStats, error: str | None, *, save: bool = True) -> None:
         reply = self._reply
         if reply is None:
             return
@@ -437,21 +536,31 @@ class ChatController(QObject):
         message = reply.message
         message.content = "".join(reply.pieces)
         message.stop_reason = stats.stop_reason
-        meta = dict(message.meta)
-        if self.model_info is not None and "model" not in meta:
-            info = self.model_info
-            meta.update(model=info.model_id, revision=info.revision, device=info.device, dtype=info.dtype)
-        meta["stats"] = {"prompt_tokens": stats.prompt_tokens, "new_tokens": stats.new_tokens,
-                         "ttft_s": stats.ttft_s, "tokens_per_s": stats.decode_tokens_per_s,
-                         "total_s": stats.total_s, "dropped_messages": stats.dropped_messages}
-        if stats.seed is not None:
-            meta["seed"] = stats.seed
-        if error:
-            meta["error"] = error
+        meta = self._final_meta(reply, stats, error)
         message.meta = meta
         if error is None and stats.new_tokens:
             self.last_stats = stats
-        self._persist("update_message", message.id, content=message.content, stop_reason=message.stop_reason,
-                      meta=meta)
+        if save:
+            self._persist("update_message", message.id, content=message.content, stop_reason=message.stop_reason,
+                          meta=meta)
         self.reply_finished.emit(message)
         self.busy_changed.emit(False)
+
+    def _final_meta(self, reply: _Reply, stats: GenerationStats, error: str | None) -> dict[str, Any]:
+        """What produced the reply (``llmdesk.core.store.reply_meta``): the model it was started with (or the one
+        loaded when a held reply ran), the decoding settings sent, the seed actually used (``stats.seed``), the
+        stats, the stop reason and the time. A continued reply keeps its earlier runs under ``"earlier"``."""
+        started = reply.message.meta
+        model: Any = None
+        if "model" in started:
+            model = {"model_id": started.get("model"), "revision": started.get("revision"),
+                     "device": started.get("device"), "dtype": started.get("dtype")}
+        elif self.model_info is not None:
+            model = self.model_info
+        meta = reply_meta(model=model, decoding=reply.request.decoding, stats=stats, seed=stats.seed,
+                          stop_reason=stats.stop_reason, error=error)
+        if reply.earlier_meta is not None:
+            earlier = dict(reply.earlier_meta)
+            runs = list(earlier.pop("earlier", []))
+            meta["earlier"] = [*runs, earlier]
+        return meta

@@ -87,6 +87,7 @@ class ScriptedEngine:
         load_error / chat_error: raise this EngineError from load / chat (chat raises after ``error_after``
             pieces).
         devices: what :meth:`list_devices` reports.
+        requests: what each ``chat`` call was sent: (turns, continue_final).
     """
 
     reply: str | None = "Hello! This is a **scripted** reply.\n\n```python\nprint('hi')\n```\n"
@@ -105,6 +106,7 @@ class ScriptedEngine:
     calls: list[str] = field(default_factory=list)
     thread_ids: list[int] = field(default_factory=list)
     started: threading.Event = field(default_factory=threading.Event)
+    requests: list[tuple[list[ChatTurn], bool]] = field(default_factory=list)
 
     # -- engine interface --------------------------------------------------------------------------------------
     def load(self, settings: ModelSettings, progress: Callable[[LoadProgress], None] | None = None,
@@ -147,8 +149,10 @@ class ScriptedEngine:
 
     def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
              on_text: Callable[[str], None], cancel: threading.Event,
-             on_token: Callable[[TokenInfo], None] | None = None) -> GenerationStats:
+             on_token: Callable[[TokenInfo], None] | None = None,
+             continue_final: bool = False) -> GenerationStats:
         self.calls.append("chat")
+        self.requests.append((list(turns), continue_final))
         self.thread_ids.append(threading.get_ident())
         if self.info is None:
             raise EngineError("no_model", "No model is loaded.", "Load a model in the settings panel first.")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWi
 
 from llmdesk import APP_NAME, __version__
 from llmdesk.core.atomic import WriteError
+from llmdesk.core.branches import BranchError
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.settings import ModelSettings, Settings, save_settings
 from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
@@ -108,9 +109,11 @@ class ChatWindow(QMainWindow):
 
     Signals:
         first_exposed(): the window was painted for the first time.
+        closed(): the window closed; the model thread has been stopped (and any reply saved).
     """
 
     first_exposed = Signal()
+    closed = Signal()
 
     def __init__(self, settings: Settings, controller: ChatController, *, warnings: list[str] | None = None,
                  autoload: bool = True, save: Callable[[Settings], Any] | None = save_settings,
@@ -126,6 +129,13 @@ class ChatWindow(QMainWindow):
         self._exposed = False
         self._closing = False
         self.warm_thread: threading.Thread | None = None
+        # set by llmdesk.gui.app.build_window when conversations are saved (None: kept in memory only)
+        self.sidebar: Any = None
+        self.sidebar_dock: QDockWidget | None = None
+        self.conversations: Any = None
+        self.transfer: Any = None
+        self.export_action: QAction | None = None
+        self.import_action: QAction | None = None
         self.warmed_up = False
         self.setWindowTitle(APP_NAME)
         self.setObjectName("chatWindow")
@@ -277,6 +287,7 @@ class ChatWindow(QMainWindow):
         c.loading_changed.connect(self.settings_panel.set_loading)
         c.busy_changed.connect(self._on_busy)
         c.message_added.connect(self.chat_view.add_message)
+        c.reply_resumed.connect(self.chat_view.resume_message)
         c.reply_text.connect(self.chat_view.append_text)
         c.reply_finished.connect(self._on_reply_finished)
         c.conversation_changed.connect(self.chat_view.show_conversation)
@@ -291,6 +302,23 @@ class ChatWindow(QMainWindow):
         p.cancel_load_requested.connect(c.cancel_load)
         p.model_edited.connect(c.estimate)
         self.chat_view.copied.connect(self._on_copied)
+        v = self.chat_view
+        v.regenerate_requested.connect(lambda mid: self._branch_action(c.regenerate, mid))
+        v.continue_requested.connect(lambda mid: self._branch_action(c.continue_reply, mid))
+        v.edit_requested.connect(lambda mid, text: self._branch_action(c.edit_message, mid, text))
+        v.switch_requested.connect(lambda mid, step: self._branch_action(c.switch_sibling, mid, step))
+
+    def _branch_action(self, method: Callable[..., Any], *args: Any) -> Any:
+        """Run a branch action of the controller; a refusal (BranchError) is shown, not raised."""
+        self.settings_panel.flush_pending()
+        try:
+            result = method(*args)
+        except BranchError as exc:
+            self.banner.show_message(str(exc), kind="notice")
+            return None
+        if self.controller.busy:
+            self.chat_view.scroll_to_bottom()
+        return result
 
     # -- actions ----------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -441,6 +469,7 @@ class ChatWindow(QMainWindow):
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
+        self.chat_view.set_busy(busy)
         self.stop_action.setEnabled(busy)
 
     @Slot(object)
@@ -515,3 +544,4 @@ class ChatWindow(QMainWindow):
         if not ended:
             log.error("closing while the model thread is still busy")
         super().closeEvent(event)
+        self.closed.emit()

@@ -75,13 +75,15 @@ class LoadRequest:
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """Generate a reply to ``turns``; ``cancel`` stops it within one forward pass."""
+    """Generate a reply to ``turns``; ``cancel`` stops it within one forward pass. With ``continue_final`` the
+    last turn is an assistant reply that the model continues (the engine's ``continue_final=True``)."""
 
     request_id: int
     turns: tuple[ChatTurn, ...]
     decoding: DecodingSettings
     system_prompt: str
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
+    continue_final: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,9 @@ class ModelWorker(QObject):
                 outcome = ("finished", GenerationStats(stop_reason="cancelled"))
                 return
             engine = self._require_engine()
+            extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
             stats = engine.chat(request.turns, request.decoding, request.system_prompt,
-                                on_text=lambda piece: self.text.emit(rid, piece), cancel=request.cancel)
+                                on_text=lambda piece: self.text.emit(rid, piece), cancel=request.cancel, **extra)
             outcome = ("finished", stats)
         except Exception as exc:  # noqa: BLE001
             log.debug("generation failed: %s", traceback.format_exc())
