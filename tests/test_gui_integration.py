@@ -316,3 +316,59 @@ def test_a_store_given_by_the_caller_is_left_open(qtbot, engine, tmp_path):
     window.close()
     assert store.list_conversations()  # still usable
     store.close()
+
+
+def test_menu_actions_regenerate_and_continue_the_last_reply(qtbot, engine):
+    engine.reply = "alpha beta gamma delta epsilon"
+    window = make_window(qtbot, engine)
+    assert window.regenerate_action.shortcut().toString() == "Ctrl+Shift+R"
+    assert not window.regenerate_action.isEnabled()  # nothing to regenerate yet
+    window.controller.set_decoding(dataclasses.replace(window.controller.decoding, max_new_tokens=2))
+    cut = send(qtbot, window, "Greek letters")
+    assert window.regenerate_action.isEnabled() and window.continue_action.isEnabled()
+    window.controller.set_decoding(dataclasses.replace(window.controller.decoding, max_new_tokens=500))
+    with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:
+        window.continue_action.trigger()
+    assert finished.args[0].id == cut.id and finished.args[0].stop_reason == "eos"
+    assert not window.continue_action.isEnabled()
+    with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:
+        window.regenerate_action.trigger()
+    assert finished.args[0].id != cut.id
+    assert window.chat_view.message_widget(finished.args[0].id).position_label.text() == "2 / 2"
+
+
+def test_choosing_another_conversation_mid_reply_stops_and_keeps_it(qtbot, engine):
+    window = make_window(qtbot, engine)
+    first = window.controller.conversation.id
+    send(qtbot, window, "older chat")
+    window.new_action.trigger()
+    engine.reply = "word " * 400
+    engine.rate = 200
+    streaming = window.send("a long answer please")
+    qtbot.waitUntil(lambda: window.controller.reply_pieces_received > 3, timeout=5000)
+    assert window.conversations.open_conversation(first)
+    assert not window.controller.busy
+    assert shown(window) == ["older chat", "First answer."]
+    saved = window.conversations.store.get_message(streaming.id)
+    assert saved.stop_reason == "cancelled" and saved.content.startswith("word word")
+    assert not window.banner.isVisible()
+
+
+def test_deleting_the_conversation_mid_reply_discards_it_quietly(qtbot, engine):
+    window = make_window(qtbot, engine)
+    engine.reply = "word " * 400
+    engine.rate = 200
+    window.send("doomed")
+    qtbot.waitUntil(lambda: window.controller.reply_pieces_received > 3, timeout=5000)
+    doomed = window.controller.conversation.id
+    assert window.sidebar.delete_conversation(doomed)
+    assert not window.controller.busy and window.controller.conversation.id != doomed
+    assert not window.banner.isVisible()  # no "could not save" for a reply whose conversation is gone
+    assert window.chat_view.message_widgets() == []
+    with qtbot.waitSignal(window.controller.reply_finished, timeout=5000):  # the sidebar's undo brings it back
+        window.sidebar.undo_delete()
+        engine.reply = "short"
+        window.send("after undo")
+    assert window.controller.conversation.id == doomed
+    statuses = [w.status_label.text() for w in window.chat_view.message_widgets()]
+    assert statuses[1] == "Stopped" and "Writing…" not in statuses  # the cut-off reply is not "writing" forever

@@ -173,8 +173,15 @@ class ConversationCoordinator(QObject):
         return self.controller.conversation.id
 
     def _load(self, conversation_id: str) -> Conversation | None:
+        """Read a conversation that is not the one on show. A reply in it still marked as streaming was cut off
+        (e.g. its conversation was deleted mid-reply and then restored): it is marked as stopped."""
         try:
-            return self.store.load_conversation(conversation_id)
+            conv = self.store.load_conversation(conversation_id)
+            for message in conv.messages.values():
+                if message.role == "assistant" and message.stop_reason is None:
+                    message.stop_reason = "cancelled"
+                    self.store.update_message(message.id, stop_reason="cancelled")
+            return conv
         except KeyError:
             self.window.banner.show_message("That conversation no longer exists.", kind="notice")
         except StoreError as exc:

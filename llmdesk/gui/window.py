@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWi
 
 from llmdesk import APP_NAME, __version__
 from llmdesk.core.atomic import WriteError
-from llmdesk.core.branches import BranchError
+from llmdesk.core.branches import BranchError, can_continue
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.settings import ModelSettings, Settings, save_settings
 from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
@@ -179,6 +179,7 @@ class ChatWindow(QMainWindow):
         self.controller.set_decoding(self.settings.decoding)
         self.controller.set_system_prompt(self.settings.system_prompt)
         self.chat_view.show_conversation(self.controller.conversation)
+        self._update_branch_actions()
         self.resize(1000, 720)
         if remember_geometry:
             self._restore_geometry()
@@ -243,6 +244,17 @@ class ChatWindow(QMainWindow):
         self.stop_action.triggered.connect(self.stop)
         self.stop_action.setEnabled(False)
         model.addAction(self.stop_action)
+        model.addSeparator()
+        self.regenerate_action = QAction("&Regenerate last reply", self)
+        self.regenerate_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.regenerate_action.setStatusTip("Write another reply to your last message (the current one is kept)")
+        self.regenerate_action.triggered.connect(self.regenerate_last)
+        model.addAction(self.regenerate_action)
+        self.continue_action = QAction("&Continue last reply", self)
+        self.continue_action.setShortcut(QKeySequence("Ctrl+Shift+Return"))
+        self.continue_action.setStatusTip("Let the model go on with a reply that stopped at the token limit")
+        self.continue_action.triggered.connect(self.continue_last)
+        model.addAction(self.continue_action)
         # Esc stops the reply from anywhere in the window (a shortcut, so it also works while the editor has focus).
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -291,6 +303,8 @@ class ChatWindow(QMainWindow):
         c.reply_text.connect(self.chat_view.append_text)
         c.reply_finished.connect(self._on_reply_finished)
         c.conversation_changed.connect(self.chat_view.show_conversation)
+        c.conversation_changed.connect(lambda _conv: self._update_branch_actions())
+        c.reply_finished.connect(lambda _message: self._update_branch_actions())
         c.estimate_ready.connect(self._on_estimate)
         c.store_error.connect(lambda text: self.banner.show_message(text, kind="notice"))
         self.composer.send_requested.connect(self.send)
@@ -307,6 +321,34 @@ class ChatWindow(QMainWindow):
         v.continue_requested.connect(lambda mid: self._branch_action(c.continue_reply, mid))
         v.edit_requested.connect(lambda mid, text: self._branch_action(c.edit_message, mid, text))
         v.switch_requested.connect(lambda mid, step: self._branch_action(c.switch_sibling, mid, step))
+
+    def _last_reply(self) -> Message | None:
+        """The reply at the end of the shown path, or None."""
+        leaf_id = self.controller.conversation.current_leaf_id
+        leaf = self.controller.conversation.messages.get(leaf_id) if leaf_id else None
+        return leaf if leaf is not None and leaf.role == "assistant" else None
+
+    def _update_branch_actions(self) -> None:
+        reply = None if self.controller.busy else self._last_reply()
+        self.regenerate_action.setEnabled(reply is not None)
+        self.continue_action.setEnabled(reply is not None and can_continue(self.controller.conversation, reply.id))
+
+    @Slot()
+    def regenerate_last(self) -> Message | None:
+        """Regenerate the reply at the end of the shown path (Ctrl+Shift+R)."""
+        reply = self._last_reply()
+        if reply is None or self.controller.busy:
+            return None
+        return self._branch_action(self.controller.regenerate, reply.id)
+
+    @Slot()
+    def continue_last(self) -> Message | None:
+        """Continue the reply at the end of the shown path when it stopped at the token limit
+        (Ctrl+Shift+Enter)."""
+        reply = self._last_reply()
+        if reply is None or self.controller.busy or not can_continue(self.controller.conversation, reply.id):
+            return None
+        return self._branch_action(self.controller.continue_reply, reply.id)
 
     def _branch_action(self, method: Callable[..., Any], *args: Any) -> Any:
         """Run a branch action of the controller; a refusal (BranchError) is shown, not raised."""
@@ -470,6 +512,7 @@ class ChatWindow(QMainWindow):
     def _on_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
         self.chat_view.set_busy(busy)
+        self._update_branch_actions()
         self.stop_action.setEnabled(busy)
 
     @Slot(object)
