@@ -147,11 +147,13 @@ def test_regenerate_makes_siblings_and_arrows_switch(qtbot, engine):
     saved = store.load_conversation(window.controller.conversation.id)
     assert saved.current_leaf_id == second.id
     assert [m.content for m in saved.siblings(first.id)] == ["First answer.", "Second answer.", "Third answer."]
+    assert window.chat_view.message_widget(second.id).prev_button.hasFocus()  # focus stays on the arrow
     # keyboard: Alt+Left on the focused message
     browser = window.chat_view.message_widget(second.id).browser
     browser.setFocus()
     qtbot.keyClick(browser, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
     assert shown(window) == ["Tell me a joke", "First answer."]
+    assert window.chat_view.message_widget(first.id).browser.hasFocus()
 
 
 def test_edit_makes_a_branch_and_the_prompt_follows_the_shown_path(qtbot, engine):
@@ -372,3 +374,44 @@ def test_deleting_the_conversation_mid_reply_discards_it_quietly(qtbot, engine):
     assert window.controller.conversation.id == doomed
     statuses = [w.status_label.text() for w in window.chat_view.message_widgets()]
     assert statuses[1] == "Stopped" and "Writing…" not in statuses  # the cut-off reply is not "writing" forever
+
+
+def long_conversation(turns: int) -> Conversation:
+    conv = Conversation(title=f"{turns} turns")
+    parent = None
+    for i in range(turns):
+        user = conv.add(Message("user", f"question number {i}", parent_id=parent, created_at=1000.0 + 2 * i))
+        reply = conv.add(Message("assistant", f"answer number {i}", parent_id=user.id, stop_reason="eos",
+                                 created_at=1001.0 + 2 * i))
+        parent = reply.id
+    return conv
+
+
+def test_a_long_conversation_opens_with_its_newest_messages(qtbot, engine):
+    from llmdesk.gui.chat_view import RECENT_MESSAGES
+
+    window = make_window(qtbot, engine)
+    conv = long_conversation(50)
+    window.conversations.store.save_conversation(conv)
+    assert window.conversations.open_conversation(conv.id)
+    view = window.chat_view
+    assert len(view.message_widgets()) == RECENT_MESSAGES
+    assert shown(window)[-1] == "answer number 49" and view.earlier_count == 100 - RECENT_MESSAGES
+    assert view._earlier_button.isVisibleTo(window)
+    qtbot.mouseClick(view._earlier_button, Qt.MouseButton.LeftButton)
+    assert len(view.message_widgets()) == 2 * RECENT_MESSAGES
+    assert shown(window)[0] == f"question number {50 - RECENT_MESSAGES}"  # in order, earlier ones on top
+    send(qtbot, window, "one more")  # the prompt is still the whole shown path
+    assert len(engine.requests[-1][0]) == 101
+
+
+def test_a_search_hit_in_the_unbuilt_part_of_a_long_conversation(qtbot, engine):
+    window = make_window(qtbot, engine)
+    conv = long_conversation(50)
+    window.conversations.store.save_conversation(conv)
+    first = conv.path()[0]
+    assert window.conversations.open_message(conv.id, first.id)
+    view = window.chat_view
+    assert view.earlier_count == 0 and shown(window)[0] == "question number 0"
+    assert view.message_widget(first.id).browser.hasFocus()
+    assert not view._earlier_button.isVisibleTo(window)

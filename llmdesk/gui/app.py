@@ -236,10 +236,10 @@ class ConversationCoordinator(QObject):
         elif message_id in self.controller.conversation.messages and not self.controller.busy:
             self.controller.show_message(message_id)
         view = self.window.chat_view
-        if view.message_widget(message_id) is None:
+        if not view.scroll_to_message(message_id):
             return False
-        QTimer.singleShot(0, lambda: view.scroll_to_message(message_id))
-        return view.scroll_to_message(message_id)
+        QTimer.singleShot(0, lambda: view.scroll_to_message(message_id))  # again once the heights are known
+        return True
 
     @Slot(str)
     def _on_deleted(self, conversation_id: str) -> None:

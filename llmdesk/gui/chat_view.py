@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextDocument, QTextOption
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
 from llmdesk.core import branches
@@ -33,6 +33,7 @@ WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** 
                   "- item\n  1. nested\n\n> quote\n\n| a | b |\n|---|---|\n| **1** | `2` |\n\n"
                   "```python\ndef f(x: int) -> str:  # comment\n    return f'{x!r}' + \"s\"\n```\n")
 FINISH_SLICE_S = 0.008
+RECENT_MESSAGES = 40  # opening a conversation builds the newest messages; earlier ones on request, this many at once
 LONG_MESSAGE_CHARS = 20_000  # longer saved replies are rendered in slices when a conversation is opened  # the final whole-message render runs in slices of about this long
 STOP_REASON_TEXT = {
     "cancelled": "Stopped",
@@ -197,40 +198,33 @@ class MessageWidget(QFrame):
         self.copy_button.setAccessibleName(f"Copy {'your' if message.role == 'user' else 'the assistant'} message")
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self._copy_all)
-        whose = "your message" if message.role == "user" else "this reply"
-        self.prev_button = self._tool_button("◀", f"Show the previous version of {whose} (Alt+Left)",
-                                             "Previous version")
-        self.prev_button.clicked.connect(lambda: self.switch_requested.emit(self.message_id, -1))
-        self.position_label = QLabel("")
-        self.position_label.setObjectName("branchPosition")
-        self.next_button = self._tool_button("▶", f"Show the next version of {whose} (Alt+Right)", "Next version")
-        self.next_button.clicked.connect(lambda: self.switch_requested.emit(self.message_id, 1))
-        self.edit_button = self._tool_button("Edit", "Edit this message and send it again (the original and its "
-                                             "replies are kept as another version)", "Edit your message")
-        self.edit_button.clicked.connect(self.start_edit)
-        self.regenerate_button = self._tool_button("Regenerate", "Write another reply to the same message (this "
-                                                   "one is kept; the arrows switch between them)",
-                                                   "Regenerate this reply")
-        self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.message_id))
-        self.continue_button = self._tool_button("Continue", "The reply stopped at the token limit: let the model "
-                                                 "go on where it stopped", "Continue this reply")
-        self.continue_button.clicked.connect(lambda: self.continue_requested.emit(self.message_id))
-        for button in (self.prev_button, self.next_button, self.edit_button, self.regenerate_button,
-                       self.continue_button):
-            button.hide()
-        self.position_label.hide()
+        # One action button per message (Edit or Regenerate); the arrows and Continue are made when first needed:
+        # a long conversation opens without building thousands of hidden buttons.
+        self.edit_button: QToolButton | None = None
+        self.regenerate_button: QToolButton | None = None
+        if message.role == "user":
+            self.edit_button = self._tool_button("Edit", "Edit this message and send it again (the original and "
+                                                 "its replies are kept as another version)", "Edit your message")
+            self.edit_button.clicked.connect(self.start_edit)
+            action = self.edit_button
+        else:
+            self.regenerate_button = self._tool_button("Regenerate", "Write another reply to the same message "
+                                                       "(this one is kept; the arrows switch between them)",
+                                                       "Regenerate this reply")
+            self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.message_id))
+            action = self.regenerate_button
+        action.hide()
+        self._nav: tuple[QToolButton, QLabel, QToolButton] | None = None
+        self._continue: QToolButton | None = None
+        self._header = header
         header.addWidget(self.role_label)
-        header.addWidget(self.prev_button)
-        header.addWidget(self.position_label)
-        header.addWidget(self.next_button)
         header.addWidget(self.status_label, 1)
-        header.addWidget(self.continue_button)
-        header.addWidget(self.regenerate_button)
-        header.addWidget(self.edit_button)
+        header.addWidget(action)
         header.addWidget(self.copy_button)
         layout.addLayout(header)
         self._actions_enabled = True
         self._can_continue = False
+        self._index, self._count = 1, 1
 
         self.browser = MessageBrowser(self)
         self.browser.setAccessibleName("Your message" if message.role == "user" else "Assistant reply")
@@ -274,15 +268,58 @@ class MessageWidget(QFrame):
         return button
 
     # -- branches ---------------------------------------------------------------------------------------------
+    def _nav_widgets(self) -> tuple[QToolButton, QLabel, QToolButton]:
+        if self._nav is None:
+            whose = "your message" if self.role == "user" else "this reply"
+            prev = self._tool_button("◀", f"Show the previous version of {whose} (Alt+Left)", "Previous version")
+            prev.clicked.connect(lambda: self.switch_requested.emit(self.message_id, -1))
+            label = QLabel("", self)
+            label.setObjectName("branchPosition")
+            nxt = self._tool_button("▶", f"Show the next version of {whose} (Alt+Right)", "Next version")
+            nxt.clicked.connect(lambda: self.switch_requested.emit(self.message_id, 1))
+            for i, widget in enumerate((prev, label, nxt), start=1):
+                widget.hide()
+                self._header.insertWidget(i, widget)
+            self._nav = (prev, label, nxt)
+        return self._nav
+
+    @property
+    def prev_button(self) -> QToolButton:
+        """◀: the previous version (made when first needed)."""
+        return self._nav_widgets()[0]
+
+    @property
+    def position_label(self) -> QLabel:
+        """"2 / 3" (made when first needed)."""
+        return self._nav_widgets()[1]
+
+    @property
+    def next_button(self) -> QToolButton:
+        """▶: the next version (made when first needed)."""
+        return self._nav_widgets()[2]
+
+    @property
+    def continue_button(self) -> QToolButton:
+        """Continue, on a reply cut at the token limit (made when first needed)."""
+        if self._continue is None:
+            button = self._tool_button("Continue", "The reply stopped at the token limit: let the model go on "
+                                       "where it stopped", "Continue this reply")
+            button.clicked.connect(lambda: self.continue_requested.emit(self.message_id))
+            button.hide()
+            self._header.insertWidget(self._header.indexOf(self.status_label) + 1, button)
+            self._continue = button
+        return self._continue
+
     def set_branch_state(self, index: int, count: int, *, can_continue: bool = False) -> None:
         """Show "◀ index / count ▶" when the message has alternatives, and Continue when ``can_continue``."""
         several = count > 1
-        self.position_label.setText(f"{index} / {count}" if several else "")
-        self.position_label.setAccessibleName(f"Version {index} of {count}" if several else "")
-        for widget in (self.prev_button, self.position_label, self.next_button):
-            widget.setVisible(several)
-        self.prev_button.setProperty("at_end", index <= 1)
-        self.next_button.setProperty("at_end", index >= count)
+        self._index, self._count = index, count
+        if several or self._nav is not None:
+            prev, label, nxt = self._nav_widgets()
+            label.setText(f"{index} / {count}" if several else "")
+            label.setAccessibleName(f"Version {index} of {count}" if several else "")
+            for widget in (prev, label, nxt):
+                widget.setVisible(several)
         self._can_continue = can_continue
         self._update_actions()
 
@@ -294,14 +331,19 @@ class MessageWidget(QFrame):
     def _update_actions(self) -> None:
         on = self._actions_enabled
         finished = self.role == "assistant" and not self.streaming
-        self.edit_button.setVisible(self.role == "user" and self.editor is None)
-        self.regenerate_button.setVisible(finished)
-        self.continue_button.setVisible(finished and self._can_continue)
-        self.edit_button.setEnabled(on)
-        self.regenerate_button.setEnabled(on)
-        self.continue_button.setEnabled(on)
-        self.prev_button.setEnabled(on and not self.prev_button.property("at_end"))
-        self.next_button.setEnabled(on and not self.next_button.property("at_end"))
+        if self.edit_button is not None:
+            self.edit_button.setVisible(self.editor is None)
+            self.edit_button.setEnabled(on)
+        if self.regenerate_button is not None:
+            self.regenerate_button.setVisible(finished)
+            self.regenerate_button.setEnabled(on)
+        if self._can_continue or self._continue is not None:
+            self.continue_button.setVisible(finished and self._can_continue)
+            self.continue_button.setEnabled(on)
+        if self._nav is not None:
+            prev, _label, nxt = self._nav
+            prev.setEnabled(on and self._index > 1)
+            nxt.setEnabled(on and self._index < self._count)
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Alt+Left / Alt+Right (from the message text or its buttons): the previous / next version."""
@@ -313,7 +355,9 @@ class MessageWidget(QFrame):
         super().keyPressEvent(event)
 
     def _switch_by_key(self, step: int) -> None:
-        button = self.prev_button if step < 0 else self.next_button
+        if self._nav is None:
+            return
+        button = self._nav[0] if step < 0 else self._nav[2]
         if not button.isHidden() and button.isEnabled():
             self.switch_requested.emit(self.message_id, step)
 
@@ -381,7 +425,8 @@ class MessageWidget(QFrame):
         self.editor, self._edit_bar = None, None
         self.browser.show()
         self._update_actions()
-        self.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self.edit_button is not None:
+            self.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- content ----------------------------------------------------------------------------------------------
     @property
@@ -558,6 +603,12 @@ class ChatView(QScrollArea):
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setObjectName("chatPlaceholder")
         self._placeholder.setWordWrap(True)
+        self._earlier_button = QPushButton("")
+        self._earlier_button.setObjectName("earlierMessages")
+        self._earlier_button.setToolTip("Long conversations open with their newest messages; this shows more")
+        self._earlier_button.clicked.connect(lambda: self.show_earlier())
+        self._earlier_button.hide()
+        self._layout.addWidget(self._earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self._layout.addWidget(self._placeholder)
         self._layout.addStretch(1)
         self.setWidget(self._container)
@@ -565,6 +616,9 @@ class ChatView(QScrollArea):
         self._follow = True
         self._conversation: Conversation | None = None
         self._busy = False
+        self._sibling_key: tuple[str, int] | None = None
+        self._sibling_cache: dict[str | None, list[str]] = {}
+        self._earlier: list[Message] = []  # messages of the shown path not built yet (the oldest), in order
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_value_changed)
@@ -576,13 +630,51 @@ class ChatView(QScrollArea):
         return self._messages.get(message_id)
 
     def message_widgets(self) -> list[MessageWidget]:
-        return list(self._messages.values())
+        """The message widgets built, top to bottom (earlier messages of a long conversation may not be built:
+        see :meth:`show_earlier`)."""
+        items = (self._layout.itemAt(i).widget() for i in range(self._layout.count()))
+        return [w for w in items if isinstance(w, MessageWidget) and self._messages.get(w.message_id) is w]
+
+    @property
+    def earlier_count(self) -> int:
+        """How many earlier messages of the shown path are not built yet."""
+        return len(self._earlier)
+
+    def show_earlier(self, count: int = RECENT_MESSAGES) -> int:
+        """Build ``count`` more of the earlier messages above the ones shown, keeping the view where it was.
+        Returns how many were added."""
+        if not self._earlier:
+            return 0
+        count = max(1, min(count, len(self._earlier)))
+        batch, self._earlier = self._earlier[-count:], self._earlier[:-count]
+        bar = self.verticalScrollBar()
+        from_bottom = bar.maximum() - bar.value()
+        follow = self._follow
+        self._follow = False
+        position = self._layout.indexOf(self._placeholder) + 1
+        for offset, message in enumerate(batch):
+            self._build(message, position + offset)
+        self._update_earlier_button()
+        self._container.layout().activate()
+        if follow:
+            self._follow = True
+        else:
+            bar.setValue(bar.maximum() - from_bottom)
+        return len(batch)
+
+    def _update_earlier_button(self) -> None:
+        n = len(self._earlier)
+        self._earlier_button.setText(f"Show {min(n, RECENT_MESSAGES)} earlier messages ({n} not shown)"
+                                     if n != 1 else "Show 1 earlier message")
+        self._earlier_button.setVisible(n > 0)
 
     def clear(self) -> None:
         for widget in self._messages.values():
             self._layout.removeWidget(widget)
             widget.deleteLater()
         self._messages.clear()
+        self._earlier = []
+        self._earlier_button.hide()
         self._placeholder.show()
         self._follow = True
 
@@ -592,9 +684,11 @@ class ChatView(QScrollArea):
         self._conversation = conversation
         if conversation is None:
             return
-        for message in conversation.path():
-            if message.role != "system":
-                self.add_message(message)
+        path = [m for m in conversation.path() if m.role != "system"]
+        self._earlier = path[:-RECENT_MESSAGES] if len(path) > RECENT_MESSAGES else []
+        for message in path[len(self._earlier):]:
+            self.add_message(message)
+        self._update_earlier_button()
 
     @property
     def conversation(self) -> Conversation | None:
@@ -613,15 +707,69 @@ class ChatView(QScrollArea):
         if conv is None or widget.message_id not in conv.messages:
             widget.set_branch_state(1, 1)
             return
-        index, count = branches.sibling_position(conv, widget.message_id)
-        widget.set_branch_state(index, count, can_continue=branches.can_continue(conv, widget.message_id))
+        siblings = self._siblings(conv).get(conv.messages[widget.message_id].parent_id, [widget.message_id])
+        index = siblings.index(widget.message_id) + 1 if widget.message_id in siblings else 1
+        widget.set_branch_state(index, len(siblings), can_continue=branches.can_continue(conv, widget.message_id))
+
+    def _siblings(self, conv: Conversation) -> dict[str | None, list[str]]:
+        """Message ids by parent, oldest first (the order of ``Conversation.siblings``), built once per change of
+        the conversation rather than once per message shown (that would cost the square of its length)."""
+        key = (conv.id, len(conv.messages))
+        if self._sibling_key != key:
+            by_parent: dict[str | None, list[Message]] = {}
+            for message in conv.messages.values():
+                by_parent.setdefault(message.parent_id, []).append(message)
+            self._sibling_cache = {parent: [m.id for m in sorted(kids, key=lambda m: m.created_at)]
+                                   for parent, kids in by_parent.items()}
+            self._sibling_key = key
+        return self._sibling_cache
+
+    @Slot(str, int)
+    def _on_switch(self, message_id: str, step: int) -> None:
+        """Ask for another version; once the view shows the new path, the new version keeps the keyboard focus
+        (on the same arrow, or its text) and stays where the reader was looking instead of jumping to the end."""
+        conv = self._conversation
+        old = self._messages.get(message_id)
+        if conv is None or old is None or message_id not in conv.messages:
+            self.switch_requested.emit(message_id, step)
+            return
+        parent_id = conv.messages[message_id].parent_id
+        focus = QApplication.focusWidget()
+        nav = old._nav or (None, None, None)
+        part = "prev" if focus is nav[0] else "next" if focus is nav[2] else "text"
+        offset = old.y() - self.verticalScrollBar().value()
+        self.switch_requested.emit(message_id, step)
+        if self._conversation is not conv:
+            return
+        new = next((w for w in self._messages.values()
+                    if w.message_id in conv.messages and conv.messages[w.message_id].parent_id == parent_id), None)
+        if new is None:
+            return
+        target = {"prev": new.prev_button, "next": new.next_button}.get(part, new.browser)
+        if not target.isEnabled():
+            target = new.browser
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._follow = False
+        QTimer.singleShot(0, lambda: self._restore_offset(new.message_id, offset))
+
+    def _restore_offset(self, message_id: str, offset: int) -> None:
+        widget = self._messages.get(message_id)
+        if widget is None:
+            return
+        self._container.layout().activate()
+        bar = self.verticalScrollBar()
+        bar.setValue(max(0, widget.y() - offset))
 
     def scroll_to_message(self, message_id: str) -> bool:
         """Scroll so the message is at the top of the view and give it keyboard focus (e.g. a search hit).
         Returns False when it is not shown."""
         widget = self._messages.get(message_id)
         if widget is None:
-            return False
+            index = next((i for i, m in enumerate(self._earlier) if m.id == message_id), None)
+            if index is None:
+                return False
+            self.show_earlier(len(self._earlier) - index)
+            widget = self._messages[message_id]
         widget.flush_final_render()
         self._container.layout().activate()
         self._follow = False
@@ -633,18 +781,22 @@ class ChatView(QScrollArea):
     def add_message(self, message: Message) -> MessageWidget:
         """Append a message at the bottom (an assistant message with no stop_reason is streaming)."""
         self._placeholder.hide()
+        widget = self._build(message, self._layout.count() - 1)
+        if message.role == "user":
+            self._follow = True  # sending jumps to the bottom
+        return widget
+
+    def _build(self, message: Message, position: int) -> MessageWidget:
         widget = MessageWidget(message, self._highlighter, self._link_color, self._container)
         widget.copy_requested.connect(self._copy)
         widget.regenerate_requested.connect(self.regenerate_requested)
         widget.continue_requested.connect(self.continue_requested)
         widget.edit_submitted.connect(self.edit_requested)
-        widget.switch_requested.connect(self.switch_requested)
-        self._layout.insertWidget(self._layout.count() - 1, widget)
+        widget.switch_requested.connect(self._on_switch)
+        self._layout.insertWidget(position, widget)
         self._messages[message.id] = widget
         self._update_branch(widget)
         widget.set_actions_enabled(not self._busy)
-        if message.role == "user":
-            self._follow = True  # sending jumps to the bottom
         return widget
 
     def append_text(self, message_id: str, text: str) -> None:
