@@ -329,12 +329,16 @@ def test_menu_actions_regenerate_and_continue_the_last_reply(qtbot, engine):
     cut = send(qtbot, window, "Greek letters")
     assert window.regenerate_action.isEnabled() and window.continue_action.isEnabled()
     window.controller.set_decoding(dataclasses.replace(window.controller.decoding, max_new_tokens=500))
-    with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:
-        window.continue_action.trigger()
+    editor = window.composer.editor
+    editor.setFocus()
+    with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:  # keys from the message box
+        qtbot.keyClick(editor, Qt.Key.Key_Return,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert finished.args[0].id == cut.id and finished.args[0].stop_reason == "eos"
     assert not window.continue_action.isEnabled()
+    assert editor.toPlainText() == ""  # the key did not go into the message box
     with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:
-        window.regenerate_action.trigger()
+        qtbot.keyClick(editor, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert finished.args[0].id != cut.id
     assert window.chat_view.message_widget(finished.args[0].id).position_label.text() == "2 / 2"
 

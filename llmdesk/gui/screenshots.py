@@ -107,7 +107,7 @@ SIDEBAR_CHATS = [
 FIRST_REPLY = "Use `pandas.read_csv(\"prices.csv\")`: it reads the file into a DataFrame in one line."
 
 
-def take_conversations(out: Path, *, suffix: str = "") -> Path:
+def take_conversations(out: Path, *, dark: bool = False, suffix: str = "") -> Path:
     """The window with a few conversations in the sidebar and a regenerated reply on show ("2 / 2")."""
     import tempfile
     import time
@@ -122,7 +122,13 @@ def take_conversations(out: Path, *, suffix: str = "") -> Path:
     from llmdesk.gui.worker import EngineBackend
 
     app = QApplication.instance() or make_application()
-    assert app is not None
+    assert isinstance(app, QApplication)
+    if dark:
+        from llmdesk.core import resources
+        from llmdesk.gui.app import dark_palette, spin_box_css
+
+        app.setPalette(dark_palette())
+        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
     engine = ScriptedEngine(reply=SAMPLE_REPLY, rate=400, piece_chars=4)
     settings = Settings()
     settings.model.model = "microsoft/Phi-3-mini-4k-instruct"
@@ -175,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the shot of the conversation sidebar with a branched reply")
     args = parser.parse_args(argv)
     if args.conversations:
-        print(take_conversations(args.out, suffix=args.suffix))
+        print(take_conversations(args.out, dark=args.dark, suffix=args.suffix))
         return 0
     for path in take(args.out, dark=args.dark, suffix=args.suffix):
         print(path)
