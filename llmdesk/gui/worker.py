@@ -37,7 +37,8 @@ class EngineLike(Protocol):
 
     def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
              on_text: Callable[[str], None], cancel: threading.Event,
-             on_token: Callable[[TokenInfo], None] | None = None) -> GenerationStats: ...
+             on_token: Callable[[TokenInfo], None] | None = None,
+             continue_final: bool = False) -> GenerationStats: ...
 
 
 @dataclass(frozen=True)
