@@ -27,6 +27,7 @@ from llmdesk.engine.devices import (
     resolve_device,
     resolve_dtype,
 )
+from llmdesk.engine.download import looks_like_path
 from llmdesk.engine.errors import EngineError
 from llmdesk.engine.types import LoadProgress, ModelInfo
 
@@ -41,12 +42,6 @@ class LoadedModel:
     tokenizer: Any
     info: ModelInfo
     end_token_ids: tuple[int, ...]
-
-
-def looks_like_path(name: str) -> bool:
-    """A local folder rather than a Hub id: absolute, relative with ./ or ../, ~, or an existing directory."""
-    return (name.startswith(("/", "./", "../", "~", "\\")) or (len(name) > 1 and name[1] == ":")
-            or os.path.isdir(os.path.expanduser(name)))
 
 
 def _error_chain(exc: BaseException) -> list[BaseException]:
