@@ -284,7 +284,8 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
                  backend_factory: Callable[[], EngineBackend] | None = None, warnings: list[str] | None = None,
                  autoload: bool = True, initial_model: ModelSettings | None = None,
                  save: Callable[[Settings], Any] | None = save_settings,
-                 remember_geometry: bool = True) -> ChatWindow:
+                 remember_geometry: bool = True, check_downloads: bool | None = None,
+                 hub_timeout: float | None = None) -> ChatWindow:
     """The chat window with its conversation store, sidebar and Export…/Import… (not shown yet).
 
     Args:
@@ -292,7 +293,9 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
         store: the conversation store to use (the caller closes it); None opens the default one (closed with the
             window) when ``open_default_store``, else conversations are kept in memory only.
         backend_factory: the engine backend (None: the real engine).
-        warnings, autoload, initial_model, save, remember_geometry: passed to :class:`ChatWindow`.
+        warnings, autoload, initial_model, save, remember_geometry, hub_timeout: passed to :class:`ChatWindow`.
+        check_downloads: look a Hub id up in the Hugging Face cache before loading it and offer its download
+            (the first run); None: on with the real engine, off with another backend.
 
     Returns:
         The window; ``window.conversations`` is its :class:`ConversationCoordinator` (None without a store).
@@ -314,7 +317,9 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
     controller = ChatController(settings.decoding, settings.system_prompt, backend_factory=backend_factory,
                                 store=store, conversation=first)
     window = ChatWindow(settings, controller, warnings=notices or None, autoload=autoload, save=save,
-                        initial_model=initial_model, remember_geometry=remember_geometry)
+                        initial_model=initial_model, remember_geometry=remember_geometry,
+                        check_downloads=backend_factory is None if check_downloads is None else check_downloads,
+                        hub_timeout=hub_timeout)
     window.conversations = None
     if store is None:
         return window

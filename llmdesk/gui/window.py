@@ -15,8 +15,19 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from llmdesk import APP_NAME, __version__
 from llmdesk.core.atomic import WriteError
@@ -106,6 +117,9 @@ class ChatWindow(QMainWindow):
         initial_model: the model to load and show instead of the saved one (command-line flags); it is saved only
             when the user loads it from the settings panel.
         remember_geometry: restore and save the window's geometry (QSettings).
+        check_downloads: before loading a Hub id, check (off the GUI thread) that it is in the Hugging Face cache;
+            when it is not, show its download size and download it on request (:mod:`llmdesk.gui.first_run`).
+        hub_timeout: network timeout in seconds for that check and the download.
 
     Signals:
         first_exposed(): the window was painted for the first time.
@@ -117,7 +131,8 @@ class ChatWindow(QMainWindow):
 
     def __init__(self, settings: Settings, controller: ChatController, *, warnings: list[str] | None = None,
                  autoload: bool = True, save: Callable[[Settings], Any] | None = save_settings,
-                 initial_model: ModelSettings | None = None, remember_geometry: bool = True) -> None:
+                 initial_model: ModelSettings | None = None, remember_geometry: bool = True,
+                 check_downloads: bool = False, hub_timeout: float | None = None) -> None:
         super().__init__()
         self.settings = settings.copy()
         self._initial_model = dataclasses.replace(initial_model or self.settings.model)
@@ -151,6 +166,15 @@ class ChatWindow(QMainWindow):
         banner_row.setContentsMargins(8, 6, 8, 0)
         banner_row.addWidget(self.banner)
         column.addLayout(banner_row)
+        # the first-run download panel goes here; built after the window is shown (see _ensure_first_run)
+        self._first_run_row = QVBoxLayout()
+        self._first_run_row.setContentsMargins(8, 0, 8, 0)
+        column.addLayout(self._first_run_row)
+        self._check_downloads = check_downloads
+        self._hub_timeout = hub_timeout
+        self.first_run: Any = None  # a llmdesk.gui.first_run.FirstRunGate once built
+        self.model_picker_dialog: Any = None
+        self._devices: list = []
         self.chat_view = ChatView()
         column.addWidget(self.chat_view, 1)
         self.composer = Composer()
@@ -240,6 +264,11 @@ class ChatWindow(QMainWindow):
         self.load_action.setShortcut(QKeySequence("Ctrl+R"))
         self.load_action.triggered.connect(self._load_from_panel)
         model.addAction(self.load_action)
+        self.choose_model_action = QAction("C&hoose model…", self)
+        self.choose_model_action.setStatusTip("Recent, downloaded or Hub models, or a local folder; device and "
+                                              "precision with the memory estimate")
+        self.choose_model_action.triggered.connect(self.choose_model)
+        model.addAction(self.choose_model_action)
         self.stop_action = QAction("&Stop reply", self)
         self.stop_action.triggered.connect(self.stop)
         self.stop_action.setEnabled(False)
@@ -362,6 +391,20 @@ class ChatWindow(QMainWindow):
             self.chat_view.scroll_to_bottom()
         return result
 
+    def _ensure_first_run(self) -> Any:
+        """The first-run gate (download check and panel), built on first use; None when checks are off."""
+        if self.first_run is None and self._check_downloads and not self._closing:
+            from llmdesk.gui.first_run import FirstRunFrame, FirstRunGate
+
+            frame = FirstRunFrame()
+            frame.choose_model.connect(self.choose_model)
+            self._first_run_row.setContentsMargins(8, 6, 8, 0)
+            self._first_run_row.addWidget(frame)
+            kwargs = {"timeout": self._hub_timeout} if self._hub_timeout is not None else {}
+            self.first_run = FirstRunGate(frame, self._load_checked, **kwargs)
+            self.first_run.state_changed.connect(self._on_first_run_state)
+        return self.first_run
+
     # -- actions ----------------------------------------------------------------------------------------------
     def start(self) -> None:
         """Start the model thread (after the window is shown: torch is imported there), and build the code
@@ -406,7 +449,21 @@ class ChatWindow(QMainWindow):
 
     @Slot(object)
     def load_model(self, model: ModelSettings, *, remember: bool = True) -> None:
-        """(Re)load a model; with ``remember`` its settings are saved as the user's choice."""
+        """(Re)load a model; with ``remember`` its settings are saved as the user's choice.
+
+        With download checks on, a Hub id is first looked up off the GUI thread: a cached model loads at once, a
+        missing one shows the download panel and loads after its download."""
+        gate = self._ensure_first_run()
+        if gate is not None and gate.needs_check(model):
+            self.model_label.setText(f"Looking for {model.model}…")
+            gate.request(model, remember)
+            return
+        self._load_checked(model, remember)
+
+    def _load_checked(self, model: ModelSettings, remember: bool = True) -> None:
+        """Load ``model`` now (it is local or cached, or checks are off)."""
+        if self._closing:
+            return
         if remember:
             self.settings.model = dataclasses.replace(model)
             self._schedule_save()
@@ -437,6 +494,7 @@ class ChatWindow(QMainWindow):
     # -- controller signals -----------------------------------------------------------------------------------
     @Slot(list)
     def _on_engine_ready(self, devices: list) -> None:
+        self._devices = list(devices)
         self.settings_panel.set_devices(devices)
         shown = self.settings_panel.model_settings()
         if shown is not None:
@@ -496,8 +554,10 @@ class ChatWindow(QMainWindow):
             self.statusBar().showMessage("Loading cancelled", 4000)
             return
         self.model_label.setText(info.model_id if info else "No model")
-        self.banner.show_message(f"The model could not be loaded: {message}", kind="error",
-                                 actions=(("retry", "Retry"), ("settings", "Open settings")))
+        actions: tuple[tuple[str, str], ...] = (("retry", "Retry"), ("settings", "Open settings"))
+        if kind in ("offline", "not_found"):
+            actions = (("folder", "Choose a local folder…"), ("choose", "Choose model…"), ("retry", "Retry"))
+        self.banner.show_message(f"The model could not be loaded: {message}", kind="error", actions=actions)
 
     @Slot(str)
     def _on_banner_action(self, key: str) -> None:
@@ -507,6 +567,61 @@ class ChatWindow(QMainWindow):
         elif key == "settings":
             self.settings_dock.show()
             self.settings_panel.model_edit.setFocus()
+        elif key == "folder":
+            self.choose_folder()
+        elif key == "choose":
+            self.choose_model()
+
+    @Slot()
+    def choose_folder(self) -> None:
+        """Ask for a local model folder and load it (with the device and precision of the last load)."""
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder (with config.json)")
+        if folder:
+            self.banner.hide()
+            base = self._loading_settings or self._initial_model
+            self.load_model(dataclasses.replace(base, model=folder))
+
+    @Slot()
+    def choose_model(self) -> Any:
+        """Model → Choose model…: the model picker (recent, cached, Hub id, local folder, device and precision
+        with the memory estimate); accepting it loads the model through :meth:`load_model`. Returns the dialog."""
+        from llmdesk.gui.model_picker import ModelPickerDialog
+
+        if self.model_picker_dialog is not None:
+            self.model_picker_dialog.raise_()
+            self.model_picker_dialog.activateWindow()
+            return self.model_picker_dialog
+        base = self._loading_settings or self._initial_model
+        dialog = ModelPickerDialog(dataclasses.replace(base), devices=self._devices or None, parent=self)
+        dialog.estimate_requested.connect(self.controller.estimate)
+        dialog.accepted.connect(lambda: self._picker_accepted(dialog))
+        dialog.finished.connect(lambda _result: self._picker_closed(dialog))
+        self.model_picker_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _picker_accepted(self, dialog: Any) -> None:
+        if dialog.chosen is not None:
+            self.banner.hide()
+            self.load_model(dataclasses.replace(dialog.chosen))
+
+    def _picker_closed(self, dialog: Any) -> None:
+        if self.model_picker_dialog is dialog:
+            self.model_picker_dialog = None
+        dialog.deleteLater()
+
+    @Slot(str)
+    def _on_first_run_state(self, state: str) -> None:
+        if state == "checking":
+            return
+        if state in ("needs_download", "cancelled"):
+            self.model_label.setText("Model not downloaded")
+        elif state == "downloading":
+            self.model_label.setText("Downloading the model…")
+        elif state in ("offline", "failed"):
+            self.model_label.setText("No model")
+        if state != "ready":
+            self.progress.hide()
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:
@@ -541,6 +656,8 @@ class ChatWindow(QMainWindow):
     @Slot(object)
     def _on_estimate(self, result: MemoryEstimateResult) -> None:
         self.settings_panel.set_estimate(result.message, result.fits)
+        if self.model_picker_dialog is not None:
+            self.model_picker_dialog.set_estimate(result.message, result.fits)
 
     @Slot(object)
     def _on_decoding_changed(self, decoding: Any) -> None:
@@ -583,6 +700,10 @@ class ChatWindow(QMainWindow):
             state.setValue("window/geometry", self.saveGeometry())
             state.setValue("window/state", self.saveState())
         self.save_settings_now()
+        if self.model_picker_dialog is not None:
+            self.model_picker_dialog.reject()  # cancels its download, stops its threads
+        if self.first_run is not None and not self.first_run.shutdown():
+            log.error("closing while the download thread is still busy")
         ended = self.controller.shutdown()
         if not ended:
             log.error("closing while the model thread is still busy")
