@@ -228,3 +228,24 @@ def test_closing_mid_download_stops_the_download_thread(qtbot, hub: HubStub) -> 
     assert dl.cached_snapshot(REPO) is None  # cancelled, not finished
     storage = dl.hub_cache_dir() / ("models--" + REPO.replace("/", "--")) / "blobs"
     assert any(p.name.endswith(".incomplete") for p in storage.iterdir())  # kept for the next run
+
+
+def test_choosing_a_local_folder_mid_download_stops_the_download_and_loads_the_folder(
+        qtbot, hub: HubStub, tiny_model_dir: Path, monkeypatch) -> None:
+    engine = ScriptedEngine()
+    window = scripted_window(qtbot, engine)
+    _wait_state(qtbot, window, "needs_download")
+    panel = window.first_run.panel
+    hub.delay_s = 0.005
+    started = threading.Event()
+    panel.service.progress.connect(lambda _rid, p: started.set() if p.done_bytes > 0 else None)
+    panel.download_button.click()
+    qtbot.waitUntil(started.is_set, timeout=30_000)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tiny_model_dir))
+    panel.folder_button.click()
+    qtbot.waitUntil(lambda: window.controller.model_info is not None, timeout=10_000)
+    assert window.controller.model_info.model_id == str(tiny_model_dir)
+    _wait_state(qtbot, window, "cancelled")
+    qtbot.wait(200)
+    assert not window.first_run.frame.isVisible() and not panel.service.downloading
+    _close(window)

@@ -98,6 +98,7 @@ class FirstRunGate(QObject):
         self.panel: DownloadPanel | None = None
         self.pending: ModelSettings | None = None
         self._remember = False
+        self._quiet = False  # a download was given up for a local folder: its cancel need not be shown
 
     @staticmethod
     def needs_check(model: ModelSettings) -> bool:
@@ -127,6 +128,7 @@ class FirstRunGate(QObject):
         panel = self._ensure_panel()
         self.pending = dataclasses.replace(model)
         self._remember = remember
+        self._quiet = False
         if panel.service.downloading:
             self.frame.show()
             return
@@ -138,6 +140,8 @@ class FirstRunGate(QObject):
     @Slot(str)
     def _on_state(self, state: str) -> None:
         self.frame.set_heading(state)
+        if self._quiet and state in ("cancelled", "needs_download", "checking"):
+            return
         self.frame.setVisible(state in VISIBLE_STATES)
         self.state_changed.emit(state)
 
@@ -155,6 +159,14 @@ class FirstRunGate(QObject):
         base = self.pending or ModelSettings()
         self.pending = dataclasses.replace(base, model=folder)
         self._remember = True
+        if self.panel is not None and self.panel.service.downloading:
+            # the panel does not check while it downloads: stop the download (its partial file is kept) and load
+            # the folder now
+            self._quiet = True
+            self.panel.cancel()
+            chosen, self.pending = self.pending, None
+            self.frame.hide()
+            self._load(chosen, True)
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
         """Cancel a running download (its partial file is kept) and stop the Hub threads."""
