@@ -3,7 +3,8 @@
 Builds the tiny random Phi-3 of the tests, serves it from the loopback Hub stand-in (tests/test_download_stub.py, on
 127.0.0.1 only) with an empty Hugging Face cache in a temporary folder, and starts the real window with the scripted
 engine: ``first-run.png`` shows the model not downloaded yet with its size; ``first-run-downloading.png`` shows the
-download mid-way (the stand-in is slowed down so the progress, speed and time left are visible).
+download mid-way (the stand-in is slowed down so the progress, speed and time left are visible); with
+``--offline``, ``first-run-offline.png`` shows HF_HUB_OFFLINE=1 with nothing cached.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
+    parser.add_argument("--offline", action="store_true", help="only the offline, not cached state")
     args = parser.parse_args(argv)
     out: Path = args.out.resolve()
     sys.path.insert(0, str(ROOT))
     tmp = Path(tempfile.mkdtemp(prefix="llmdesk-first-run-"))
     for var, sub in (("HF_HOME", "hf"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data")):
         os.environ[var] = str(tmp / sub)
-    os.environ["HF_HUB_OFFLINE"] = "0"
+    os.environ["HF_HUB_OFFLINE"] = "1" if args.offline else "0"
     os.environ["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = "1"
     os.environ.pop("HF_TOKEN", None)
 
@@ -71,6 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     window.start()
     out.mkdir(parents=True, exist_ok=True)
     try:
+        if args.offline:
+            wait_until(lambda: window.first_run is not None and window.first_run.panel is not None
+                       and window.first_run.panel.state == "offline")
+            wait_until(lambda: window.warmed_up)
+            app.processEvents()
+            window.grab().save(str(out / "first-run-offline.png"))
+            print(f"wrote {out / 'first-run-offline.png'}")
+            return 0
         wait_until(lambda: window.first_run is not None and window.first_run.panel is not None
                    and window.first_run.panel.state == "needs_download")
         wait_until(lambda: window.warmed_up)

@@ -70,8 +70,9 @@ class FirstRunFrame(QFrame):
             "needs_download": "This model is not downloaded yet",
             "downloading": "Downloading the model",
             "cancelled": "Download paused",
-            "offline": "No network, and the model is not downloaded",
+            "offline": "Offline, and this model is not downloaded",
             "failed": "The model cannot be found",
+            "checking": "Looking for the model",
         }.get(state, "Model"))
 
 
@@ -134,6 +135,13 @@ class FirstRunGate(QObject):
             return
         panel.check(model.model)
 
+    def prefetch(self, model: ModelSettings) -> None:
+        """Look ``model`` up now, before anyone asked to load it (at start, while the engine imports torch), so a
+        model that must be downloaded shows its panel at once; nothing is loaded until :meth:`request`."""
+        panel = self._ensure_panel()
+        if not panel.service.downloading and self.pending is None:
+            panel.check(model.model)
+
     def hide(self) -> None:
         self.frame.hide()
 
@@ -142,7 +150,8 @@ class FirstRunGate(QObject):
         self.frame.set_heading(state)
         if self._quiet and state in ("cancelled", "needs_download", "checking"):
             return
-        self.frame.setVisible(state in VISIBLE_STATES)
+        if state != "checking":  # a quick look-up neither shows nor hides the frame (no flicker)
+            self.frame.setVisible(state in VISIBLE_STATES)
         self.state_changed.emit(state)
 
     @Slot(str, str)

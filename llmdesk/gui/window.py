@@ -417,6 +417,9 @@ class ChatWindow(QMainWindow):
             self.progress.setFormat("")
             self.progress.show()
         self.controller.start()
+        gate = self._ensure_first_run() if self._autoload else None
+        if gate is not None and gate.needs_check(self._initial_model):
+            gate.prefetch(self._initial_model)  # the download panel shows while the engine starts
         self.warm_thread = threading.Thread(target=warm_up, name="llmdesk-lexers", daemon=True)
         self.warm_thread.start()
         QTimer.singleShot(0, self._warm_up)
