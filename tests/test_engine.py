@@ -339,3 +339,22 @@ def test_bad_dtype_is_refused():
     with pytest.raises(EngineError) as err:
         resolve_dtype("cpu", "int3")
     assert err.value.kind == "bad_settings" and "int3" in str(err.value)
+
+
+def test_memory_estimate_never_goes_to_the_network(tiny_model_dir, monkeypatch):
+    """An estimate for a Hub id that is not cached answers at once, even when the Hub could be tried."""
+    import time
+
+    from llmdesk.engine.devices import estimate_memory
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    started = time.perf_counter()
+    with pytest.raises(EngineError) as err:
+        estimate_memory(ModelSettings(model="someone/not-downloaded-model"))
+    assert err.value.kind == "not_downloaded" and "not downloaded yet" in str(err.value)
+    assert time.perf_counter() - started < 5
+    estimate = estimate_memory(ModelSettings(model=str(tiny_model_dir), device="cpu", dtype="float32"))
+    assert estimate.weight_bytes == ChatEngine().load(
+        ModelSettings(model=str(tiny_model_dir), device="cpu", dtype="float32")).weight_bytes
+    assert estimate.fits and "fits" in estimate.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 
 from llmdesk.commands._common import add_model_flags
@@ -40,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
             return 2
         overrides["device"] = device
     measure = bool(getattr(args, "measure_startup", False)) or os.environ.get("LLMDESK_MEASURE_STARTUP") == "1"
+    # Until the window installs its own handlers (which close it and stop the model thread), Ctrl+C or SIGTERM
+    # has nothing to save: leave at once with a clean exit code instead of a traceback or a signal death.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _signum, _frame: os._exit(0))
 
     from llmdesk.gui.app import run_window
 

@@ -228,7 +228,8 @@ def estimate_for_config(config: Any, device: str, dtype: str) -> MemoryEstimate:
 
 
 def estimate_memory(settings: ModelSettings) -> MemoryEstimate:
-    """Estimate from the model's config (local folder, or the Hugging Face cache; no download of weights).
+    """Estimate from the model's config in a local folder or the Hugging Face cache. Never touches the network,
+    so it answers at once (a model that is not downloaded yet raises kind "not_downloaded").
 
     Raises:
         EngineError: the config cannot be found (see :func:`llmdesk.engine.loader.load_config`).
@@ -237,5 +238,6 @@ def estimate_memory(settings: ModelSettings) -> MemoryEstimate:
 
     device = resolve_device(settings.device)
     dtype = resolve_dtype(device, settings.dtype)
-    return estimate_for_config(load_config(settings.model, settings.trust_remote_code), device, dtype)
+    return estimate_for_config(load_config(settings.model, settings.trust_remote_code, local_only=True), device,
+                               dtype)
 

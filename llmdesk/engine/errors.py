@@ -9,7 +9,7 @@ class EngineError(Exception):
     Attributes:
         kind: one of "not_found", "offline", "not_causal_lm", "out_of_memory", "device_unavailable",
             "too_large", "prompt_too_long", "bad_settings", "load_failed", "generation_failed", "no_model",
-            "download_failed", "cancelled".
+            "download_failed", "cancelled", "not_downloaded".
         hint: what the user can do next (may be empty).
     """
 

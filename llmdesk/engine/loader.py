@@ -113,19 +113,26 @@ def cached_first(fn: Callable[..., Any], source: str, **kwargs: Any) -> Any:
         return fn(source, **kwargs)
 
 
-def load_config(model: str, trust_remote_code: bool = False) -> Any:
-    """The model's config (from the folder, the cache, or the Hub).
+def load_config(model: str, trust_remote_code: bool = False, *, local_only: bool = False) -> Any:
+    """The model's config (from the folder, the cache, or the Hub; with ``local_only`` never from the network).
 
     Raises:
-        EngineError: not_found, offline, not_causal_lm or load_failed.
+        EngineError: not_found, offline, not_downloaded (``local_only`` and not cached), not_causal_lm or
+            load_failed.
     """
     from transformers import AutoConfig
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
     source = _source(model)
     try:
-        config = cached_first(AutoConfig.from_pretrained, source, trust_remote_code=trust_remote_code)
+        if local_only:
+            config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code, local_files_only=True)
+        else:
+            config = cached_first(AutoConfig.from_pretrained, source, trust_remote_code=trust_remote_code)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a clear message
+        if local_only and not looks_like_path(source):
+            raise EngineError("not_downloaded", f"'{model}' is not downloaded yet, so its size in memory is not "
+                                                "known.", "Download it first; its download size is shown.") from exc
         raise translate_error(exc, model) from exc
     remote_causal = trust_remote_code and "AutoModelForCausalLM" in (getattr(config, "auto_map", None) or {})
     if config.model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and not remote_causal:
