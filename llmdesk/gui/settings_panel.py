@@ -164,16 +164,20 @@ class SettingsPanel(QWidget):
         editor.setAccessibleName(str(meta["label"]))
         editor.setAccessibleDescription(tip)
         editor.setObjectName(f"setting_{name}")
+        self._add_cell(form, label, editor, editor, name)
+
+    def _add_cell(self, form: QFormLayout, label: QLabel, content: QWidget, editor: QWidget, key: str) -> None:
+        """Add ``content`` with an error line under it as one form row; register ``editor`` under ``key``."""
         error = _ErrorLabel()
         cell = QWidget()
         cell_layout = QVBoxLayout(cell)
         cell_layout.setContentsMargins(0, 0, 0, 0)
         cell_layout.setSpacing(1)
-        cell_layout.addWidget(editor)
+        cell_layout.addWidget(content)
         cell_layout.addWidget(error)
         form.addRow(label, cell)
-        self.editors[name] = editor
-        self.errors[name] = error
+        self.editors[key] = editor
+        self.errors[key] = error
 
     def _build_prompt_group(self, prompt: str) -> QGroupBox:
         group = QGroupBox("System prompt")
@@ -266,16 +270,7 @@ class SettingsPanel(QWidget):
         editor.setToolTip(meta["help"])
         editor.setAccessibleName(meta["label"])
         editor.setObjectName(f"setting_model_{name}")
-        error = _ErrorLabel()
-        cell = QWidget()
-        lay = QVBoxLayout(cell)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(1)
-        lay.addWidget(row)
-        lay.addWidget(error)
-        form.addRow(label, cell)
-        self.editors[f"model.{name}"] = editor
-        self.errors[f"model.{name}"] = error
+        self._add_cell(form, label, row, editor, f"model.{name}")
 
     # -- values -----------------------------------------------------------------------------------------------
     @property
