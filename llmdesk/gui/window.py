@@ -45,14 +45,6 @@ from llmdesk.gui.worker import MemoryEstimateResult
 log = logging.getLogger(__name__)
 
 
-def format_bytes(n: int | None) -> str:
-    if not n:
-        return "?"
-    if n >= 2**30:
-        return f"{n / 2**30:.1f} GiB"
-    return f"{n / 2**20:.0f} MiB"
-
-
 class Banner(QFrame):
     """A message across the top of the chat (an error with what to do next, or a notice), with action buttons.
 
@@ -540,6 +532,8 @@ class ChatWindow(QMainWindow):
         self.model_label.setToolTip(f"{info.architecture}, {info.parameters / 1e6:.0f}M parameters, context "
                                     f"{info.context_window} tokens, loaded in {info.load_seconds:.1f} s")
         self.device_label.setText(f"{info.device} · {info.dtype}")
+        from llmdesk.engine.download import format_bytes  # plain Python, after the model has loaded
+
         self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use")
         self.setWindowTitle(f"{info.model_id} — {APP_NAME}")
         self.settings_panel.set_loaded(info, self._loading_settings)
