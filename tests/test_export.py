@@ -264,7 +264,8 @@ def test_text_holds_every_message_on_the_shown_path_verbatim() -> None:
     for msg in conv.path():
         assert msg.content.rstrip("\n") in text
     assert "Four." not in text  # another branch, not on show
-    assert "[Assistant · microsoft/Phi-3-mini-4k-instruct · 87 tokens · 41.2 tok/s · cut off" in text
+    # the one user-facing label of the stop reason, the same as the chat view shows
+    assert "[Assistant · microsoft/Phi-3-mini-4k-instruct · 87 tokens · 41.2 tok/s · Stopped at the token limit]" in text
 
 
 def test_openai_jsonl_lines_load_with_the_right_keys() -> None:

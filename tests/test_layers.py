@@ -56,3 +56,13 @@ def test_light_engine_modules_do_not_import_torch():
 def test_command_line_parser_imports_no_heavy_library():
     loaded = _modules_after("from llmdesk.__main__ import build_parser\nbuild_parser()")
     assert not {"torch", "transformers", "PySide6"} & loaded
+
+
+def test_import_linter_contracts_are_kept():
+    """The contracts in pyproject.toml ([tool.importlinter]): the layers commands/gui > engine > core, and no Qt
+    in core or engine (also through a third module). ``lint-imports`` exits 1 when one is broken."""
+    root = ROOT.parent
+    out = subprocess.run([sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
+                          "sys.exit(lint_imports_command())"], cwd=root, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "0 broken" in out.stdout

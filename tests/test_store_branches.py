@@ -173,3 +173,12 @@ def test_branches_survive_a_restart(tmp_path: Path):
         assert position_label(back, b.id) == "2 / 2" and position_label(back, u.id) == "1 / 2"
         assert switch_sibling(back, b.id, -1) == a.id
         assert again.summary(conv.id).message_count == 4
+
+
+def test_stop_reasons_have_one_label_for_view_and_exports():
+    from llmdesk.core.conversation import StopReason, stop_reason_label
+
+    assert StopReason("cancelled") == "cancelled" and StopReason.LENGTH.label == "Stopped at the token limit"
+    assert stop_reason_label("length") == StopReason.LENGTH.label
+    assert stop_reason_label("eos") == "" and stop_reason_label(None) == ""
+    assert stop_reason_label("from-a-newer-version") == "from-a-newer-version"

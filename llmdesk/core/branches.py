@@ -19,7 +19,7 @@ A typical regenerate::
 from __future__ import annotations
 
 from llmdesk.core.conversation import Conversation, Message
-from llmdesk.engine.types import ChatTurn
+from llmdesk.core.conversation import ChatTurn
 
 # Stop reasons after which a reply can be continued where it stopped.
 CONTINUABLE_STOP_REASONS = ("length",)

@@ -9,9 +9,54 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 ROLES = ("system", "user", "assistant")
+
+
+class StopReason(StrEnum):
+    """Why a reply ended. The values are what the store, the exports and the JSON files hold; a member compares
+    equal to its value (``StopReason.CANCELLED == "cancelled"``)."""
+
+    EOS = "eos"
+    LENGTH = "length"
+    STOP_SEQUENCE = "stop_sequence"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+
+    @property
+    def label(self) -> str:
+        """The user-facing words for this reason, the same in the chat view and every export ("" for EOS, the
+        normal end that needs no note)."""
+        return _STOP_LABELS[self]
+
+
+_STOP_LABELS = {
+    StopReason.EOS: "",
+    StopReason.LENGTH: "Stopped at the token limit",
+    StopReason.STOP_SEQUENCE: "Ended at a stop sequence",
+    StopReason.CANCELLED: "Stopped",
+    StopReason.ERROR: "Failed",
+}
+
+
+def stop_reason_label(reason: str | None) -> str:
+    """The label of a stored stop reason; an unknown value (from an older or foreign file) is shown as it is."""
+    if not reason:
+        return ""
+    try:
+        return StopReason(reason).label
+    except ValueError:
+        return reason
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """A message as the model is sent it: role "system", "user" or "assistant", and its text."""
+
+    role: str
+    content: str
 
 
 def new_id() -> str:

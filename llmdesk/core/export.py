@@ -32,7 +32,7 @@ from typing import Any
 
 from llmdesk import APP_NAME, __version__
 from llmdesk.core.atomic import atomic_open
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 
 JSON_FORMAT = "llmdesk-conversations"
 JSON_FORMAT_VERSION = 1
@@ -218,9 +218,7 @@ def message_note(message: Message) -> str:
     if isinstance(speed, (int, float)) and not isinstance(speed, bool) and math.isfinite(speed) and speed > 0:
         parts.append(f"{speed:.1f} tok/s")
     if message.stop_reason and message.stop_reason != "eos":
-        parts.append({"length": "cut off at the length limit", "stop_sequence": "stopped at a stop sequence",
-                      "cancelled": "stopped by the user", "error": "failed"}.get(message.stop_reason,
-                                                                                  message.stop_reason))
+        parts.append(stop_reason_label(message.stop_reason))
     return " · ".join(parts)
 
 

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from llmdesk.core.conversation import ROLES, Conversation, Message, new_id
+from llmdesk.core.conversation import ROLES, Conversation, Message, StopReason, new_id
 from llmdesk.core.export import JSON_FORMAT, JSON_FORMAT_VERSION, conversation_to_dict
-from llmdesk.engine.types import STOP_REASONS
 
 OPENAI_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
@@ -369,8 +368,8 @@ def _conversation_from_dict(item: Any, where: str, seen_msg: dict[str, str]) -> 
         parent = _field(raw, "parent_id", mwhere, (str,), optional=True, what="a string or null")
         m_created = _field(raw, "created_at", mwhere, (int, float), what="a number (Unix seconds)")
         stop = _field(raw, "stop_reason", mwhere, (str,), optional=True, what="a string or null")
-        if stop is not None and stop not in STOP_REASONS:
-            raise ImportFormatError(f"must be one of {', '.join(STOP_REASONS)} or null, not {stop!r}",
+        if stop is not None and stop not in set(StopReason):
+            raise ImportFormatError(f"must be one of {', '.join(StopReason)} or null, not {stop!r}",
                                     where=f"{mwhere}.stop_reason")
         meta = _field(raw, "meta", mwhere, (dict,), optional=True, what="an object")
         messages[mid] = Message(role=role, content=content, parent_id=parent, id=mid, created_at=m_created,

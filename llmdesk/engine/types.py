@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STOP_REASONS = ("eos", "length", "stop_sequence", "cancelled", "error")
+from llmdesk.core.conversation import ChatTurn, StopReason
+
+__all__ = ["ChatTurn", "DeviceInfo", "GenerationStats", "LoadProgress", "ModelInfo", "PromptFit", "StopReason",
+           "TokenInfo"]
 
 
 @dataclass(frozen=True)
@@ -81,21 +84,13 @@ class GenerationStats:
     ttft_s: float | None = None
     decode_tokens_per_s: float | None = None
     total_s: float = 0.0
-    stop_reason: str = "eos"
+    stop_reason: str = StopReason.EOS
     dropped_messages: int = 0
     error: str | None = None
     seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class ChatTurn:
-    """A message sent to the engine: role "system", "user" or "assistant", and its text."""
-
-    role: str
-    content: str
 
 
 @dataclass

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlain
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
 from llmdesk.core import branches
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 from llmdesk.gui.highlight import CodeHighlighter
 from llmdesk.gui.message_renderer import COPY_SCHEME, MessageRenderer
 
@@ -35,12 +35,6 @@ WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** 
 FINISH_SLICE_S = 0.008
 RECENT_MESSAGES = 40  # opening a conversation builds the newest messages; earlier ones on request, this many at once
 LONG_MESSAGE_CHARS = 20_000  # longer saved replies are rendered in slices when a conversation is opened  # the final whole-message render runs in slices of about this long
-STOP_REASON_TEXT = {
-    "cancelled": "Stopped",
-    "length": "Stopped at the token limit",
-    "stop_sequence": "Ended at a stop sequence",
-    "error": "Failed",
-}
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -479,7 +473,7 @@ class MessageWidget(QFrame):
 
     def _show_status(self, message: Message) -> None:
         reason = message.stop_reason or ""
-        status = STOP_REASON_TEXT.get(reason, "")
+        status = stop_reason_label(reason)
         self.status_label.setText(status)
         self.status_label.setAccessibleName(f"Reply status: {status}" if status else "")
         self.setProperty("stopped", reason in ("cancelled", "error"))
