@@ -4,12 +4,16 @@ turns into Stop while a reply streams."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QSizePolicy, QWidget
 
 
 class ComposerEdit(QPlainTextEdit):
     """A plain-text editor where Enter submits and Shift+Enter inserts a new line.
+
+    An input method (Korean, Chinese, Japanese) shows a syllable being composed as pre-edit text that is not yet in
+    the document. Enter pressed while a syllable is being composed first commits that syllable into the text, then
+    submits, so the message is never sent without it.
 
     Signals:
         submitted(): Enter was pressed.
@@ -17,13 +21,38 @@ class ComposerEdit(QPlainTextEdit):
 
     submitted = Signal()
 
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._preedit = ""
+
+    @property
+    def preedit(self) -> str:
+        """The text the input method is composing now ("" when none)."""
+        return self._preedit
+
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802 - Qt override
+        super().inputMethodEvent(event)
+        self._preedit = event.preeditString()
+
+    def commit_preedit(self) -> None:
+        """Put the syllable being composed into the text as if the input method had committed it, and tell the
+        input method that its composition is over (so it does not commit it a second time)."""
+        if not self._preedit:
+            return
+        commit = QInputMethodEvent()
+        commit.setCommitString(self._preedit)
+        self.inputMethodEvent(commit)
+        QGuiApplication.inputMethod().reset()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
                 event.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier)):
             event.accept()
+            self.commit_preedit()
             self.submitted.emit()
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.commit_preedit()
             self.insertPlainText("\n")
             event.accept()
             return
