@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{len(conv.messages if fmt == 'json' else conv.path()) / seconds:>11.0f}")
         if not args.skip_pdf:
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            from llmdesk.gui.pdf_export import ensure_gui_application, write_pdf
+            from llmdesk.gui.export.pdf_export import ensure_gui_application, write_pdf
 
             ensure_gui_application()
             modes = {"on": [True], "off": [False], "both": [True, False]}[args.pdf_page_breaks]

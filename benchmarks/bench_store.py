@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace, db: Path) -> int:
     if not args.no_gui:
         from PySide6.QtWidgets import QApplication
 
-        from llmdesk.gui.conversation_list import ConversationSidebar
+        from llmdesk.gui.conversations.conversation_list import ConversationSidebar
         app = QApplication.instance() or QApplication([])
         sidebar_cls = ConversationSidebar
 

@@ -1,6 +1,6 @@
 """Screenshots of the first run: ``xvfb-run -a python packaging/first_run_screenshot.py docs/screenshots``.
 
-Builds the tiny random Phi-3 of the tests, serves it from the loopback Hub stand-in (tests/test_download_stub.py, on
+Builds the tiny random Phi-3 of the tests, serves it from the loopback Hub stand-in (tests/support/hub_stub.py, on
 127.0.0.1 only) with an empty Hugging Face cache in a temporary folder, and starts the real window with the scripted
 engine: ``first-run.png`` shows the model not downloaded yet with its size; ``first-run-downloading.png`` shows the
 download mid-way (the stand-in is slowed down so the progress, speed and time left are visible); with
@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = "1"
     os.environ.pop("HF_TOKEN", None)
 
-    from tests.test_download_stub import REPO, HubStub
-    from tests.tiny import build_tiny_phi3
+    from tests.support.hub_stub import REPO, HubStub
+    from tests.support.tiny import build_tiny_phi3
 
     model_dir = build_tiny_phi3(tmp / "tiny")
     stub = HubStub()
@@ -44,10 +44,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from llmdesk.core.settings import Settings
     from llmdesk.gui.app import make_application
-    from llmdesk.gui.controller import ChatController
-    from llmdesk.gui.scripted_engine import ScriptedEngine
+    from llmdesk.gui.chat.controller import ChatController
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
     from llmdesk.gui.window import ChatWindow
-    from llmdesk.gui.worker import EngineBackend
+    from llmdesk.gui.chat.worker import EngineBackend
 
     def wait_until(check, timeout_ms: int = 20_000) -> None:
         loop = QEventLoop()

@@ -54,6 +54,6 @@ def _is_running(thread) -> bool:
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random-weight Phi-3 (hidden 64, 2 layers) saved with save_pretrained, with Phi-3's real tokenizer and
     chat template when ../shared/phi3-mini-4k-instruct is present, else a small tokenizer built here."""
-    from tests.tiny import build_tiny_phi3
+    from tests.support.tiny import build_tiny_phi3
 
     return build_tiny_phi3(tmp_path_factory.mktemp("tiny-phi3"))

@@ -31,7 +31,7 @@ def test_staging_puts_resources_inside_the_package(tmp_path: Path) -> None:
     assert (staged / "llmdesk" / "resources" / "__init__.py").is_file()
     modules = support.llmdesk_modules(staged)
     assert {"llmdesk", "llmdesk.__main__", "llmdesk.resources", "llmdesk.engine.download",
-            "llmdesk.gui.model_picker", "llmdesk.core.resources"} <= set(modules)
+            "llmdesk.gui.models.model_picker", "llmdesk.core.resources"} <= set(modules)
     datas = dict(support.resource_datas(staged))
     assert datas[str(staged / "llmdesk/resources/light.qss")] == "llmdesk/resources"
     assert datas[str(staged / "llmdesk/resources/icons/llmdesk-16.png")] == "llmdesk/resources/icons"

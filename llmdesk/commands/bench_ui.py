@@ -26,6 +26,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmdesk.gui.bench_ui import main
+    from llmdesk.gui.dev.bench_ui import main
 
     return main(args.tokens, args.rate, args.json)

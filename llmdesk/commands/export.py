@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         conversations = [store.load_conversation(i) for i in ids]
         if fmt == "pdf":
-            from llmdesk.gui.pdf_export import write_pdf
+            from llmdesk.gui.export.pdf_export import write_pdf
 
             write_pdf(conversations, args.output, page_break_between_messages=not args.no_page_breaks)
         else:

@@ -2,7 +2,7 @@
 
 Pure functions from :class:`~llmdesk.core.conversation.Conversation` objects to text, plus :func:`write_export`,
 which writes one of them atomically. No Qt and no torch here: the PDF writer, which needs Qt, lives in
-:mod:`llmdesk.gui.pdf_export`.
+:mod:`llmdesk.gui.export.pdf_export`.
 
 What each format holds:
 
@@ -622,10 +622,10 @@ def export_text(conversations: Sequence[Conversation], fmt: str) -> str:
     """The export of ``conversations`` in a text format (every format but ``pdf``).
 
     Raises:
-        ExportError: unknown format, ``pdf`` (made by :func:`llmdesk.gui.pdf_export.to_pdf`), or no conversations.
+        ExportError: unknown format, ``pdf`` (made by :func:`llmdesk.gui.export.pdf_export.to_pdf`), or no conversations.
     """
     if fmt == "pdf":
-        raise ExportError("PDF is made by llmdesk.gui.pdf_export (it needs Qt)")
+        raise ExportError("PDF is made by llmdesk.gui.export.pdf_export (it needs Qt)")
     if fmt not in TEXT_EXPORTERS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not conversations:

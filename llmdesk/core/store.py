@@ -18,7 +18,7 @@ through a read-only connection, plus a full ``quick_check`` when the file is sma
 (see :meth:`ConversationStore._needs_full_check`). A database another program keeps locked is reported with
 :class:`StoreError` and left where it is.
 
-Plain Python: no Qt, no torch. The list model in :mod:`llmdesk.gui.conversation_list` follows the store's changes
+Plain Python: no Qt, no torch. The list model in :mod:`llmdesk.gui.conversations.conversation_list` follows the store's changes
 through :meth:`ConversationStore.subscribe`.
 """
 

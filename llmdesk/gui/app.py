@@ -29,11 +29,11 @@ from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation
 from llmdesk.core.settings import ModelSettings, Settings, load_settings, save_settings
 from llmdesk.core.store import ConversationStore, StoreError
-from llmdesk.gui.controller import ChatController
-from llmdesk.gui.conversation_list import ConversationSidebar
-from llmdesk.gui.export_dialog import ConversationTransfer
+from llmdesk.gui.chat.controller import ChatController
+from llmdesk.gui.conversations.conversation_list import ConversationSidebar
+from llmdesk.gui.export.export_dialog import ConversationTransfer
 from llmdesk.gui.window import ChatWindow
-from llmdesk.gui.worker import EngineBackend
+from llmdesk.gui.chat.worker import EngineBackend
 
 log = logging.getLogger(__name__)
 

@@ -35,12 +35,12 @@ from llmdesk.core.branches import BranchError, can_continue
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.settings import ModelSettings, Settings, save_settings
 from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
-from llmdesk.gui.chat_view import ChatView
-from llmdesk.gui.composer import Composer
-from llmdesk.gui.controller import ChatController
-from llmdesk.gui.highlight import warm_up
+from llmdesk.gui.chat.chat_view import ChatView
+from llmdesk.gui.chat.composer import Composer
+from llmdesk.gui.chat.controller import ChatController
+from llmdesk.gui.chat.highlight import warm_up
 from llmdesk.gui.settings_panel import SettingsPanel
-from llmdesk.gui.worker import MemoryEstimateResult
+from llmdesk.gui.chat.worker import MemoryEstimateResult
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class ChatWindow(QMainWindow):
             when the user loads it from the settings panel.
         remember_geometry: restore and save the window's geometry (QSettings).
         check_downloads: before loading a Hub id, check (off the GUI thread) that it is in the Hugging Face cache;
-            when it is not, show its download size and download it on request (:mod:`llmdesk.gui.first_run`).
+            when it is not, show its download size and download it on request (:mod:`llmdesk.gui.models.first_run`).
         hub_timeout: network timeout in seconds for that check and the download.
 
     Signals:
@@ -164,7 +164,7 @@ class ChatWindow(QMainWindow):
         column.addLayout(self._first_run_row)
         self._check_downloads = check_downloads
         self._hub_timeout = hub_timeout
-        self.first_run: Any = None  # a llmdesk.gui.first_run.FirstRunGate once built
+        self.first_run: Any = None  # a llmdesk.gui.models.first_run.FirstRunGate once built
         self.model_picker_dialog: Any = None
         self._devices: list = []
         self.chat_view = ChatView()
@@ -386,7 +386,7 @@ class ChatWindow(QMainWindow):
     def _ensure_first_run(self) -> Any:
         """The first-run gate (download check and panel), built on first use; None when checks are off."""
         if self.first_run is None and self._check_downloads and not self._closing:
-            from llmdesk.gui.first_run import FirstRunFrame, FirstRunGate
+            from llmdesk.gui.models.first_run import FirstRunFrame, FirstRunGate
 
             frame = FirstRunFrame()
             frame.choose_model.connect(self.choose_model)
@@ -582,7 +582,7 @@ class ChatWindow(QMainWindow):
     def choose_model(self) -> Any:
         """Model → Choose model…: the model picker (recent, cached, Hub id, local folder, device and precision
         with the memory estimate); accepting it loads the model through :meth:`load_model`. Returns the dialog."""
-        from llmdesk.gui.model_picker import ModelPickerDialog
+        from llmdesk.gui.models.model_picker import ModelPickerDialog
 
         if self.model_picker_dialog is not None:
             self.model_picker_dialog.raise_()

@@ -1,0 +1,566 @@
+"""The chat controller: owns the worker thread, the requests and the conversation on show.
+
+Widgets talk to the controller (``send``, ``stop``, ``load_model``...) and listen to its signals; they never
+reach into the worker, and the worker never sees a widget. Reply pieces from the worker are coalesced here by a
+single-shot QTimer and handed on at most about 30 times a second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from llmdesk.core import branches
+from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.settings import DecodingSettings, ModelSettings
+from llmdesk.core.store import reply_meta
+from llmdesk.engine.types import ChatTurn, DeviceInfo, GenerationStats, LoadProgress, ModelInfo
+from llmdesk.gui.chat.worker import ChatRequest, EngineBackend, LoadRequest, MemoryEstimateResult, ModelWorker
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_MS = 33  # at most ~30 view updates a second while a reply streams
+SHUTDOWN_TIMEOUT_MS = 15_000
+CHECKPOINT_INTERVAL_S = 1.0  # with a store, a streaming reply's text is saved at least this often
+
+
+class MessageStore(Protocol):
+    """The persistence hook: the subset of ``llmdesk.core.store.ConversationStore`` the controller calls."""
+
+    def create_conversation(self, title: str = "New chat") -> Conversation: ...
+
+    def add_message(self, conversation_id: str, message: Message, *, make_current: bool = True) -> None: ...
+
+    def update_message(self, message_id: str, *, content: str | None = None, stop_reason: str | None = None,
+                       meta: dict | None = None) -> None: ...
+
+    def set_current_leaf(self, conversation_id: str, leaf_id: str) -> None: ...
+
+
+@dataclasses.dataclass
+class _Reply:
+    request: ChatRequest
+    message: Message
+    pieces: list[str] = dataclasses.field(default_factory=list)
+    pending: list[str] = dataclasses.field(default_factory=list)
+    started: float = dataclasses.field(default_factory=time.perf_counter)
+    saved_at: float = dataclasses.field(default_factory=time.monotonic)
+    saved_len: int = 0
+    received_len: int = 0
+    held: bool = False
+    earlier_meta: dict[str, Any] | None = None  # a continued reply: its meta before this run
+
+
+class ChatController(QObject):
+    """Runs the model worker on its own thread and turns user actions into requests.
+
+    Args:
+        decoding: decoding settings for the next reply.
+        system_prompt: the system prompt for the next reply.
+        backend_factory: passed to :class:`ModelWorker` (None: the real engine).
+        store: optional persistence hook (a ConversationStore); None keeps conversations in memory only.
+        conversation: the conversation to show first (already in ``store``); None makes a new one.
+        flush_interval_ms: the shortest time between two ``reply_text`` signals.
+
+    Signals:
+        engine_ready(list): the worker is up; the devices (list of DeviceInfo).
+        engine_failed(str): the engine could not start; the reason.
+        load_started(object): a load began; its ModelSettings.
+        load_progress(object): a LoadProgress of the running load.
+        model_loaded(object): the ModelInfo of the model now loaded.
+        load_failed(str, str): the message (with what to do next) and the error kind.
+        model_unloaded(): the model was freed.
+        loading_changed(bool): a load is (not) running.
+        busy_changed(bool): a reply is (not) being generated.
+        message_added(object): a Message was added to the conversation on show.
+        reply_resumed(object): an assistant Message that stopped at the length limit streams on (Continue).
+        reply_text(str, str): message id, the text that arrived since the last signal.
+        reply_finished(object): the assistant Message, complete with stop_reason and meta (stats or error).
+        conversation_changed(object): another Conversation is on show.
+        estimate_ready(object): a MemoryEstimateResult.
+        store_error(str): saving failed (the conversation stays in memory); the reason.
+    """
+
+    engine_ready = Signal(list)
+    engine_failed = Signal(str)
+    load_started = Signal(object)
+    load_progress = Signal(object)
+    model_loaded = Signal(object)
+    load_failed = Signal(str, str)
+    model_unloaded = Signal()
+    loading_changed = Signal(bool)
+    busy_changed = Signal(bool)
+    message_added = Signal(object)
+    reply_resumed = Signal(object)
+    reply_text = Signal(str, str)
+    reply_finished = Signal(object)
+    conversation_changed = Signal(object)
+    estimate_ready = Signal(object)
+    store_error = Signal(str)
+
+    # to the worker (queued: the worker lives on the model thread)
+    _request_start = Signal()
+    _request_load = Signal(object)
+    _request_chat = Signal(object)
+    _request_estimate = Signal(object)
+    _request_unload = Signal()
+    _request_shutdown = Signal()
+
+    def __init__(self, decoding: DecodingSettings | None = None, system_prompt: str = "", *,
+                 backend_factory: Callable[[], EngineBackend] | None = None, store: MessageStore | None = None,
+                 conversation: Conversation | None = None, flush_interval_ms: int = FLUSH_INTERVAL_MS,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.decoding = decoding or DecodingSettings()
+        self.system_prompt = system_prompt
+        self.store = store
+        self.devices: list[DeviceInfo] = []
+        self.model_info: ModelInfo | None = None
+        self.last_stats: GenerationStats | None = None
+        self.conversation = conversation if conversation is not None else self._make_conversation()
+        self._next_id = 1
+        self._load: LoadRequest | None = None
+        self._reply: _Reply | None = None
+        self._started = False
+        self._ready = False
+        self._stopped = False
+        self._last_piece_count = 0
+
+        self._thread = QThread()
+        self._thread.setObjectName("llmdesk-model")
+        self._worker = ModelWorker(backend_factory)
+        self._worker.moveToThread(self._thread)
+        self._request_start.connect(self._worker.start)
+        self._request_load.connect(self._worker.load)
+        self._request_chat.connect(self._worker.chat)
+        self._request_estimate.connect(self._worker.estimate)
+        self._request_unload.connect(self._worker.unload)
+        self._request_shutdown.connect(self._worker.shutdown)
+        self._worker.ready.connect(self._on_ready)
+        self._worker.start_failed.connect(self._on_start_failed)
+        self._worker.load_progress.connect(self._on_load_progress)
+        self._worker.loaded.connect(self._on_loaded)
+        self._worker.text.connect(self._on_text)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.estimated.connect(self._on_estimated)
+        self._worker.unloaded.connect(self._on_unloaded)
+
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.timeout.connect(self._flush)
+        self._flush_interval_ms = flush_interval_ms
+        self._last_flush = 0.0
+
+    # -- state ------------------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Whether a reply is being generated."""
+        return self._reply is not None
+
+    @property
+    def reply_pieces_received(self) -> int:
+        """How many pieces the reply being generated has received so far (0 when none)."""
+        return len(self._reply.pieces) if self._reply is not None else self._last_piece_count
+
+    @property
+    def loading(self) -> bool:
+        """Whether a model load is running or queued."""
+        return self._load is not None
+
+    @property
+    def running(self) -> bool:
+        """Whether the model thread runs."""
+        return self._thread.isRunning()
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the model thread; the worker sets up the engine there and reports ``engine_ready``."""
+        if self._started:
+            return
+        self._started = True
+        self._thread.start()
+        self._request_start.emit()
+
+    def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
+        """Stop all work and end the model thread: cancel events, then the worker frees the model and quits its
+        event loop, and this waits for the thread (at most ``timeout_ms``). A reply in progress is kept as
+        stopped. Returns whether the thread ended."""
+        self._stopped = True
+        if self._load is not None:
+            self._load.cancel.set()
+        if self._reply is not None:
+            self._reply.request.cancel.set()
+            self._end_reply(GenerationStats(stop_reason="cancelled"), None)
+        self._load = None
+        self._flush_timer.stop()
+        if not self._thread.isRunning():
+            return True
+        self._request_shutdown.emit()
+        ended = self._thread.wait(timeout_ms)
+        if not ended:
+            log.error("the model thread did not end within %d ms", timeout_ms)
+        return bool(ended)
+
+    # -- model ------------------------------------------------------------------------------------------------
+    def load_model(self, settings: ModelSettings) -> int:
+        """Load (or reload) a model; a load already running is cancelled. Returns the request id."""
+        self._ensure_started()
+        if self._load is not None:
+            self._load.cancel.set()
+        request = LoadRequest(self._new_id(), dataclasses.replace(settings))
+        self._load = request
+        self.loading_changed.emit(True)
+        self.load_started.emit(request.settings)
+        self._request_load.emit(request)
+        return request.request_id
+
+    def cancel_load(self) -> bool:
+        """Cancel the running load; returns whether there was one."""
+        if self._load is None:
+            return False
+        self._load.cancel.set()
+        return True
+
+    def unload_model(self) -> None:
+        """Free the model's memory (on the worker thread)."""
+        self._ensure_started()
+        self._request_unload.emit()
+
+    def estimate(self, settings: ModelSettings) -> int:
+        """Ask for a memory estimate; the answer comes through ``estimate_ready``."""
+        self._ensure_started()
+        request = LoadRequest(self._new_id(), dataclasses.replace(settings))
+        self._request_estimate.emit(request)
+        return request.request_id
+
+    # -- conversation -----------------------------------------------------------------------------------------
+    def set_decoding(self, decoding: DecodingSettings) -> None:
+        """Decoding settings for the next reply (no reload)."""
+        self.decoding = decoding
+
+    def set_system_prompt(self, prompt: str) -> None:
+        self.system_prompt = prompt
+
+    def new_conversation(self) -> Conversation:
+        """Start an empty conversation (a reply in progress is stopped first)."""
+        self.stop()
+        self._finish_now()
+        self.set_conversation(self._make_conversation())
+        return self.conversation
+
+    def set_conversation(self, conversation: Conversation, *, discard_reply: bool = False) -> None:
+        """Show another conversation (e.g. picked in a sidebar). A reply in progress is stopped first and kept
+        as stopped; with ``discard_reply`` (its conversation was deleted) its text is not saved."""
+        self.stop()
+        self._finish_now(save=not discard_reply)
+        self.conversation = conversation
+        self.conversation_changed.emit(conversation)
+
+    # -- branches ---------------------------------------------------------------------------------------------
+    def regenerate(self, reply_id: str) -> Message | None:
+        """Write a new reply as a sibling of ``reply_id`` (the old one is kept; the arrows switch between them).
+        Returns the new reply being written, or None while a reply streams.
+
+        Raises:
+            BranchError: ``reply_id`` is not a reply of the conversation on show.
+        """
+        if self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        parent, turns = branches.regenerate_parent(conv, reply_id)
+        reply = branches.new_reply(conv, parent.id)
+        reply.stop_reason = None
+        reply.meta = self._reply_meta()
+        self._persist("add_message", conv.id, reply)
+        self.conversation_changed.emit(conv)
+        self._start_reply(reply, turns)
+        return reply
+
+    def edit_message(self, message_id: str, text: str) -> Message | None:
+        """Edit a user message: the new text becomes a sibling user message (a new branch; the old one and its
+        replies are kept) and gets a reply. Returns the reply being written, or None while a reply streams.
+
+        Raises:
+            BranchError: not a user message of the conversation on show, or the text is blank.
+        """
+        if self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        user = branches.edit_user_message(conv, message_id, text)
+        self._persist("add_message", conv.id, user)
+        reply = branches.new_reply(conv, user.id)
+        reply.meta = self._reply_meta()
+        self._persist("add_message", conv.id, reply)
+        self.conversation_changed.emit(conv)
+        self._start_reply(reply, branches.prompt_turns(conv, user.id))
+        return reply
+
+    def switch_sibling(self, message_id: str, step: int) -> str | None:
+        """Show the previous (``step`` -1) or next (+1) alternative of a message; the shown path follows that
+        branch to its newest leaf. Returns the new leaf, or None while a reply streams."""
+        if self._reply is not None:
+            return None
+        conv = self.conversation
+        before = conv.current_leaf_id
+        leaf = branches.switch_sibling(conv, message_id, step)
+        if leaf != before:
+            self._persist("set_current_leaf", conv.id, leaf)
+            self.conversation_changed.emit(conv)
+        return leaf
+
+    def show_message(self, message_id: str) -> str:
+        """Make a message visible (a search hit on another branch): switch to a branch that holds it."""
+        conv = self.conversation
+        before = conv.current_leaf_id
+        leaf = branches.reveal_message(conv, message_id)
+        if leaf != before:
+            self._persist("set_current_leaf", conv.id, leaf)
+            self.conversation_changed.emit(conv)
+        return leaf
+
+    def continue_reply(self, reply_id: str) -> Message | None:
+        """Let the model go on with a reply that stopped at the length limit: the new text is appended to the
+        same message (``continue_final``), checkpointed like any reply. Returns the message, or None while a
+        reply streams.
+
+        Raises:
+            BranchError: the message cannot be continued (see :func:`llmdesk.core.branches.continue_turns`).
+        """
+        if self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        turns = branches.continue_turns(conv, reply_id)
+        message = conv.messages[reply_id]
+        earlier = dict(message.meta)
+        message.stop_reason = None
+        message.meta = self._reply_meta()  # this run's model and settings; the earlier run's go to "earlier"
+        self._start_reply(message, turns, continue_final=True, earlier_meta=earlier)
+        self.reply_resumed.emit(message)
+        return message
+
+    def send(self, text: str) -> Message | None:
+        """Add a user message and ask for a reply. Returns the assistant message being written, or None when the
+        text is empty or a reply is still streaming. Sent during a load, the reply starts once the model is
+        loaded."""
+        if not text.strip() or self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        user = Message(role="user", content=text, parent_id=conv.current_leaf_id)
+        self._add(user)
+        turns = branches.prompt_turns(conv)  # the shown path, ending with this message
+        assistant = Message(role="assistant", content="", parent_id=user.id, stop_reason=None,
+                            meta=self._reply_meta())
+        self._add(assistant)
+        self._start_reply(assistant, turns)
+        return assistant
+
+    def _start_reply(self, message: Message, turns: list[ChatTurn], *, continue_final: bool = False,
+                     earlier_meta: dict[str, Any] | None = None) -> None:
+        self._ensure_started()
+        request = ChatRequest(self._new_id(), tuple(turns), dataclasses.replace(self.decoding), self.system_prompt,
+                              continue_final=continue_final)
+        self._reply = _Reply(request, message, earlier_meta=earlier_meta)
+        if continue_final:  # stream onto the text already there
+            self._reply.pieces.append(message.content)
+            self._reply.saved_len = self._reply.received_len = len(message.content)
+        self.busy_changed.emit(True)
+        if self._ready and self._load is None:
+            self._request_chat.emit(request)
+        else:
+            self._reply.held = True  # sent once the engine is up and the model has loaded (or failed to)
+
+    def stop(self) -> bool:
+        """Stop the reply being generated: sets its cancel event directly (the worker is busy generating, so this
+        cannot be a queued call). The partial reply is kept. Returns whether a reply was running."""
+        if self._reply is None:
+            return False
+        self._reply.request.cancel.set()
+        if self._reply.held:  # never reached the worker: nothing will answer it
+            self._end_reply(GenerationStats(stop_reason="cancelled"), None)
+        return True
+
+    # -- worker signals ---------------------------------------------------------------------------------------
+    @Slot(list)
+    def _on_ready(self, devices: list) -> None:
+        self.devices = list(devices)
+        self._ready = True
+        self.engine_ready.emit(self.devices)
+        self._release_held_reply()
+
+    @Slot(str)
+    def _on_start_failed(self, message: str) -> None:
+        self._ready = True
+        self.engine_failed.emit(message)
+        self._release_held_reply()
+
+    def _release_held_reply(self) -> None:
+        reply = self._reply
+        if reply is not None and reply.held and self._ready and self._load is None:
+            reply.held = False
+            self._request_chat.emit(reply.request)
+
+    @Slot(int, object)
+    def _on_load_progress(self, rid: int, progress: LoadProgress) -> None:
+        if self._load is not None and rid == self._load.request_id:
+            self.load_progress.emit(progress)
+
+    @Slot(int, object)
+    def _on_loaded(self, rid: int, info: ModelInfo) -> None:
+        self.model_info = info
+        if self._load is not None and rid == self._load.request_id:
+            self._load = None
+            self.loading_changed.emit(False)
+        self.model_loaded.emit(info)
+        self._release_held_reply()
+
+    @Slot()
+    def _on_unloaded(self) -> None:
+        self.model_info = None
+        self.model_unloaded.emit()
+
+    @Slot(int, str)
+    def _on_text(self, rid: int, piece: str) -> None:
+        reply = self._reply
+        if reply is None or rid != reply.request.request_id:
+            return
+        reply.pieces.append(piece)
+        reply.pending.append(piece)
+        reply.received_len += len(piece)
+        if not self._flush_timer.isActive():
+            since = (time.perf_counter() - self._last_flush) * 1000.0
+            self._flush_timer.start(int(max(0.0, self._flush_interval_ms - since)))
+
+    @Slot()
+    def _flush(self) -> None:
+        reply = self._reply
+        if reply is None or not reply.pending:
+            return
+        chunk = "".join(reply.pending)
+        reply.pending.clear()
+        self._last_flush = time.perf_counter()
+        self.reply_text.emit(reply.message.id, chunk)
+        self._checkpoint(reply)
+
+    def _checkpoint(self, reply: _Reply) -> None:
+        """Save the text so far when the last save is CHECKPOINT_INTERVAL_S old: killing the app loses at most
+        about a second of a reply."""
+        if self.store is None or reply.received_len == reply.saved_len:
+            return
+        now = time.monotonic()
+        if now - reply.saved_at < CHECKPOINT_INTERVAL_S:
+            return
+        if len(reply.pieces) > 1:
+            reply.pieces[:] = ["".join(reply.pieces)]
+        reply.saved_at, reply.saved_len = now, reply.received_len
+        self._persist("update_message", reply.message.id, content=reply.pieces[0])
+
+    @Slot(int, object)
+    def _on_finished(self, rid: int, stats: GenerationStats) -> None:
+        if self._reply is not None and rid == self._reply.request.request_id:
+            self._end_reply(stats, None)
+
+    @Slot(int, str, str)
+    def _on_failed(self, rid: int, message: str, kind: str) -> None:
+        if self._reply is not None and rid == self._reply.request.request_id:
+            self._end_reply(GenerationStats(stop_reason="error", error=message), message)
+        elif self._load is not None and rid == self._load.request_id:
+            self._load = None
+            self.loading_changed.emit(False)
+            self.load_failed.emit(message, kind)
+            self._release_held_reply()
+
+    @Slot(object)
+    def _on_estimated(self, result: MemoryEstimateResult) -> None:
+        self.estimate_ready.emit(result)
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+    def _ensure_started(self) -> None:
+        if not self._started:
+            self.start()
+
+    def _new_id(self) -> int:
+        rid = self._next_id
+        self._next_id += 1
+        return rid
+
+    def _make_conversation(self) -> Conversation:
+        if self.store is not None:
+            try:
+                return self.store.create_conversation()
+            except Exception as exc:  # noqa: BLE001 - keep working in memory
+                self.store_error.emit(f"Could not create a conversation in the database: {exc}")
+        return Conversation()
+
+    def _reply_meta(self) -> dict[str, Any]:
+        """What is known when a reply starts (the model on show and the decoding settings); completed by
+        :meth:`_end_reply` with the stats, the seed actually used and the stop reason."""
+        meta: dict[str, Any] = {"decoding": dataclasses.asdict(self.decoding)}
+        if self.model_info is not None:
+            info = self.model_info
+            meta.update(model=info.model_id, revision=info.revision, device=info.device, dtype=info.dtype)
+        return meta
+
+    def _add(self, message: Message) -> None:
+        self.conversation.add(message)
+        self._persist("add_message", self.conversation.id, message)
+        self.message_added.emit(message)
+
+    def _persist(self, method: str, *args: Any, **kwargs: Any) -> None:
+        if self.store is None:
+            return
+        try:
+            getattr(self.store, method)(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the text stays in memory and on screen
+            log.warning("store.%s failed: %s", method, exc)
+            self.store_error.emit(f"Could not save the conversation: {exc}")
+
+    def _finish_now(self, *, save: bool = True) -> None:
+        """End the current reply at once (as stopped), without waiting for the worker's answer."""
+        if self._reply is not None:
+            self._end_reply(GenerationStats(stop_reason="cancelled"), None, save=save)
+
+    def _end_reply(self, stats: GenerationStats, error: str | None, *, save: bool = True) -> None:
+        reply = self._reply
+        if reply is None:
+            return
+        self._flush()
+        self._flush_timer.stop()
+        self._reply = None
+        self._last_piece_count = len(reply.pieces)
+        message = reply.message
+        message.content = "".join(reply.pieces)
+        message.stop_reason = stats.stop_reason
+        meta = self._final_meta(reply, stats, error)
+        message.meta = meta
+        if error is None and stats.new_tokens:
+            self.last_stats = stats
+        if save:
+            self._persist("update_message", message.id, content=message.content, stop_reason=message.stop_reason,
+                          meta=meta)
+        self.reply_finished.emit(message)
+        self.busy_changed.emit(False)
+
+    def _final_meta(self, reply: _Reply, stats: GenerationStats, error: str | None) -> dict[str, Any]:
+        """What produced the reply (``llmdesk.core.store.reply_meta``): the model it was started with (or the one
+        loaded when a held reply ran), the decoding settings sent, the seed actually used (``stats.seed``), the
+        stats, the stop reason and the time. A continued reply keeps its earlier runs under ``"earlier"``."""
+        started = reply.message.meta
+        model: Any = None
+        if "model" in started:
+            model = {"model_id": started.get("model"), "revision": started.get("revision"),
+                     "device": started.get("device"), "dtype": started.get("dtype")}
+        elif self.model_info is not None:
+            model = self.model_info
+        meta = reply_meta(model=model, decoding=reply.request.decoding, stats=stats, seed=stats.seed,
+                          stop_reason=stats.stop_reason, error=error)
+        if reply.earlier_meta is not None:
+            earlier = dict(reply.earlier_meta)
+            runs = list(earlier.pop("earlier", []))
+            meta["earlier"] = [*runs, earlier]
+        return meta

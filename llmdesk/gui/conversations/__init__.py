@@ -1,0 +1,1 @@
+"""The conversations wing of the window."""

@@ -1,0 +1,1 @@
+"""The dev wing of the window."""

@@ -1,0 +1,192 @@
+"""Screenshots of the chat window for the docs: ``python -m llmdesk.gui.dev.screenshots OUTDIR [--dark]``.
+
+Runs the real window with the scripted engine (no model needed): one shot mid-reply, one with the settings panel
+open, and (``--conversations``) one with the conversation sidebar and a regenerated reply ("2 / 2"), built on a
+throw-away database in a temporary folder. Run it under a display (e.g. ``xvfb-run``) to see what a person sees; QT_SCALE_FACTOR=2 shows 200%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+SAMPLE_REPLY = """## Reading a CSV file in Python
+
+The standard library's `csv` module is enough for most files:
+
+```python
+import csv
+
+with open("prices.csv", newline="") as fh:
+    for row in csv.DictReader(fh):
+        print(row["item"], float(row["price"]))
+```
+
+A few things to keep in mind:
+
+1. Open the file with `newline=""` so quoted line breaks survive.
+2. `DictReader` takes the **first row** as the header.
+3. For large files, prefer *streaming* over loading everything.
+
+| Approach | Memory | Speed |
+|---|---|---|
+| `csv.reader` | low | fast |
+| `pandas.read_csv` | high | very fast |
+
+If you need types, convert each field yourself or use pandas, which infers them for you and handles dates,
+missing values and much more.
+"""
+
+
+def _wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def take(out: Path, *, dark: bool = False, suffix: str = "") -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.app import dark_palette, make_application
+    from llmdesk.gui.chat.controller import ChatController
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
+    from llmdesk.gui.window import ChatWindow
+    from llmdesk.gui.chat.worker import EngineBackend
+
+    app = QApplication.instance() or make_application()
+    if dark:
+        from llmdesk.core import resources
+        from llmdesk.gui.app import spin_box_css
+
+        app.setPalette(dark_palette())
+        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+    engine = ScriptedEngine(reply=SAMPLE_REPLY, rate=60, piece_chars=4)
+    settings = Settings()
+    settings.model.model = "microsoft/Phi-3-mini-4k-instruct"
+    controller = ChatController(backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
+                                                                       list_devices=engine.list_devices))
+    window = ChatWindow(settings, controller, save=None, remember_geometry=False)
+    window.resize(1100, 760)
+    window.show()
+    window.start()
+    loop = QEventLoop()
+    controller.model_loaded.connect(lambda _info: loop.quit())
+    loop.exec()
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    window.send("How do I read a CSV file in Python?")
+    _wait(int(len(SAMPLE_REPLY) / 4 / 60 * 1000 * 0.62))
+    path = out / f"chat-mid-reply{suffix}.png"
+    window.grab().save(str(path))
+    written.append(path)
+    if controller.busy:
+        done = QEventLoop()
+        controller.reply_finished.connect(lambda _m: done.quit())
+        done.exec()
+    _wait(300)
+    window.settings_dock.show()
+    window.resize(1300, 800)
+    _wait(300)
+    path = out / f"chat-settings{suffix}.png"
+    window.grab().save(str(path))
+    written.append(path)
+    window.close()
+    return written
+
+
+SIDEBAR_CHATS = [
+    ("Packing list for a weekend hike", "What should I pack for a two-day hike in autumn?"),
+    ("SQL: find duplicate rows", "How do I find duplicate emails in a users table?"),
+    ("Explain attention in transformers", "Explain self-attention like I know linear algebra."),
+    ("Birthday message for my sister", "Write a short, warm birthday message for my sister."),
+]
+FIRST_REPLY = "Use `pandas.read_csv(\"prices.csv\")`: it reads the file into a DataFrame in one line."
+
+
+def take_conversations(out: Path, *, dark: bool = False, suffix: str = "") -> Path:
+    """The window with a few conversations in the sidebar and a regenerated reply on show ("2 / 2")."""
+    import tempfile
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    from llmdesk.core.conversation import Conversation, Message
+    from llmdesk.core.settings import Settings
+    from llmdesk.core.store import ConversationStore
+    from llmdesk.gui.app import build_window, make_application
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
+    from llmdesk.gui.chat.worker import EngineBackend
+
+    app = QApplication.instance() or make_application()
+    assert isinstance(app, QApplication)
+    if dark:
+        from llmdesk.core import resources
+        from llmdesk.gui.app import dark_palette, spin_box_css
+
+        app.setPalette(dark_palette())
+        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+    engine = ScriptedEngine(reply=SAMPLE_REPLY, rate=400, piece_chars=4)
+    settings = Settings()
+    settings.model.model = "microsoft/Phi-3-mini-4k-instruct"
+    with tempfile.TemporaryDirectory() as folder:
+        store = ConversationStore(Path(folder) / "conversations.sqlite3")
+        now = time.time()
+        for age, (title, question) in enumerate(SIDEBAR_CHATS, start=1):
+            when = now - age ** 2 * 30_000  # earlier today, yesterday, last week...
+            old = Conversation(title=title, title_is_auto=False, created_at=when, updated_at=when + 60)
+            user = old.add(Message("user", question, created_at=when))
+            old.add(Message("assistant", "…", parent_id=user.id, stop_reason="eos", created_at=when + 60))
+            old.updated_at = when + 60
+            store.save_conversation(old)
+        conv = store.create_conversation()
+        user = Message("user", "How do I read a CSV file in Python?", created_at=now - 60)
+        store.add_message(conv.id, user)
+        store.add_message(conv.id, Message("assistant", FIRST_REPLY, parent_id=user.id, stop_reason="eos",
+                                           created_at=now - 55))
+        window = build_window(settings, store=store, save=None, remember_geometry=False, backend_factory=lambda:
+                              EngineBackend(make_engine=lambda: engine, list_devices=engine.list_devices))
+        window.resize(1200, 780)
+        window.show()
+        window.start()
+        loop = QEventLoop()
+        window.controller.model_loaded.connect(lambda _info: loop.quit())
+        loop.exec()
+        first_reply = window.controller.conversation.path()[-1]
+        done = QEventLoop()
+        window.controller.reply_finished.connect(lambda _m: done.quit())
+        window.controller.regenerate(first_reply.id)  # the reply shown is "2 / 2"
+        done.exec()
+        for widget in window.chat_view.message_widgets():
+            widget.flush_final_render()
+        window.chat_view.verticalScrollBar().setValue(0)
+        _wait(400)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"conversations{suffix}.png"
+        window.grab().save(str(path))
+        window.close()
+        store.close()
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--dark", action="store_true")
+    parser.add_argument("--suffix", default="")
+    parser.add_argument("--conversations", action="store_true",
+                        help="only the shot of the conversation sidebar with a branched reply")
+    args = parser.parse_args(argv)
+    if args.conversations:
+        print(take_conversations(args.out, dark=args.dark, suffix=args.suffix))
+        return 0
+    for path in take(args.out, dark=args.dark, suffix=args.suffix):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

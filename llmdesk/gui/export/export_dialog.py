@@ -1,0 +1,336 @@
+"""File → Export… and File → Import…: a small dialog and the helper the main window calls.
+
+The main window owns one :class:`ConversationTransfer` and puts its :meth:`ConversationTransfer.make_actions` in
+the File menu (or calls :meth:`ConversationTransfer.export_interactive` with the conversation on show and the ones
+selected in the list, and :meth:`ConversationTransfer.import_interactive`).
+The last folder and format are remembered through QSettings. Errors are shown in a message box that names the
+problem (the unwritable path, the line of the import file that is wrong); a failed export leaves no partial file
+and a refused import imports nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from llmdesk import APP_NAME
+from llmdesk.core.atomic import WriteError
+from llmdesk.core.conversation import Conversation
+from llmdesk.core.export import FORMATS, ExportError, format_for_path, write_export
+from llmdesk.core.importer import ImportFormatError, ImportReport, import_into_store, read_import_file
+from llmdesk.core.store import StoreError
+
+SETTINGS_FOLDER = "export/last_folder"
+SETTINGS_FORMAT = "export/last_format"
+SETTINGS_IMPORT_FOLDER = "import/last_folder"
+SCOPES = ("current", "selected", "all")
+IMPORT_FILTER = "Conversations (*.json *.jsonl);;llmdesk JSON (*.json);;JSONL (*.jsonl);;All files (*)"
+
+
+def app_settings() -> QSettings:
+    """The QSettings the export and import dialogs remember their folder and format in."""
+    return QSettings(APP_NAME, APP_NAME)
+
+
+def file_filter(fmt: str) -> str:
+    ext, label = FORMATS[fmt]
+    return f"{label} (*{ext})"
+
+
+def safe_file_name(title: str) -> str:
+    """A file name from a conversation title: no path separators or characters Windows refuses."""
+    cleaned = "".join(" " if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in title)
+    cleaned = " ".join(cleaned.split()).strip(" .")
+    return cleaned[:80] or "conversation"
+
+
+def _elide(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def write_conversations(conversations: Sequence[Conversation], fmt: str, path: str | Path) -> None:
+    """Export in any format, PDF included (the one place the GUI and tools reach every writer).
+
+    Raises:
+        ExportError: unknown format or nothing to export.
+        WriteError: the file could not be written; no partial file is left.
+    """
+    if fmt == "pdf":
+        from llmdesk.gui.export.pdf_export import write_pdf
+
+        write_pdf(conversations, path)
+    else:
+        write_export(conversations, fmt, path)
+
+
+class ExportDialog(QDialog):
+    """Asks what to export (the conversation on show, the selected ones, or all), in which format, and where.
+
+    Args:
+        current_title: the title of the conversation on show, or None when there is none.
+        selected_count: how many conversations are selected in the list.
+        total_count: how many conversations there are.
+        settings: where the last folder and format are remembered (default: :func:`app_settings`).
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, current_title: str | None, selected_count: int,
+                 total_count: int, settings: QSettings | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export conversations")
+        self.setMinimumWidth(560)
+        self._settings = settings if settings is not None else app_settings()
+        self._current_title = current_title
+
+        self.scope_buttons = QButtonGroup(self)
+        scope_box = QVBoxLayout()
+        labels = {
+            "current": f"This conversation ({_elide(current_title)})" if current_title else "This conversation",
+            "selected": f"Selected conversations ({selected_count})",
+            "all": f"All conversations ({total_count})",
+        }
+        enabled = {"current": current_title is not None, "selected": selected_count > 0, "all": total_count > 0}
+        for k, scope in enumerate(SCOPES):
+            button = QRadioButton(labels[scope])
+            button.setObjectName(f"scope_{scope}")
+            button.setEnabled(enabled[scope])
+            self.scope_buttons.addButton(button, k)
+            scope_box.addWidget(button)
+        first = next((k for k, s in enumerate(SCOPES) if enabled[s]), None)
+        if first is not None:
+            self.scope_buttons.button(first).setChecked(True)
+
+        self.format_combo = QComboBox()
+        for fmt, (ext, label) in FORMATS.items():
+            self.format_combo.addItem(f"{label} ({ext})", fmt)
+        last = str(self._settings.value(SETTINGS_FORMAT, "md"))
+        self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(last)))
+        self.format_combo.setToolTip("JSON keeps everything (every branch and each reply's settings) and can be "
+                                     "imported back; the others hold the messages on show.")
+
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("File to write")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b42318;")
+        self.error_label.hide()
+
+        form = QFormLayout()
+        form.addRow("Export", scope_box)
+        form.addRow("Format", self.format_combo)
+        form.addRow("File", path_row)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+        self.scope_buttons.idClicked.connect(lambda _id: self._suggest_path())
+        self.format_combo.currentIndexChanged.connect(lambda _i: self._follow_format())
+        self._suggest_path()
+
+    # -- what was chosen --------------------------------------------------------------------------------------------
+    def scope(self) -> str:
+        checked = self.scope_buttons.checkedId()
+        return SCOPES[checked] if checked >= 0 else "current"
+
+    def set_scope(self, scope: str) -> None:
+        self.scope_buttons.button(SCOPES.index(scope)).setChecked(True)
+        self._suggest_path()
+
+    def export_format(self) -> str:
+        return str(self.format_combo.currentData())
+
+    def set_export_format(self, fmt: str) -> None:
+        self.format_combo.setCurrentIndex(self.format_combo.findData(fmt))
+
+    def path(self) -> Path:
+        return Path(self.path_edit.text().strip()).expanduser()
+
+    def last_folder(self) -> Path:
+        folder = Path(str(self._settings.value(SETTINGS_FOLDER, "") or Path.home()))
+        return folder if folder.is_dir() else Path.home()
+
+    # -- behaviour --------------------------------------------------------------------------------------------------
+    def _suggest_path(self) -> None:
+        base = safe_file_name(self._current_title or "conversation") if self.scope() == "current" else \
+            "conversations"
+        self.path_edit.setText(str(self.last_folder() / (base + FORMATS[self.export_format()][0])))
+
+    def _follow_format(self) -> None:
+        """Keep the file's extension in step with the chosen format."""
+        text = self.path_edit.text().strip()
+        if not text:
+            self._suggest_path()
+            return
+        path = Path(text)
+        ext = FORMATS[self.export_format()][0]
+        if format_for_path(path) is not None or not path.suffix:
+            self.path_edit.setText(str(path.with_suffix(ext)))
+
+    def _browse(self) -> None:
+        fmt = self.export_format()
+        chosen, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), file_filter(fmt))
+        if chosen:
+            path = Path(chosen)
+            if not path.suffix:
+                path = path.with_suffix(FORMATS[fmt][0])
+            self.path_edit.setText(str(path))
+
+    def accept(self) -> None:
+        text = self.path_edit.text().strip()
+        problem = None
+        if self.scope_buttons.checkedId() < 0:
+            problem = "There is nothing to export."
+        elif not text:
+            problem = "Choose a file to write."
+        elif self.path().is_dir():
+            problem = f"{self.path()} is a folder; choose a file name."
+        if problem:
+            self.error_label.setText(problem)
+            self.error_label.show()
+            return
+        self._settings.setValue(SETTINGS_FOLDER, str(self.path().parent))
+        self._settings.setValue(SETTINGS_FORMAT, self.export_format())
+        super().accept()
+
+
+class ConversationTransfer(QObject):
+    """Export and import for the main window: runs the dialogs, does the work, reports problems.
+
+    Args:
+        store: the conversation store (``list_conversations``, ``load_conversation``, ``save_conversation``).
+        parent: the window that owns the dialogs.
+
+    Signals:
+        imported(list): the ids of the conversations an import saved (for the list to select one).
+        exported(str): the path an export was written to.
+    """
+
+    imported = Signal(list)
+    exported = Signal(str)
+
+    def __init__(self, store, parent: QWidget | None = None, *, settings: QSettings | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._window = parent
+        self._settings = settings if settings is not None else app_settings()
+
+    def make_actions(self, current_id: Callable[[], str | None],
+                     selected_ids: Callable[[], Sequence[str]] = list) -> tuple[QAction, QAction]:
+        """File-menu actions "Export…" (Ctrl+Shift+E) and "Import…" (Ctrl+Shift+I), for
+        ``ChatWindow.insert_file_action``. ``current_id`` and ``selected_ids`` are asked when Export… is chosen."""
+        export_action = QAction("&Export…", self._window or self)
+        export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        export_action.setStatusTip("Save conversations as Markdown, HTML, PDF, text, JSON or JSONL")
+        export_action.triggered.connect(lambda: self.export_interactive(current_id(), list(selected_ids())))
+        import_action = QAction("&Import…", self._window or self)
+        import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        import_action.setStatusTip("Add conversations from an llmdesk JSON export or OpenAI / ShareGPT JSONL")
+        import_action.triggered.connect(self.import_interactive)
+        return export_action, import_action
+
+    # -- export -----------------------------------------------------------------------------------------------------
+    def export_interactive(self, current_id: str | None, selected_ids: Sequence[str] = ()) -> Path | None:
+        """File → Export…: ask, then write. Returns the path written, or None (cancelled or failed, said why)."""
+        summaries = self._store.list_conversations()
+        titles = {s.id: s.title for s in summaries}
+        dialog = ExportDialog(self._window, current_title=titles.get(current_id) if current_id else None,
+                              selected_count=len(selected_ids), total_count=len(summaries),
+                              settings=self._settings)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            scope, fmt, path = dialog.scope(), dialog.export_format(), dialog.path()
+        finally:
+            dialog.deleteLater()
+        ids = {"current": [current_id] if current_id else [], "selected": list(selected_ids),
+               "all": [s.id for s in summaries]}[scope]
+        try:
+            self.export_to(ids, fmt, path)
+        except (ExportError, WriteError, StoreError, KeyError, OSError) as exc:
+            text = f"No conversation with the id {exc}" if isinstance(exc, KeyError) else str(exc)
+            self._warn("Export failed", f"{text}\n\nNothing was written.")
+            return None
+        return path
+
+    def export_to(self, ids: Sequence[str], fmt: str, path: str | Path) -> None:
+        """Write the conversations ``ids`` as ``fmt`` to ``path`` (atomically). Raises like
+        :func:`write_conversations`, and KeyError for an unknown id."""
+        conversations = [self._store.load_conversation(i) for i in ids]
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            write_conversations(conversations, fmt, path)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.exported.emit(str(path))
+
+    # -- import -----------------------------------------------------------------------------------------------------
+    def import_interactive(self) -> ImportReport | None:
+        """File → Import…: pick a file, import it, say what happened. Returns the report, or None."""
+        start = str(self._settings.value(SETTINGS_IMPORT_FOLDER, "") or
+                    self._settings.value(SETTINGS_FOLDER, "") or Path.home())
+        chosen, _filter = QFileDialog.getOpenFileName(self._window, "Import conversations", start, IMPORT_FILTER)
+        if not chosen:
+            return None
+        self._settings.setValue(SETTINGS_IMPORT_FOLDER, str(Path(chosen).parent))
+        try:
+            report = self.import_from(chosen)
+        except ImportFormatError as exc:
+            self._warn("Import refused", f"{exc}\n\nNothing was imported.")
+            return None
+        except (StoreError, ValueError, OSError) as exc:  # the store refused: it saved none of them
+            self._warn("Import failed", f"{exc}\n\nNothing was imported.")
+            return None
+        self._inform("Import", report.summary() + "\n\n" + "\n".join(report.messages[:20]) +
+                     ("\n…" if len(report.messages) > 20 else ""))
+        return report
+
+    def import_from(self, path: str | Path) -> ImportReport:
+        """Read, check and import a file. Raises ImportFormatError (nothing imported) or the store's error."""
+        parsed = read_import_file(path)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            report = import_into_store(self._store, parsed)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.imported.emit(report.imported + report.copied)
+        return report
+
+    # -- messages (one place, so tests can watch them) --------------------------------------------------------------
+    def _warn(self, title: str, text: str) -> None:
+        QMessageBox.warning(self._window, title, text)
+
+    def _inform(self, title: str, text: str) -> None:
+        QMessageBox.information(self._window, title, text)

@@ -1,0 +1,1 @@
+"""The models wing of the window."""
