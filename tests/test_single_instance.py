@@ -1,0 +1,200 @@
+"""One profile, one owner: a second ``llmdesk`` hands over to the window already open on the profile, and command-
+line work (export, import) runs while that window streams a reply without marking the reply interrupted.
+
+The process tests start real ``llmdesk`` processes: the first is a window (``tests/window_child.py``: the real
+``llmdesk`` main with the scripted engine), the later ones are plain ``python -m llmdesk``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from llmdesk.core import paths
+
+ROOT = Path(__file__).resolve().parents[1]
+CHILD = ROOT / "tests" / "window_child.py"
+
+
+def env(**extra: str) -> dict[str, str]:
+    """The test's own profile (conftest points XDG_* at tmp_path), offscreen, this checkout first."""
+    return dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), **extra)
+
+
+class Window:
+    """A window process whose stdout lines are collected as they come."""
+
+    def __init__(self, *argv: str, **extra_env: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(CHILD), *argv], cwd=ROOT, env=env(**extra_env),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[tuple[float, list[str]]] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append((time.monotonic(), line.split(maxsplit=1)))
+
+    def find(self, kind: str) -> list[str]:
+        return [words[1].strip() if len(words) > 1 else "" for _t, words in list(self.lines) if words[0] == kind]
+
+    def wait_for(self, kind: str, value: str | None = None, timeout: float = 90.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            hits = [v for v in self.find(kind) if value is None or v == value]
+            if hits:
+                return hits[0]
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the window exited ({self.proc.returncode}) before {kind} {value or ''}: "
+                                     f"{self.proc.stderr.read()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {kind} {value or ''} in time; got {self.lines}")
+            time.sleep(0.02)
+
+    def stop(self) -> tuple[int, str]:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            _out, err = self.proc.communicate(timeout=60)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        self._reader.join(10)
+        return self.proc.returncode, err
+
+
+def llmdesk(*argv: str, cwd: Path = ROOT, timeout: float = 90) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "llmdesk", *argv], cwd=cwd, env=env(), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def window_proc():
+    made: list[Window] = []
+
+    def start(*argv: str, **extra_env: str) -> Window:
+        made.append(Window(*argv, **extra_env))
+        return made[-1]
+
+    yield start
+    for w in made:
+        if w.proc.poll() is None:
+            w.proc.kill()
+            w.proc.communicate()
+
+
+@pytest.mark.slow
+def test_a_second_launch_hands_over_to_the_open_window(window_proc, tmp_path: Path):
+    first = window_proc("--model", "first/model", "--device", "cpu")
+    first.wait_for("LOADED", "first/model")
+
+    t0 = time.monotonic()
+    second = llmdesk("--model", "second/model")
+    took = time.monotonic() - t0
+    assert second.returncode == 0, second.stderr
+    assert "already open for this profile" in second.stderr and "--model second/model" in second.stderr
+    assert f"(process {first.proc.pid})" in second.stderr
+    assert json.loads(first.wait_for("HANDOVER")) == {"model": "second/model"}
+    first.wait_for("LOADED", "second/model")  # the open window took the option and loaded that model
+
+    # A local folder named relative to the second launch's working folder reaches the window as a full path.
+    folder = tmp_path / "my model"
+    folder.mkdir()
+    third = llmdesk("--model", "my model", "--dtype", "float32", cwd=tmp_path)
+    assert third.returncode == 0, third.stderr
+    first.wait_for("LOADED", str(folder))
+    assert json.loads(first.find("HANDOVER")[1]) == {"model": str(folder), "dtype": "float32"}
+
+    # No flags: the window only comes to the front; nothing is reloaded.
+    assert llmdesk().returncode == 0
+    deadline = time.monotonic() + 30
+    while len(first.find("HANDOVER")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert json.loads(first.find("HANDOVER")[2]) == {}
+    assert first.find("LOADED") == ["first/model", "second/model", str(folder)]
+    assert first.proc.poll() is None  # still the one window
+
+    code, err = first.stop()
+    assert code == 0 and "Traceback" not in err, err
+    # The profile is free again: the next launch opens its own window.
+    own = llmdesk("--measure-startup")
+    assert own.returncode == 0 and "window shown" in own.stdout, own.stderr
+    print(f"hand-over took {took:.2f} s (process start to exit, on this machine)")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+def test_a_window_killed_leaves_no_stale_owner(window_proc):
+    first = window_proc("--model", "first/model")
+    first.wait_for("LOADED", "first/model")
+    socket_info = json.loads((paths.data_dir() / "window.json").read_text())
+    assert socket_info["pid"] == first.proc.pid
+    first.proc.kill()
+    first.proc.communicate()
+    if os.name == "posix":
+        assert Path(socket_info["server"]).exists()  # the socket file the dead window left behind
+    # Nobody answers on the stale socket: the next launch becomes the owner and opens its window.
+    later = window_proc("--model", "later/model")
+    later.wait_for("LOADED", "later/model")
+    assert json.loads((paths.data_dir() / "window.json").read_text())["pid"] == later.proc.pid
+    # ... and it answers a hand-over.
+    again = llmdesk("--model", "third/model")
+    assert again.returncode == 0, again.stderr
+    later.wait_for("LOADED", "third/model")
+    code, err = later.stop()
+    assert code == 0, err
+
+
+def reply_row(message_id: str) -> tuple[str | None, dict]:
+    """The reply's stop reason and stored meta, read straight from the database (read-only)."""
+    db = paths.database_path()
+    with sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True) as conn:
+        stop, meta = conn.execute("SELECT stop_reason, meta FROM messages WHERE id = ?", (message_id,)).fetchone()
+    return stop, json.loads(meta)
+
+
+@pytest.mark.slow
+def test_export_and_import_while_the_window_streams_leave_the_reply_alone(window_proc, tmp_path: Path):
+    # About 5 s of reply: 300 pieces at 60 a second.
+    first = window_proc("--model", "first/model", LLMDESK_CHILD_PROMPT="Tell me a long story",
+                        LLMDESK_CHILD_TOKENS="300", LLMDESK_CHILD_RATE="60")
+    conv_id, reply_id = first.wait_for("STREAMING").split()
+
+    out = tmp_path / "all.json"
+    exported = llmdesk("export", "--all", "--format", "json", "--output", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert not first.find("FINISHED"), "the reply ended before the export ran; make it longer"
+    # What the export opened did not close the reply as cut off: it is still being written.
+    stop, meta = reply_row(reply_id)
+    assert stop is None and "interrupted" not in meta and "error" not in meta
+    data = json.loads(out.read_text())
+    saved = next(m for c in data["conversations"] if c["id"] == conv_id for m in c["messages"] if m["id"] == reply_id)
+    assert saved["stop_reason"] is None and "interrupted" not in saved["meta"] and "writer" not in saved["meta"]
+
+    source = tmp_path / "chat.jsonl"
+    source.write_text(json.dumps({"messages": [{"role": "user", "content": "imported question"},
+                                               {"role": "assistant", "content": "imported answer"}]}) + "\n")
+    imported = llmdesk("import", str(source))
+    assert imported.returncode == 0, imported.stderr
+    assert not first.find("FINISHED"), "the reply ended before the import ran; make it longer"
+    assert reply_row(reply_id)[0] is None
+
+    assert first.wait_for("FINISHED").split() == [reply_id, "eos"]  # all 300 pieces, under max_new_tokens
+    stop, meta = reply_row(reply_id)
+    assert stop == "eos" and "interrupted" not in meta and "error" not in meta and "writer" not in meta
+    assert meta["stats"]["new_tokens"] == 300
+    # The window noticed the imported conversation (its list was reloaded with both conversations).
+    first.wait_for("LISTED", "2", timeout=30)
+    code, err = first.stop()
+    assert code == 0 and "Traceback" not in err, err
+    assert reply_row(reply_id)[0] == "eos"
