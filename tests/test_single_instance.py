@@ -198,3 +198,172 @@ def test_export_and_import_while_the_window_streams_leave_the_reply_alone(window
     code, err = first.stop()
     assert code == 0 and "Traceback" not in err, err
     assert reply_row(reply_id)[0] == "eos"
+
+
+# -- in-process pieces ------------------------------------------------------------------------------------------
+
+def test_server_names_follow_the_data_folder(tmp_path: Path):
+    from llmdesk.gui.single_instance import server_name
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert server_name(a) == server_name(tmp_path / "x" / ".." / "a")
+    assert server_name(a) != server_name(b)
+    assert server_name(a).startswith("llmdesk-") and len(server_name(a)) == 24
+
+
+@pytest.mark.parametrize("line, message", [
+    (b"not json", "not JSON"),
+    (b'{"llmdesk": 2, "options": {}}', "not an llmdesk hand-over"),
+    (b'["llmdesk"]', "not an llmdesk hand-over"),
+    (b'{"llmdesk": 1, "options": ["--model"]}', "not a mapping"),
+    (b'{"llmdesk": 1, "options": {"system_prompt": "x"}}', "unknown option 'system_prompt'"),
+    (b'{"llmdesk": 1, "options": {"model": 3}}', "option 'model' must be text"),
+])
+def test_bad_requests_are_refused_with_the_reason(line: bytes, message: str):
+    from llmdesk.gui.single_instance import parse_request
+
+    with pytest.raises(ValueError, match=message):
+        parse_request(line)
+    assert parse_request(b'{"llmdesk": 1, "pid": 5, "options": {"model": "m", "dtype": "bfloat16"}}') == \
+        {"model": "m", "dtype": "bfloat16"}
+
+
+HAND_OVER = r"""
+import json, sys
+from pathlib import Path
+from llmdesk.gui.single_instance import ProfileLock, hand_over
+lock = ProfileLock(Path(sys.argv[1]))
+assert not lock.acquire()
+print(json.dumps(hand_over(lock, json.loads(sys.argv[2]), timeout_s=20).__dict__))
+"""
+
+
+def test_the_lock_has_one_holder_and_a_hand_over_reaches_the_server(qtbot, tmp_path: Path):
+    from llmdesk.gui.single_instance import InstanceServer, ProfileLock
+
+    owner = ProfileLock(tmp_path / "profile")
+    assert owner.acquire() and owner.held
+    later = ProfileLock(tmp_path / "profile")
+    assert not later.acquire() and not later.held
+    server = InstanceServer(owner)
+    assert server.listen()
+    received: list[dict] = []
+    server.options_received.connect(received.append)
+    # The sender blocks in Qt calls that hold the GIL, so it runs in a process of its own while this event loop
+    # serves it.
+    for options in ({"model": "m"}, {}):
+        sender = subprocess.Popen([sys.executable, "-c", HAND_OVER, str(tmp_path / "profile"), json.dumps(options)],
+                                  stdout=subprocess.PIPE, text=True, env=env())
+        qtbot.waitUntil(lambda s=sender: s.poll() is not None, timeout=60000)
+        result = json.loads(sender.stdout.read())
+        assert result == {"ok": True, "owner_pid": os.getpid(), "error": None, "owner_gone": False}
+    assert received == [{"model": "m"}, {}]
+    server.close()
+    owner.release()
+    assert not (tmp_path / "profile" / "window.json").exists()
+    assert later.acquire()  # free again
+    later.release()
+
+
+def test_a_hand_over_to_an_owner_that_ends_takes_the_profile(tmp_path: Path):
+    from llmdesk.gui.single_instance import ProfileLock, hand_over
+
+    owner = ProfileLock(tmp_path)
+    assert owner.acquire()  # holds the lock but never listens (it is still starting) ...
+    threading.Timer(0.5, owner.release).start()  # ... and then quits
+    later = ProfileLock(tmp_path)
+    result = hand_over(later, {}, timeout_s=20)
+    assert result.owner_gone and not result.ok and later.held
+    later.release()
+
+
+def test_a_hand_over_to_an_owner_that_never_listens_fails_with_a_reason(tmp_path: Path):
+    from llmdesk.gui.single_instance import ProfileLock, hand_over
+
+    owner = ProfileLock(tmp_path)
+    assert owner.acquire()
+    owner.publish("llmdesk-test-nobody-listens")
+    result = hand_over(ProfileLock(tmp_path), {"model": "m"}, timeout_s=0.5)
+    assert not result.ok and not result.owner_gone and result.error == "it does not answer"
+    assert result.owner_pid == os.getpid()
+    owner.release()
+
+
+def scripted_window(qtbot, *, start: bool = True):
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.app import build_window
+    from llmdesk.gui.scripted_engine import ScriptedEngine
+    from llmdesk.gui.worker import EngineBackend
+
+    engine = ScriptedEngine(reply="Hi.")
+    settings = Settings()
+    settings.model.model = "scripted/model"
+    window = build_window(settings, save=None, remember_geometry=False,
+                          backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
+                                                                list_devices=engine.list_devices))
+    qtbot.addWidget(window)
+    window.show()
+    if start:
+        window.start()
+        qtbot.waitUntil(lambda: window.controller.model_info is not None, timeout=5000)
+    return window, engine
+
+
+def test_launch_options_reload_only_a_different_model(qtbot):
+    window, engine = scripted_window(qtbot)
+    window.apply_launch_options({"model": "scripted/model"})
+    window.apply_launch_options({})
+    assert engine.calls == ["load:scripted/model"]
+    with qtbot.waitSignal(window.controller.model_loaded, timeout=5000):
+        window.apply_launch_options({"model": "other/model", "device": "cpu"})
+    assert window.controller.model_info.model_id == "other/model"
+    assert window.settings.model.model == "scripted/model"  # for this session only, like a start-up flag
+    window.close()
+
+
+def test_launch_options_before_the_engine_is_up_replace_the_model_to_load(qtbot):
+    window, engine = scripted_window(qtbot, start=False)
+    window.apply_launch_options({"model": "other/model"})
+    window.start()
+    qtbot.waitUntil(lambda: window.controller.model_info is not None, timeout=5000)
+    assert engine.calls == ["load:other/model"]
+    window.close()
+
+
+def test_the_window_lists_conversations_another_process_added(qtbot):
+    from llmdesk.core.store import ConversationStore
+
+    window, _engine = scripted_window(qtbot)
+    coordinator = window.conversations
+    current = coordinator.current_id
+    assert window.sidebar.model.rowCount() == 1
+    assert not coordinator.check_external_changes()
+    with ConversationStore() as other:  # e.g. `llmdesk import`, a separate connection
+        other.create_conversation("From elsewhere")
+    assert coordinator.check_external_changes()
+    assert window.sidebar.model.rowCount() == 2
+    assert window.sidebar.current_conversation_id() == current  # the selection stays on what is shown
+    window.close()
+
+
+def test_opening_a_conversation_leaves_a_reply_another_process_writes(qtbot, tmp_path: Path):
+    from tests.test_store_writers import CHILD as WRITER
+
+    from llmdesk.core.store import ConversationStore
+
+    window, _engine = scripted_window(qtbot)
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(paths.database_path())], stdout=subprocess.PIPE,
+                            text=True, env=env())
+    try:
+        reply_id = proc.stdout.readline().strip()
+        assert reply_id
+        coordinator = window.conversations
+        with ConversationStore() as probe:
+            conv_id = probe.conversation_of(reply_id)
+        assert coordinator.open_conversation(conv_id)
+        assert window.controller.conversation.messages[reply_id].stop_reason is None
+        assert reply_row(reply_id)[0] is None
+    finally:
+        proc.kill()
+        proc.wait(10)
+    window.close()

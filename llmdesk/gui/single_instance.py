@@ -160,10 +160,12 @@ def hand_over(lock: ProfileLock, options: dict[str, str], *, timeout_s: float = 
         return HandOverResult(False, owner_pid, f"could not send to it: {socket.errorString()}")
     answer = b""
     while not answer.endswith(b"\n"):
+        if socket.bytesAvailable():  # the answer may have come in while the request was being written
+            answer += bytes(socket.readAll().data())
+            continue
         left_ms = int((deadline - time.monotonic()) * 1000)
         if left_ms <= 0 or not socket.waitForReadyRead(max(1, left_ms)):
             return HandOverResult(False, owner_pid, "it took the request but did not answer")
-        answer += bytes(socket.readAll().data())
     socket.disconnectFromServer()
     try:
         reply = json.loads(answer)
@@ -213,10 +215,13 @@ class InstanceServer(QObject):
             self._buffers[socket] = b""
             socket.readyRead.connect(lambda s=socket: self._on_ready_read(s))
             socket.disconnected.connect(lambda s=socket: self._forget(s))
+            if socket.bytesAvailable():  # the request came with the connection: no readyRead will follow
+                self._on_ready_read(socket)
 
     def _forget(self, socket: QLocalSocket) -> None:
         self._buffers.pop(socket, None)
-        socket.deleteLater()
+        with contextlib.suppress(RuntimeError):  # already deleted with the server
+            socket.deleteLater()
 
     def _on_ready_read(self, socket: QLocalSocket) -> None:
         data = self._buffers.get(socket, b"") + bytes(socket.readAll().data())
