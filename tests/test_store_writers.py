@@ -167,3 +167,21 @@ def test_changes_from_another_connection_are_noticed(tmp_path: Path):
         assert [e.kind for e in events] == ["created", "reset"]
         assert window.conversation_count() == 2
         unsubscribe()
+
+
+def test_lock_files_of_writers_that_ended_are_removed_at_open(tmp_path: Path):
+    db = tmp_path / "c.sqlite3"
+    folder = tmp_path / "c.sqlite3-writers"
+    with ConversationStore(db) as store:
+        start_reply(store)
+        store.close()
+    folder.mkdir(exist_ok=True)
+    (folder / "99999999-deadbeef.lock").write_text("")  # a crashed writer's, its replies long closed
+    (folder / "notes.txt").write_text("not ours")
+    live = ConversationStore(db)
+    _conv, reply = start_reply(live)  # holds its lock
+    with ConversationStore(db):
+        pass
+    assert sorted(p.name for p in folder.iterdir()) == [f"{live._writers.token}.lock", "notes.txt"]
+    assert live.get_message(reply.id).stop_reason is None
+    live.close()

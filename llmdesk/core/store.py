@@ -514,6 +514,7 @@ class ConversationStore:
         lost): give them the stop reason "error" and say so in their meta. A reply that another running process
         (the window, while ``llmdesk export`` opens the database) is still writing is left alone: its writer's
         lock (:class:`~llmdesk.core.writers.ReplyWriters`) is still held."""
+        self._writers.remove_dead()  # lock files left by writers that ended without closing their store
         unfinished = "SELECT seq, meta FROM messages WHERE role = 'assistant' AND stop_reason IS NULL"
         if not self._conn.execute(unfinished + " LIMIT 1").fetchall():
             return
@@ -529,7 +530,6 @@ class ConversationStore:
                 meta["interrupted"] = True
                 self._conn.execute("UPDATE messages SET stop_reason = 'error', meta = ? WHERE seq = ?",
                                    (json.dumps(meta, ensure_ascii=False), row["seq"]))
-        self._writers.remove_dead()
 
     def is_written_elsewhere(self, message_id: str) -> bool:
         """True when the reply is still streaming and another running process is writing it (so it must not be

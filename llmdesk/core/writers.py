@@ -58,7 +58,9 @@ class ReplyWriters:
         token = f"{os.getpid()}-{secrets.token_hex(4)}"
         lock = _lock(self.folder / f"{token}{SUFFIX}")
         try:
-            lock.acquire(timeout=0)  # a fresh name: nobody else can hold it
+            # A fresh name: at most another store's clean-up probes it for a moment (and, if it removed the file
+            # meanwhile, filelock notices the unlinked file and makes a new one).
+            lock.acquire(timeout=2)
         except Timeout as exc:  # pragma: no cover - only with a clash of random names
             raise OSError(f"cannot lock {lock.lock_file}") from exc
         self._lock, self.token = lock, token
