@@ -165,11 +165,12 @@ def reply_row(message_id: str) -> tuple[str | None, dict]:
 
 @pytest.mark.slow
 def test_export_and_import_while_the_window_streams_leave_the_reply_alone(window_proc, tmp_path: Path):
-    # About 5 s of reply: 300 pieces at 60 a second.
+    # About 12 s of reply: 480 pieces at 40 a second (under the default limit of 500 new tokens).
     first = window_proc("--model", "first/model", LLMDESK_CHILD_PROMPT="Tell me a long story",
-                        LLMDESK_CHILD_TOKENS="300", LLMDESK_CHILD_RATE="60")
+                        LLMDESK_CHILD_TOKENS="480", LLMDESK_CHILD_RATE="40")
     conv_id, reply_id = first.wait_for("STREAMING").split()
 
+    t_export = time.monotonic()
     out = tmp_path / "all.json"
     exported = llmdesk("export", "--all", "--format", "json", "--output", str(out))
     assert exported.returncode == 0, exported.stderr
@@ -187,12 +188,13 @@ def test_export_and_import_while_the_window_streams_leave_the_reply_alone(window
     imported = llmdesk("import", str(source))
     assert imported.returncode == 0, imported.stderr
     assert not first.find("FINISHED"), "the reply ended before the import ran; make it longer"
+    print(f"export + import took {time.monotonic() - t_export:.2f} s while the reply streamed")
     assert reply_row(reply_id)[0] is None
 
-    assert first.wait_for("FINISHED").split() == [reply_id, "eos"]  # all 300 pieces, under max_new_tokens
+    assert first.wait_for("FINISHED").split() == [reply_id, "eos"]  # all 480 pieces
     stop, meta = reply_row(reply_id)
     assert stop == "eos" and "interrupted" not in meta and "error" not in meta and "writer" not in meta
-    assert meta["stats"]["new_tokens"] == 300
+    assert meta["stats"]["new_tokens"] == 480
     # The window noticed the imported conversation (its list was reloaded with both conversations).
     first.wait_for("LISTED", "2", timeout=30)
     code, err = first.stop()

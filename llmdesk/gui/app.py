@@ -33,7 +33,7 @@ from llmdesk.core.store import ConversationStore, StoreError
 from llmdesk.gui.controller import ChatController
 from llmdesk.gui.conversation_list import ConversationSidebar
 from llmdesk.gui.export_dialog import ConversationTransfer
-from llmdesk.gui.single_instance import InstanceServer, ProfileLock, hand_over
+from llmdesk.gui.single_instance import InstanceServer, ProfileLock, claim_profile
 from llmdesk.gui.window import ChatWindow
 from llmdesk.gui.worker import EngineBackend
 
@@ -368,7 +368,8 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
 
 
 def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup: bool = False,
-               backend_factory: Callable[[], EngineBackend] | None = None) -> int:
+               backend_factory: Callable[[], EngineBackend] | None = None,
+               profile_lock: ProfileLock | None = None) -> int:
     """Open the chat window and run the event loop; returns the exit code.
 
     One window per profile: when a window is already open on this profile (its data folder), this launch passes
@@ -380,11 +381,13 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
         measure_startup: print the time from process start to the window's first paint, then quit (no model
             thread is started).
         backend_factory: the engine backend (None: the real engine).
+        profile_lock: the profile's lock, already taken by :func:`llmdesk.gui.single_instance.claim_profile` (the
+            command does that before importing the window's modules, so a hand-over is quick); None: take it here.
     """
     t0 = time.perf_counter()
-    lock = ProfileLock(paths.data_dir())
-    if not lock.acquire():
-        code = _hand_over(lock, model_overrides or {})
+    lock = profile_lock
+    if lock is None:
+        lock, code = claim_profile(paths.data_dir(), model_overrides or {})
         if code is not None:
             return code
     try:
@@ -392,27 +395,6 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
                           backend_factory=backend_factory)
     finally:
         lock.release()
-
-
-def _hand_over(lock: ProfileLock, overrides: dict[str, str]) -> int | None:
-    """Pass this launch's flags to the window that owns the profile; the exit code, or None when that window ended
-    meanwhile (this process then holds the lock and opens the window itself)."""
-    options = dict(overrides)
-    model = options.get("model")
-    if model and os.path.isdir(os.path.expanduser(model)):  # a local folder, relative to this launch's folder
-        options["model"] = os.path.abspath(os.path.expanduser(model))
-    result = hand_over(lock, options)
-    if result.owner_gone:
-        return None
-    owner = f" (process {result.owner_pid})" if result.owner_pid else ""
-    if not result.ok:
-        print(f"llmdesk: a window is already open for this profile{owner}, but {result.error}. Close it (or end "
-              f"that process) and start llmdesk again; the profile is {lock.data_dir}.", file=sys.stderr)
-        return 1
-    passed = " ".join(f"--{k} {v}" for k, v in options.items())
-    print(f"llmdesk: already open for this profile{owner}; brought its window to the front"
-          + (f" and passed it {passed}" if passed else ""), file=sys.stderr)
-    return 0
 
 
 def _run_owner(lock: ProfileLock, t0: float, *, model_overrides: dict[str, str] | None, measure_startup: bool,

@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +176,41 @@ def hand_over(lock: ProfileLock, options: dict[str, str], *, timeout_s: float = 
     if not reply.get("ok"):
         return HandOverResult(False, pid, str(reply.get("error") or "it refused the request"))
     return HandOverResult(True, pid)
+
+
+def claim_profile(data_dir: Path, overrides: dict[str, str]) -> tuple[ProfileLock, int | None]:
+    """Take the profile for a new window, or hand this launch's flags to the window that has it.
+
+    Args:
+        data_dir: the profile's data folder.
+        overrides: the launch's ``model``/``device``/``dtype`` flags (a ``model`` that names a local folder is sent
+            as a full path, since the open window has another working folder).
+
+    Returns:
+        (the lock, None): this process owns the profile; open the window, and release the lock when it closes.
+        (the lock, exit code): handed over (0; a line on stderr says to which process) or the owner did not answer
+        (1, with the reason on stderr); do not open a window.
+    """
+    lock = ProfileLock(data_dir)
+    if lock.acquire():
+        return lock, None
+    options = dict(overrides)
+    model = options.get("model")
+    if model and os.path.isdir(os.path.expanduser(model)):
+        options["model"] = os.path.abspath(os.path.expanduser(model))
+    result = hand_over(lock, options)
+    if result.owner_gone:
+        return lock, None
+    owner = f" (process {result.owner_pid})" if result.owner_pid else ""
+    if not result.ok:
+        print(f"llmdesk: a window is already open for this profile{owner}, but {result.error}. Close it (or end "
+              f"that process) and start llmdesk again; the profile's data folder is {lock.data_dir}.",
+              file=sys.stderr)
+        return lock, 1
+    passed = " ".join(f"--{k} {v}" for k, v in options.items())
+    print(f"llmdesk: already open for this profile{owner}; brought its window to the front"
+          + (f" and passed it {passed}" if passed else ""), file=sys.stderr)
+    return lock, 0
 
 
 class InstanceServer(QObject):
