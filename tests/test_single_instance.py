@@ -267,6 +267,27 @@ def test_the_lock_has_one_holder_and_a_hand_over_reaches_the_server(qtbot, tmp_p
     later.release()
 
 
+def test_a_launch_waits_for_an_owner_that_is_still_starting(qtbot, tmp_path: Path):
+    from PySide6.QtCore import QTimer
+
+    from llmdesk.gui.single_instance import InstanceServer, ProfileLock
+
+    owner = ProfileLock(tmp_path)
+    assert owner.acquire()
+    (tmp_path / "window.json").write_text('{"pid": 1, "server": "llmdesk-test-left-by-a-crash"}')  # stale
+    sender = subprocess.Popen([sys.executable, "-c", HAND_OVER, str(tmp_path), '{"device": "cpu"}'],
+                              stdout=subprocess.PIPE, text=True, env=env())
+    server = InstanceServer(owner)
+    received: list[dict] = []
+    server.options_received.connect(received.append)
+    QTimer.singleShot(1500, server.listen)  # the window is still being built when the launch comes
+    qtbot.waitUntil(lambda: sender.poll() is not None, timeout=60000)
+    assert json.loads(sender.stdout.read())["ok"]
+    assert received == [{"device": "cpu"}]
+    server.close()
+    owner.release()
+
+
 def test_a_hand_over_to_an_owner_that_ends_takes_the_profile(tmp_path: Path):
     from llmdesk.gui.single_instance import ProfileLock, hand_over
 
