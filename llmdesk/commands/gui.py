@@ -46,6 +46,13 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda _signum, _frame: os._exit(0))
 
+    # One window per profile: hand over to the open window before the window's own modules are imported.
+    from llmdesk.core.paths import data_dir
+    from llmdesk.gui.single_instance import claim_profile
+
+    lock, code = claim_profile(data_dir(), overrides)
+    if code is not None:
+        return code
     from llmdesk.gui.app import run_window
 
-    return run_window(model_overrides=overrides, measure_startup=measure)
+    return run_window(model_overrides=overrides, measure_startup=measure, profile_lock=lock)

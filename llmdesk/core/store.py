@@ -39,12 +39,15 @@ from typing import Any, Self
 
 from llmdesk.core import paths
 from llmdesk.core.conversation import ROLES, Conversation, Message
+from llmdesk.core.writers import ReplyWriters
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_TITLE = "New chat"
 TITLE_MAX_CHARS = 60
 FULL_CHECK_MAX_BYTES = 16 * 2**20  # databases up to this size get a full quick_check at every start
 INTERRUPTED_ERROR = "llmdesk stopped before this reply finished; the text shown is what had been saved."
+# In a streaming reply's stored meta: the token of the process writing it (llmdesk.core.writers), until it ends.
+WRITER_KEY = "writer"
 
 # Snippet markers: the hit is between HIT_START and HIT_END.
 HIT_START = "\x02"
@@ -333,6 +336,7 @@ def _meta_from_text(text: str | None) -> dict[str, Any]:
 
 def _message_from_row(row: sqlite3.Row) -> Message:
     meta = _meta_from_text(row["meta"])
+    meta.pop(WRITER_KEY, None)  # the store's own bookkeeping (see ReplyWriters), not part of the message
     return Message(role=row["role"], content=row["content"], parent_id=row["parent_id"], id=row["id"],
                    created_at=row["created_at"], stop_reason=row["stop_reason"], meta=meta)
 
@@ -368,6 +372,8 @@ class ConversationStore:
         self.moved_aside: Path | None = None
         self._listeners: list[Callable[[], Callable[[StoreEvent], None] | None]] = []
         self.journal_mode = ""
+        self._data_version: int | None = None
+        self._writers = ReplyWriters(self.path.with_name(self.path.name + "-writers"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -504,19 +510,52 @@ class ConversationStore:
                 self._conn.execute(f"PRAGMA user_version = {version}")
 
     def _close_interrupted_replies(self) -> None:
-        """Replies still marked as streaming were cut off when llmdesk last stopped (killed, crashed, power lost):
-        give them the stop reason "error" and say so in their meta."""
-        rows = self._conn.execute(
-            "SELECT seq, meta FROM messages WHERE role = 'assistant' AND stop_reason IS NULL").fetchall()
-        if not rows:
+        """Replies still marked as streaming whose writer is gone were cut off (llmdesk killed, crashed, power
+        lost): give them the stop reason "error" and say so in their meta. A reply that another running process
+        (the window, while ``llmdesk export`` opens the database) is still writing is left alone: its writer's
+        lock (:class:`~llmdesk.core.writers.ReplyWriters`) is still held."""
+        self._writers.remove_dead()  # lock files left by writers that ended without closing their store
+        unfinished = "SELECT seq, meta FROM messages WHERE role = 'assistant' AND stop_reason IS NULL"
+        if not self._conn.execute(unfinished + " LIMIT 1").fetchall():
             return
+        # Under the write lock: a writer takes its lock before it adds a reply carrying its token, so every reply
+        # read here whose writer still runs shows a held lock.
         with self._transaction():
-            for row in rows:
+            for row in self._conn.execute(unfinished).fetchall():
                 meta = _meta_from_text(row["meta"])
+                if self._writers.is_alive(meta.get(WRITER_KEY)):
+                    continue
+                meta.pop(WRITER_KEY, None)
                 meta.setdefault("error", INTERRUPTED_ERROR)
                 meta["interrupted"] = True
                 self._conn.execute("UPDATE messages SET stop_reason = 'error', meta = ? WHERE seq = ?",
                                    (json.dumps(meta, ensure_ascii=False), row["seq"]))
+
+    def is_written_elsewhere(self, message_id: str) -> bool:
+        """True when the reply is still streaming and another running process is writing it (so it must not be
+        closed as cut off); False for a finished reply, one this store writes, or one whose writer is gone.
+        Raises KeyError for an unknown message."""
+        with self._errors("read a message"):
+            row = self._connection().execute("SELECT stop_reason, meta FROM messages WHERE id = ?",
+                                             (message_id,)).fetchone()
+        if row is None:
+            raise KeyError(message_id)
+        token = _meta_from_text(row["meta"]).get(WRITER_KEY)
+        if row["stop_reason"] is not None or token is None or token == self._writers.token:
+            return False
+        return self._writers.is_alive(token)
+
+    def changed_elsewhere(self) -> bool:
+        """True when another connection (``llmdesk import`` while the window is open, say) committed a change since
+        the last call; listeners then get a "reset" event. The first call only takes note. Cheap: no table is
+        read (``PRAGMA data_version``)."""
+        with self._errors("check the database for changes"):
+            version = self._connection().execute("PRAGMA data_version").fetchone()[0]
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        if changed:
+            self._emit("reset")
+        return changed
 
     # -- plumbing ---------------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -595,6 +634,7 @@ class ConversationStore:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("PRAGMA optimize")
             conn.close()
+        self._writers.release()
 
     def __enter__(self) -> Self:
         return self
@@ -732,16 +772,23 @@ class ConversationStore:
             raise TypeError(f"message {message.id}: content must be text, not {type(message.content).__name__}")
 
     @staticmethod
-    def _insert_message_row(conn: sqlite3.Connection, conversation_id: str, m: Message) -> None:
+    def _insert_message_row(conn: sqlite3.Connection, conversation_id: str, m: Message,
+                            writer: str | None = None) -> None:
+        meta = dict(m.meta or {})
+        meta.pop(WRITER_KEY, None)
+        if writer is not None:
+            meta[WRITER_KEY] = writer
         conn.execute(
             "INSERT INTO messages (id, conversation_id, parent_id, role, content, created_at, stop_reason, meta) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (m.id, conversation_id, m.parent_id, m.role, m.content, m.created_at, m.stop_reason,
-             json.dumps(m.meta or {}, ensure_ascii=False, default=str)))
+             json.dumps(meta, ensure_ascii=False, default=str)))
 
     def add_message(self, conversation_id: str, message: Message, *, make_current: bool = True) -> None:
         """Save a new message (the user's message on send; an assistant reply as it starts, then written through
-        :meth:`update_message` or a :class:`ReplyCheckpointer`).
+        :meth:`update_message` or a :class:`ReplyCheckpointer`). An assistant message without a stop reason is a
+        reply being written: it is marked as this process's until a stop reason is saved, so that another process
+        opening the database meanwhile does not take it for a reply cut off by a crash.
 
         With ``make_current`` the message becomes the conversation's shown leaf. The first user message of a
         conversation whose title is still automatic becomes its title.
@@ -753,6 +800,12 @@ class ConversationStore:
             StoreError: the message id exists already, or the database failed.
         """
         self._validate_message(message)
+        writer = None
+        if message.role == "assistant" and message.stop_reason is None:
+            try:
+                writer = self._writers.claim()
+            except OSError:
+                writer = None  # no lock folder: the reply is saved all the same, only unguarded
         with self._errors("save a message"), self._transaction() as conn:
             row = conn.execute("SELECT title_is_auto, updated_at FROM conversations WHERE id = ?",
                                (conversation_id,)).fetchone()
@@ -770,7 +823,7 @@ class ConversationStore:
                 if has_user is None:
                     conn.execute("UPDATE conversations SET title = ? WHERE id = ?",
                                  (auto_title(message.content), conversation_id))
-            self._insert_message_row(conn, conversation_id, message)
+            self._insert_message_row(conn, conversation_id, message, writer)
             updated = max(row["updated_at"], message.created_at, time.time())
             if make_current:
                 conn.execute("UPDATE conversations SET current_leaf_id = ?, updated_at = ? WHERE id = ?",
@@ -782,7 +835,8 @@ class ConversationStore:
     def update_message(self, message_id: str, *, content: str | None = None, stop_reason: str | None = None,
                        meta: dict | None = None) -> None:
         """Change a saved message: its text (a streaming checkpoint or an edit in place), its stop reason, its meta
-        (replaced as a whole). Giving a stop reason counts as activity (the conversation moves to the top).
+        (replaced as a whole). Giving a stop reason counts as activity (the conversation moves to the top), and
+        ends the reply: it is no longer marked as being written.
 
         Raises:
             KeyError: no such message.
@@ -798,14 +852,21 @@ class ConversationStore:
         if stop_reason is not None:
             sets.append("stop_reason = ?")
             args.append(stop_reason)
-        if meta is not None:
-            sets.append("meta = ?")
-            args.append(json.dumps(meta, ensure_ascii=False, default=str))
         conversation_id = None
         with self._errors("save a message"), self._transaction() as conn:
-            row = conn.execute("SELECT conversation_id FROM messages WHERE id = ?", (message_id,)).fetchone()
+            row = conn.execute("SELECT conversation_id, meta FROM messages WHERE id = ?", (message_id,)).fetchone()
             if row is None:
                 raise KeyError(message_id)
+            if meta is not None or stop_reason is not None:
+                old_meta = _meta_from_text(row["meta"])
+                writer = old_meta.get(WRITER_KEY) if stop_reason is None else None
+                new_meta = dict(meta if meta is not None else old_meta)
+                new_meta.pop(WRITER_KEY, None)
+                if writer is not None:
+                    new_meta[WRITER_KEY] = writer
+                if new_meta != old_meta:
+                    sets.append("meta = ?")
+                    args.append(json.dumps(new_meta, ensure_ascii=False, default=str))
             if sets:
                 conn.execute(f"UPDATE messages SET {', '.join(sets)} WHERE id = ?", (*args, message_id))
             if stop_reason is not None:

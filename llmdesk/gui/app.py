@@ -12,6 +12,7 @@ same as New chat.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -25,17 +26,20 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from llmdesk import APP_NAME
-from llmdesk.core import branches
+from llmdesk.core import branches, paths
 from llmdesk.core.conversation import Conversation
 from llmdesk.core.settings import ModelSettings, Settings, load_settings, save_settings
 from llmdesk.core.store import ConversationStore, StoreError
 from llmdesk.gui.chat.controller import ChatController
 from llmdesk.gui.conversations.conversation_list import ConversationSidebar
 from llmdesk.gui.export.export_dialog import ConversationTransfer
+from llmdesk.gui.single_instance import InstanceServer, ProfileLock, claim_profile
 from llmdesk.gui.window import ChatWindow
 from llmdesk.gui.chat.worker import EngineBackend
 
 log = logging.getLogger(__name__)
+
+EXTERNAL_CHANGES_POLL_MS = 1500
 
 
 def dark_palette() -> QPalette:
@@ -167,6 +171,25 @@ class ConversationCoordinator(QObject):
         transfer.exported.connect(lambda path: window.statusBar().showMessage(f"Exported to {path}", 5000))
         window.closed.connect(self._on_closed)
         self._own_store = own_store
+        # Conversations added by another process (``llmdesk import`` while the window is open) show up within a
+        # poll; the check reads no table.
+        self._poll = QTimer(self)
+        self._poll.setInterval(EXTERNAL_CHANGES_POLL_MS)
+        self._poll.timeout.connect(self.check_external_changes)
+        with contextlib.suppress(StoreError):
+            store.changed_elsewhere()
+        self._poll.start()
+
+    @Slot()
+    def check_external_changes(self) -> bool:
+        """Reload the conversation list when another process changed the database; returns whether it did."""
+        try:
+            changed = self.store.changed_elsewhere()
+        except StoreError:
+            return False  # closed, or failing: the next write reports it
+        if changed:
+            self.sidebar.select_conversation(self.current_id)
+        return changed
 
     @property
     def current_id(self) -> str:
@@ -174,11 +197,13 @@ class ConversationCoordinator(QObject):
 
     def _load(self, conversation_id: str) -> Conversation | None:
         """Read a conversation that is not the one on show. A reply in it still marked as streaming was cut off
-        (e.g. its conversation was deleted mid-reply and then restored): it is marked as stopped."""
+        (e.g. its conversation was deleted mid-reply and then restored): it is marked as stopped, unless another
+        running process is writing it."""
         try:
             conv = self.store.load_conversation(conversation_id)
             for message in conv.messages.values():
-                if message.role == "assistant" and message.stop_reason is None:
+                if (message.role == "assistant" and message.stop_reason is None
+                        and not self.store.is_written_elsewhere(message.id)):
                     message.stop_reason = "cancelled"
                     self.store.update_message(message.id, stop_reason="cancelled")
             return conv
@@ -267,6 +292,7 @@ class ConversationCoordinator(QObject):
 
     def close_store(self) -> None:
         """Close the store when this coordinator opened it (safe to call twice)."""
+        self._poll.stop()
         if self._own_store:
             self.store.close()
 
@@ -342,17 +368,41 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
 
 
 def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup: bool = False,
-               backend_factory: Callable[[], EngineBackend] | None = None) -> int:
+               backend_factory: Callable[[], EngineBackend] | None = None,
+               profile_lock: ProfileLock | None = None) -> int:
     """Open the chat window and run the event loop; returns the exit code.
+
+    One window per profile: when a window is already open on this profile (its data folder), this launch passes
+    its ``model_overrides`` to that window, which comes to the front, and returns 0 without opening another
+    (1 when that window does not answer); see :mod:`llmdesk.gui.single_instance`.
 
     Args:
         model_overrides: ModelSettings fields from the command line (model, device, dtype), already validated.
         measure_startup: print the time from process start to the window's first paint, then quit (no model
             thread is started).
         backend_factory: the engine backend (None: the real engine).
+        profile_lock: the profile's lock, already taken by :func:`llmdesk.gui.single_instance.claim_profile` (the
+            command does that before importing the window's modules, so a hand-over is quick); None: take it here.
     """
     t0 = time.perf_counter()
+    lock = profile_lock
+    if lock is None:
+        lock, code = claim_profile(paths.data_dir(), model_overrides or {})
+        if code is not None:
+            return code
+    try:
+        return _run_owner(lock, t0, model_overrides=model_overrides, measure_startup=measure_startup,
+                          backend_factory=backend_factory)
+    finally:
+        lock.release()
+
+
+def _run_owner(lock: ProfileLock, t0: float, *, model_overrides: dict[str, str] | None, measure_startup: bool,
+               backend_factory: Callable[[], EngineBackend] | None) -> int:
     app = make_application()
+    server = InstanceServer(lock) if lock.held else None
+    if server is not None:
+        server.listen()
     loaded = load_settings()
     settings: Settings = loaded.settings
     # Flags choose the model for this session; they are saved only if the user loads from the settings panel.
@@ -372,6 +422,9 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
     else:
         window.first_exposed.connect(window.start)
         QTimer.singleShot(1000, window.start)  # in case the window is never painted (e.g. started minimised)
+    if server is not None:
+        server.options_received.connect(window.apply_launch_options)
+        window.closed.connect(server.close)  # a launch from now on opens a window of its own
     window.show()
     _close_on_signals(window)
     code = app.exec()

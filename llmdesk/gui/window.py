@@ -167,6 +167,7 @@ class ChatWindow(QMainWindow):
         self.first_run: Any = None  # a llmdesk.gui.models.first_run.FirstRunGate once built
         self.model_picker_dialog: Any = None
         self._devices: list = []
+        self._engine_ready = False
         self.chat_view = ChatView()
         column.addWidget(self.chat_view, 1)
         self.composer = Composer()
@@ -473,6 +474,35 @@ class ChatWindow(QMainWindow):
             return
         self.load_model(model)
 
+    @Slot(dict)
+    def apply_launch_options(self, options: dict) -> None:
+        """Another ``llmdesk`` launch on this profile handed over to this window (:mod:`llmdesk.gui.single_instance`):
+        come to the front and take its model flags as if given to this window.
+
+        Args:
+            options: ``model``, ``device``, ``dtype`` (those the launch was given, already checked there). A model
+                that differs from the one loaded (or loading) is loaded for this session, like a flag at start-up
+                (saved only when loaded from the settings panel); before the engine is up it replaces the model
+                to load. A reply being written is not disturbed: the load runs once it ends.
+        """
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        if self._closing:
+            return
+        base = self._loading_settings or self._initial_model
+        wanted = dataclasses.replace(base, **{k: v for k, v in options.items() if k in ("model", "device", "dtype")})
+        if wanted == base:
+            self.statusBar().showMessage("llmdesk is already open here", 5000)
+            return
+        self.statusBar().showMessage(f"Another launch asked for {wanted.model} on {wanted.device}", 5000)
+        if not self._engine_ready or not self._autoload:
+            self._initial_model = wanted  # loaded once the engine is up
+            return
+        self.load_model(wanted, remember=False)
+
     @Slot()
     def save_settings_now(self) -> None:
         self._save_timer.stop()
@@ -490,6 +520,7 @@ class ChatWindow(QMainWindow):
     @Slot(list)
     def _on_engine_ready(self, devices: list) -> None:
         self._devices = list(devices)
+        self._engine_ready = True
         self.settings_panel.set_devices(devices)
         shown = self.settings_panel.model_settings()
         if shown is not None:
