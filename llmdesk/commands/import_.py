@@ -19,7 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmdesk.core.importer import ImportFormatError, import_into_store, read_import_file
-    from llmdesk.core.store import ConversationStore, StoreError
+    from llmdesk.commands.search import open_store_with_progress
+    from llmdesk.core.store import StoreError
 
     try:
         parsed = read_import_file(args.path)
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"llmdesk import: {exc}\nNothing was imported.", file=sys.stderr)
         return 1
     try:
-        store = ConversationStore()
+        store = open_store_with_progress("import")
     except StoreError as exc:
         print(f"llmdesk import: {exc}", file=sys.stderr)
         return 1
