@@ -1,4 +1,5 @@
-"""``llmdesk import PATH``: import conversations from an llmdesk JSON export, OpenAI chat JSONL or ShareGPT JSONL.
+"""``llmdesk import PATH``: import conversations from an llmdesk JSON export, OpenAI chat JSONL or ShareGPT JSONL,
+ChatGPT's data export (``conversations.json``) or Open WebUI's chat export.
 
 The whole file is checked first; a file with any mistake is refused with the line or field that is wrong, and
 nothing is imported from it. Conversations already in the list are never overwritten: an identical one is skipped,
@@ -13,8 +14,9 @@ import sys
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="PATH",
-                        help="a .json file exported by llmdesk, or OpenAI / ShareGPT training data: JSONL (one "
-                             "conversation per line) or a JSON list of such conversations")
+                        help="a .json file exported by llmdesk, ChatGPT (conversations.json) or Open WebUI, or "
+                             "OpenAI / ShareGPT training data: JSONL (one conversation per line) or a JSON list of "
+                             "such conversations")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
+    print(f"Recognised: {parsed.format_name}.")
     for line in report.messages:
         print(line)
     print(report.summary())
