@@ -75,6 +75,8 @@ def _run_tokens(run: str) -> list[str]:
 def index_text(text: str) -> str:
     """The text as it goes into the search index: NFKC-normalised, each CJK/Thai run replaced by its bigrams and
     its last character (see the module docstring). Deterministic: the same text always gives the same result."""
+    if text.isascii():
+        return text  # NFKC leaves ASCII as it is, and it holds no CJK runs
     text = unicodedata.normalize("NFKC", text)
     return _RUN.sub(lambda m: " " + " ".join(_run_tokens(m.group(0))) + " ", text)
 
