@@ -73,8 +73,16 @@ def _describe_time(seconds: float) -> str:
         return f"{seconds:.3g} s after 1970"
 
 
+def check_optional_time(value: Any, *, line: int | None, where: str, notes: Notes | None,
+                        now: Callable[[], float] = time.time) -> float | None:
+    """:func:`check_time` for a time that may be missing (None or null gives None)."""
+    if value is None:
+        return None
+    return check_time(value, line=line, where=where, notes=notes, now=now)
+
+
 def check_time(value: Any, *, line: int | None, where: str, notes: Notes | None,
-               now: Callable[[], float] = time.time, optional: bool = False) -> float | None:
+               now: Callable[[], float] = time.time) -> float:
     """A time in Unix seconds, checked: milliseconds, microseconds and nanoseconds since 1970 are recognised by their
     size (the one unit that gives a date between 2000 and now) and converted, with a note; anything else outside
     2000..now (negative, the far future, not finite) is refused.
@@ -82,8 +90,6 @@ def check_time(value: Any, *, line: int | None, where: str, notes: Notes | None,
     Raises:
         ImportFormatError: naming ``where``: not a number, not finite, or not a plausible time in any unit.
     """
-    if value is None and optional:
-        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ImportFormatError(f"must be a number (Unix seconds), found {json_type(value)}", line=line, where=where)
     seconds = float(value)

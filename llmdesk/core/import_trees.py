@@ -30,7 +30,7 @@ from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.import_checks import (
     ImportFormatError,
     Notes,
-    check_time,
+    check_optional_time,
     json_type,
     tool_call_text,
     tool_result_text,
@@ -128,7 +128,7 @@ def _build(conv: Conversation, nodes: dict[str, _Node], current: str | None, whe
             survivor[k] = target
     base = conv.created_at
     ids = {k: _id(conv.id, k) for k in order}
-    last_time = {None: base}
+    last_time: dict[str | None, float] = {None: base}
     for k in order:
         if k in survivor:
             continue
@@ -166,6 +166,10 @@ def _topological(parent_of: dict[str, str | None], where: str) -> list[str]:
             done.add(c)
             out.append(c)
     return out
+
+
+def _when(value: Any, where: str, notes: Notes, now: Callable[[], float]) -> float | None:
+    return check_optional_time(value, line=None, where=where, notes=notes, now=now)
 
 
 def _title(title: Any, nodes: dict[str, _Node]) -> str:
@@ -236,10 +240,8 @@ def _chatgpt_conversation(item: dict[str, Any], where: str, notes: Notes, now: C
         raise ImportFormatError(f"must be an object of message nodes, found {json_type(mapping)}",
                                 where=f"{where}.mapping")
     key = item.get("id") or item.get("conversation_id")
-    created = check_time(item.get("create_time"), line=None, where=f"{where}.create_time", notes=notes, now=now,
-                         optional=True)
-    updated = check_time(item.get("update_time"), line=None, where=f"{where}.update_time", notes=notes, now=now,
-                         optional=True)
+    created = _when(item.get("create_time"), f"{where}.create_time", notes, now)
+    updated = _when(item.get("update_time"), f"{where}.update_time", notes, now)
     nodes: dict[str, _Node] = {}
     for node_id, node in mapping.items():
         nwhere = f"{where}.mapping.{node_id}"
@@ -265,9 +267,8 @@ def _chatgpt_conversation(item: dict[str, Any], where: str, notes: Notes, now: C
             if raw_role not in ("system", "user", "assistant", "tool"):
                 raise ImportFormatError(f"role {raw_role!r} is not one of system, user, assistant, tool",
                                         where=f"{mwhere}.author.role")
-            m_created = check_time(message.get("create_time"), line=None, where=f"{mwhere}.create_time",
-                                   notes=notes, now=now, optional=True)
-            metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
+            m_created = _when(message.get("create_time"), f"{mwhere}.create_time", notes, now)
+            metadata: dict[str, Any] = message["metadata"] if isinstance(message.get("metadata"), dict) else {}
             hidden = bool(metadata.get("is_visually_hidden_from_conversation"))
             shown, tool = _chatgpt_text(message, mwhere, notes)
             if shown is not None and not hidden and (shown.strip() or raw_role == "assistant"):
@@ -296,7 +297,7 @@ def _chatgpt_conversation(item: dict[str, Any], where: str, notes: Notes, now: C
 
 def _open_webui_conversation(item: dict[str, Any], where: str, notes: Notes,
                              now: Callable[[], float]) -> Conversation:
-    chat = item.get("chat") if isinstance(item.get("chat"), dict) else item
+    chat: dict[str, Any] = item["chat"] if isinstance(item.get("chat"), dict) else item
     cwhere = f"{where}.chat" if chat is not item else where
     history = chat.get("history")
     raw: dict[str, Any]
@@ -339,8 +340,7 @@ def _open_webui_conversation(item: dict[str, Any], where: str, notes: Notes,
         parent = m.get("parentId")
         if parent is not None and parent not in raw:
             raise ImportFormatError(f"{parent!r} is not a message of this chat", where=f"{w}.parentId")
-        created = check_time(m.get("timestamp"), line=None, where=f"{w}.timestamp", notes=notes, now=now,
-                             optional=True)
+        created = _when(m.get("timestamp"), f"{w}.timestamp", notes, now)
         meta: dict[str, Any] = {}
         if isinstance(m.get("model"), str) and role == "assistant":
             meta["model"] = m["model"]
@@ -356,15 +356,12 @@ def _open_webui_conversation(item: dict[str, Any], where: str, notes: Notes,
                            tool)
     if not any(n.role is not None for n in nodes.values()):
         raise ImportFormatError("holds no messages", where=mwhere)
-    created = check_time(item.get("created_at"), line=None, where=f"{where}.created_at", notes=notes, now=now,
-                         optional=True)
+    created = _when(item.get("created_at"), f"{where}.created_at", notes, now)
     if created is None:
-        created = check_time(chat.get("timestamp"), line=None, where=f"{cwhere}.timestamp", notes=notes, now=now,
-                             optional=True)
+        created = _when(chat.get("timestamp"), f"{cwhere}.timestamp", notes, now)
     if created is None:
         created = min((n.created_at for n in nodes.values() if n.created_at is not None), default=now())
-    updated = check_time(item.get("updated_at"), line=None, where=f"{where}.updated_at", notes=notes, now=now,
-                         optional=True)
+    updated = _when(item.get("updated_at"), f"{where}.updated_at", notes, now)
     title = item.get("title") if isinstance(item.get("title"), str) else chat.get("title")
     conv = Conversation(title=_title(title, nodes), id=_id("open-webui", str(key or where + str(created))),
                         title_is_auto=False, created_at=created, updated_at=updated if updated else created)

@@ -32,6 +32,7 @@ from llmdesk.core.export import JSON_FORMAT, JSON_FORMAT_VERSION, conversation_t
 from llmdesk.core.import_checks import (
     ImportFormatError,
     Notes,
+    check_optional_time,
     check_time,
     clean_stats,
     may_hold_surrogates,
@@ -219,7 +220,7 @@ def _load_document(text: str, notes: Notes) -> Any:
 
 
 def _parse_jsonl(text: str, now: Callable[[], float]) -> ParsedImport:
-    records = []
+    records: list[tuple[int | None, str, Any]] = []
     notes = Notes()
     for lineno, raw in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may sit in a string
         if not raw.strip():
@@ -409,7 +410,9 @@ def _sharegpt_turns(items: Any, line: int | None, prefix: str = "", notes: Notes
                     call = json.loads(value)
                 except ValueError:
                     call = None
-                name = call.get("name") if isinstance(call, dict) and isinstance(call.get("name"), str) else "tool"
+                name = "tool"
+                if isinstance(call, dict) and isinstance(call.get("name"), str):
+                    name = call["name"]
                 args = call.get("arguments", "") if isinstance(call, dict) else value
                 turns.append(("assistant", tool_call_text(name, args), {"tool_calls": [value]}))
             else:
@@ -506,9 +509,9 @@ def _conversation_from_dict(item: Any, where: str, seen_msg: dict[str, str], not
     title_is_auto = _field(item, "title_is_auto", where, (bool,), optional=True, what="true or false")
     created_at = check_time(_field(item, "created_at", where, (int, float), what="a number (Unix seconds)"),
                             line=None, where=f"{where}.created_at", notes=notes, now=now)
-    updated_at = check_time(_field(item, "updated_at", where, (int, float), optional=True,
-                                   what="a number (Unix seconds)"),
-                            line=None, where=f"{where}.updated_at", notes=notes, now=now, optional=True)
+    updated_at = check_optional_time(_field(item, "updated_at", where, (int, float), optional=True,
+                                            what="a number (Unix seconds)"),
+                                     line=None, where=f"{where}.updated_at", notes=notes, now=now)
     leaf = _field(item, "current_leaf_id", where, (str,), optional=True, what="a string or null")
     raw_messages = _field(item, "messages", where, (list,), what="a list")
     if not title.strip():  # the store needs a title: name it like an imported chat
