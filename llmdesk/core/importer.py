@@ -639,7 +639,8 @@ class ImportPlan:
             text += f" {len(self.report.copied)} of them as copies: a different version is already in the list."
         if self.report.skipped:
             k = len(self.report.skipped)
-            text += f"\n{k} conversation{'s are' if k != 1 else ' is'} already in the list, unchanged, and will be skipped."
+            text += (f"\n{k} conversation{'s are' if k != 1 else ' is'} already in the list, unchanged, and will be "
+                     "skipped.")
         if self.parsed.notes:
             text += "\n\n" + "\n".join(f"Note: {line}" for line in self.parsed.notes)
         return text

@@ -243,6 +243,7 @@ def _migrate_2_to_3(conn: sqlite3.Connection, progress: ProgressCallback | None 
         if progress is not None:
             progress(min(done, total), total)
 
+
 # MIGRATIONS[n] upgrades a database at user_version n to n + 1; a step may take a progress callback.
 MIGRATIONS: list[Callable[..., None]] = [_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -392,7 +393,7 @@ class ConversationStore:
         path: the database file; default :func:`llmdesk.core.paths.database_path`.
         busy_timeout_s: how long to wait for another program that holds the database locked.
         progress: called as ``progress(done, total)`` (messages) while opening an older database rebuilds the search
-            index; about 15 s per 100,000 messages on a slow machine. Not called otherwise.
+            index (about 35 s per 100,000 messages on a busy 2-core machine). Not called otherwise.
 
     Attributes:
         path: the database file in use.
