@@ -240,3 +240,18 @@ def test_conversation_object_import_path(store: ConversationStore):
     conv.add(Message("user", JA))
     store.save_conversation(conv)
     assert len(store.search("勉強")) == 1
+
+
+@pytest.mark.parametrize("text, query", [
+    ("ビッグデータの時代です", "データ"),          # katakana inside a katakana word, long-vowel mark included
+    ("ビッグデータの時代です", "ﾃﾞｰﾀ"),             # half-width kana typed
+    ("자연어처리는 재미있어요", "자연어 처리"),        # the words typed apart, written together
+    ("자연어처리는 재미있어요", "처리?"),             # punctuation after a word
+    ("我爱北京天安门。", "天安门"),
+    ("🎉🎉 임베딩은 벡터", "베딩"),
+])
+def test_more_ways_of_writing_cjk(store: ConversationStore, text: str, query: str):
+    (msg,) = add(store, text)
+    hits = store.search(query)
+    assert [h.message_id for h in hits] == [msg.id]
+    assert HIT_START in hits[0].snippet
