@@ -337,3 +337,27 @@ def test_plan_counts_what_will_be_added(store: ConversationStore):
     plan = plan_import(store, parse(json.dumps(changed)))
     assert len(plan.to_save) == 1 and "as copies" in plan.describe()
     assert not math.isnan(plan.to_save[0].created_at)
+
+
+def test_chatgpt_zip_as_downloaded(tmp_path: Path, store: ConversationStore):
+    import zipfile
+
+    path = tmp_path / "0123abcd-2024-06-01-12-00-00.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("chat.html", "<html></html>")
+        archive.writestr("conversations.json", json.dumps(chatgpt_export()))
+        archive.writestr("user.json", "{}")
+    parsed = read_import_file(path)
+    assert parsed.format == "chatgpt" and len(parsed.conversations) == 1
+    empty = tmp_path / "other.zip"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("notes.txt", "x")
+    with pytest.raises(ImportFormatError, match=r"other\.zip: this zip file holds no conversations\.json"):
+        read_import_file(empty)
+    bad = tmp_path / "bad.zip"
+    broken = chatgpt_export()
+    broken[0]["mapping"]["u1"]["message"]["author"]["role"] = "robot"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("conversations.json", json.dumps(broken))
+    with pytest.raises(ImportFormatError, match=r"bad\.zip \(conversations\.json\): \[0\]\.mapping\.u1"):
+        read_import_file(bad)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,23 @@ class ImportReport:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _read_from_zip(path: Path) -> tuple[bytes, str]:
+    """The bytes of the ``conversations.json`` in a zip (ChatGPT's data export), and its name for messages.
+
+    Raises:
+        ImportFormatError: the zip holds no conversations.json, or it is too large.
+    """
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "conversations.json"]
+        if not names:
+            raise ImportFormatError("this zip file holds no conversations.json (the file ChatGPT's data export "
+                                    "keeps the chats in)", source=str(path))
+        name = min(names, key=len)
+        if archive.getinfo(name).file_size > MAX_IMPORT_BYTES:
+            raise ImportFormatError(f"{name} is larger than {MAX_IMPORT_BYTES // 2**30} GiB", source=str(path))
+        return archive.read(name), f"{path} ({name})"
+
+
 def read_import_file(path: str | os.PathLike[str]) -> ParsedImport:
     """Read and check a whole file (see :func:`parse_import`).
 
@@ -133,12 +151,19 @@ def read_import_file(path: str | os.PathLike[str]) -> ParsedImport:
         ImportFormatError: unreadable, not UTF-8, or not a valid import file; the message names the file.
     """
     p = Path(path)
+    source = str(p)
     try:
         if p.stat().st_size > MAX_IMPORT_BYTES:
             raise ImportFormatError(f"the file is larger than {MAX_IMPORT_BYTES // 2**30} GiB", source=str(p))
-        data = p.read_bytes()
+        if zipfile.is_zipfile(p):  # ChatGPT's export as downloaded: conversations.json inside a zip
+            data, source = _read_from_zip(p)
+        else:
+            data = p.read_bytes()
     except OSError as exc:
         raise ImportFormatError(f"cannot read it: {exc.strerror or exc}", source=str(p)) from exc
+    except (zipfile.BadZipFile, RuntimeError) as exc:
+        raise ImportFormatError(f"cannot read the zip file: {exc}", source=str(p)) from exc
+    p = Path(source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

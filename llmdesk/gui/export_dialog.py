@@ -51,7 +51,8 @@ SETTINGS_FOLDER = "export/last_folder"
 SETTINGS_FORMAT = "export/last_format"
 SETTINGS_IMPORT_FOLDER = "import/last_folder"
 SCOPES = ("current", "selected", "all")
-IMPORT_FILTER = "Conversations (*.json *.jsonl);;llmdesk JSON (*.json);;JSONL (*.jsonl);;All files (*)"
+IMPORT_FILTER = ("Conversations (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;JSONL (*.jsonl);;"
+                 "ChatGPT data export (*.zip conversations.json);;All files (*)")
 
 
 def app_settings() -> QSettings:
