@@ -6,7 +6,10 @@ Measures, as the median of several runs (warm page cache; the first, cold-ish ru
   for files under 16 MiB is timed separately),
 * building the sidebar (``ConversationSidebar`` with its ``ConversationListModel``) and its first paint (with the
   open, the "list ready" figure; target under 200 ms), reading every row, and one row moving to the top,
-* full-text searches of several kinds (target under 100 ms each),
+* full-text searches of several kinds (target under 100 ms each), Chinese, Japanese and Korean ones included
+  (15 % of the messages are CJK text: words inside longer Korean words and inside Chinese and Japanese sentences
+  without spaces, queries of one, two and more characters),
+* rebuilding the search index as an upgrade from an older schema does (one run),
 * loading one conversation, and one streaming checkpoint write (``update_message`` with ``synchronous=FULL``).
 
 Usage::
@@ -20,6 +23,7 @@ not match). Without it, a temporary folder is used and removed.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import shutil
@@ -32,10 +36,30 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from llmdesk.core.conversation import Conversation, Message
-from llmdesk.core.store import ConversationStore
+from llmdesk.core.store import ConversationStore, _migrate_2_to_3
 
 COMMON = ["the", "a", "to", "of", "and", "in", "is", "it", "that", "for", "you", "this", "with", "on", "be", "are", "as", "can", "your", "not", "or", "have", "if", "do", "will", "an", "by", "at", "from", "use", "we", "was", "but", "more", "what", "which", "one", "all", "so", "there", "when", "how", "code", "function", "python", "model", "data", "file", "error", "value", "list", "time", "example", "output", "first", "new", "need", "make", "like", "should", "here", "would", "also", "each", "step", "then", "used", "using", "test", "run", "number", "string"]
 RARE = ["zyxomancy", "quillwort", "brachistochrone", "ultramontane", "sesquipedalian"]
+CJK_SHARE = 0.15  # of the messages: a third each Korean, Chinese, Japanese
+RARE_CJK = ["양자컴퓨팅은", "量子纠缠现象", "量子もつれの"]  # each in exactly 3 messages, like RARE
+
+HANGUL = ("가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허고노도로모보소오조초코토포호구누두루무부수우주추기니디리미비시"
+          "이지치키티피히개내대래매배새애재채해게네데레메베세에제체테페헤과관광국군권근금길김남년능단달담당덕동들등락란람랑"
+          "량런려력련령록론료류른를름린림립만말망면명목몰못문물민밀박반발방백번벌범법변별병복본봉북분불비빈사산살삼상색생"
+          "석선설성세속손송숙순술스슬습승식신실심십악안알암압앙액약양억언얼엄업역연열염엽영예옥온올와완왕외요욕용운울원월"
+          "위유육윤율은을음응의익인일임입작잔잠장쟁적전절점접정족존종좌죽준중즉증직진질집징착찬찰참창책척천철청촉촌총최"
+          "축춘출충취측층치칙친칠침탁탄탈탐탑탕택통퇴투특판팔패편평폐포폭표품풍필학한할함합항핵행향허헌험혁현혈협형혜호"
+          "혹혼홍화확환활황회획효후훈휘휴흑흡흥희")
+HANZI = ("的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能"
+         "好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进"
+         "把法此实回二理美点月明社问定者化数别处力电制体系机政代合因相关利业技术语言模型据训练网络计算题结果研究统信息内容服务")
+KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをんがぎぐげござじずぜぞだでどばびぶべぼ"
+KATAKANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワンガギグゲゴザジズゼゾダデドバビブベボー"
+KANJI = "日本語自然言語処理学習機械翻訳文字列検索結果時間今日明日会社仕事電話手紙友達先生学生大学病院銀行駅車道店食事料理天気"
+# real words at the top of each vocabulary, so the queries below find something
+KO_WORDS = ["자연어처리", "임베딩", "데이터", "인코더", "디코더", "트랜스포머", "모델", "학습"]
+ZH_WORDS = ["自然语言处理", "数据", "模型", "训练", "机器翻译", "语言", "计算"]
+JA_WORDS = ["自然言語処理", "検索結果", "データ", "モデル", "学習", "機械翻訳", "東京"]
 
 
 def _vocabulary(rng: random.Random, size: int = 20000) -> list[str]:
@@ -48,12 +72,42 @@ def _vocabulary(rng: random.Random, size: int = 20000) -> list[str]:
     return ordered
 
 
+class CJKText:
+    """Zipf-distributed Korean, Chinese and Japanese text: Korean words with particles between spaces, Chinese and
+    Japanese sentences without spaces."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+        def words(alphabet: str, n: int, lo: int, hi: int, first: list[str]) -> list[str]:
+            out = set(first)
+            while len(out) < n:
+                out.add("".join(rng.choice(alphabet) for _ in range(rng.randint(lo, hi))))
+            return first + sorted(out - set(first))
+
+        self.vocab = {"ko": words(HANGUL, 6000, 2, 4, KO_WORDS), "zh": words(HANZI, 6000, 1, 3, ZH_WORDS),
+                      "ja": words(KANJI, 3000, 1, 3, JA_WORDS) + words(KATAKANA, 1500, 2, 5, [])}
+        self.cum = {k: list(itertools.accumulate(1.0 / (r + 1) ** 1.07 for r in range(len(v))))
+                    for k, v in self.vocab.items()}
+        self.ko_particles = ["은", "는", "이", "가", "을", "를", "에", "에서", "으로", "의", "와", "도", ""]
+        self.ja_particles = ["は", "が", "を", "に", "で", "と", "の", "も", "から", "まで", "です", "ます", "した"]
+
+    def text(self, lang: str, n: int) -> str:
+        ws = self.rng.choices(self.vocab[lang], cum_weights=self.cum[lang], k=n)
+        if lang == "ko":
+            ws = [w + self.rng.choice(self.ko_particles) for w in ws]
+            return ". ".join(" ".join(ws[i:i + 8]) for i in range(0, n, 8)) + "."
+        if lang == "ja":
+            ws = [w + self.rng.choice(self.ja_particles) for w in ws]
+        return "。".join("".join(ws[i:i + 10]) for i in range(0, n, 10)) + "。"
+
+
 def build_database(path: Path, conversations: int, messages: int, seed: int = 0) -> float:
     """Fill a new store at ``path``; returns the seconds it took."""
     rng = random.Random(seed)
     vocab = _vocabulary(rng)
     weights = [1.0 / (rank + 1) ** 1.07 for rank in range(len(vocab))]  # Zipf-like word frequencies
-    cum = list(__import__("itertools").accumulate(weights))
+    cum = list(itertools.accumulate(weights))
     per_conv = messages // conversations
     extra = messages - per_conv * conversations
     start_time = time.time() - 366 * 86400  # a day of slack: every synthetic time lies in the past
@@ -61,8 +115,20 @@ def build_database(path: Path, conversations: int, messages: int, seed: int = 0)
     store = ConversationStore(path)
     batch: list[Conversation] = []
     rare_budget = {w: 3 for w in RARE}  # each rare word in exactly 3 messages
+    rare_cjk_budget = {w: 3 for w in RARE_CJK}
+    cjk = CJKText(rng)
+    langs = ("ko", "zh", "ja")
 
     def text(n_words: int) -> str:
+        if rng.random() < CJK_SHARE:
+            k = rng.randrange(3)
+            out = cjk.text(langs[k], n_words)
+            word = RARE_CJK[k]
+            if rare_cjk_budget[word] and rng.random() < 3 / (messages * CJK_SHARE / 3):
+                rare_cjk_budget[word] -= 1
+                cut = rng.randrange(len(out))
+                out = out[:cut] + (" " + word + " " if k == 0 else word) + out[cut:]
+            return out
         words = rng.choices(vocab, cum_weights=cum, k=n_words)
         for w, left in rare_budget.items():
             if left and rng.random() < 3 / messages:
@@ -240,6 +306,19 @@ def _run(args: argparse.Namespace, db: Path) -> int:
         ("one letter", "t"),
         ("common and rare word", "the " + RARE[0]),
         ("three words, no hit", "python brachistochrone zyxomancy"),
+        ("Korean inside a word", "처리"),
+        ("Korean inside a word", "베딩"),
+        ("Korean one syllable", "처"),
+        ("Korean rare, mid-word", "컴퓨"),
+        ("Chinese two characters", "语言"),
+        ("Chinese one character", "的"),
+        ("Chinese rare", "纠缠"),
+        ("Japanese kanji", "処理"),
+        ("Japanese one kana", "を"),
+        ("Japanese four+", "言語処理"),
+        ("Japanese rare kana", "もつれ"),
+        ("CJK never together", "的是的是"),
+        ("CJK and Latin", "python 处理"),
     ]
     print(f"\nsearch ({args.runs} runs each, median, limit 100 as in the sidebar):")
     worst = 0.0
@@ -273,6 +352,15 @@ def _run(args: argparse.Namespace, db: Path) -> int:
         sidebar.close()
         sidebar.deleteLater()
         app.processEvents()
+
+    conn = store._connection()
+    conn.execute("BEGIN IMMEDIATE")
+    t0 = time.perf_counter()
+    _migrate_2_to_3(conn)  # what opening an older database does: drop the index, build it again
+    rebuild = time.perf_counter() - t0
+    conn.execute("ROLLBACK")
+    n_messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    print(f"\nrebuilding the search index of {n_messages:,} messages (as an upgrade does, once): {rebuild:.1f} s")
 
     some = [s.id for s in lst[:: max(1, len(lst) // args.runs)]][: args.runs]
     loads = []

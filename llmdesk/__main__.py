@@ -21,7 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("bench", "measure load time, time to first token and decode speed"),
     "bench-ui": ("bench_ui", "measure the chat view's event-loop stalls while streaming"),
     "export": ("export", "export conversations to Markdown, HTML, PDF, text, JSON or JSONL"),
-    "import": ("import_", "import conversations from llmdesk JSON, OpenAI JSONL or ShareGPT JSONL"),
+    "import": ("import_", "import conversations from llmdesk JSON, ChatGPT, Open WebUI, OpenAI or ShareGPT JSONL"),
+    "search": ("search", "search every message and print the hits"),
 }
 
 

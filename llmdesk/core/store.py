@@ -7,7 +7,9 @@ reply is written through :class:`ReplyCheckpointer`: a save whenever the unsaved
 loses at most the last second), and a last one with the stop reason and meta when the reply ends.
 
 The schema is versioned with ``PRAGMA user_version`` and upgraded by the steps in :data:`MIGRATIONS`. Full-text
-search uses an FTS5 index over the message text that triggers keep in sync; hits come newest first.
+search uses an FTS5 index that triggers keep in sync; it finds words in any script, also inside Korean words and
+Chinese and Japanese sentences (see :mod:`llmdesk.core.search_text`); hits come newest first. Opening a database of
+an older schema rebuilds the index, reporting progress to the ``progress`` callback.
 
 A database that cannot be read (not SQLite, damaged, from a newer llmdesk) is moved aside, together with its
 ``-wal`` and ``-shm`` files, under a new name; a fresh database is started and :attr:`ConversationStore.notice`
@@ -28,7 +30,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import re
 import sqlite3
 import time
 import weakref
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
-from llmdesk.core import paths
+from llmdesk.core import paths, search_text
 from llmdesk.core.conversation import ROLES, Conversation, Message
 from llmdesk.core.writers import ReplyWriters
 
@@ -50,8 +51,8 @@ INTERRUPTED_ERROR = "llmdesk stopped before this reply finished; the text shown 
 WRITER_KEY = "writer"
 
 # Snippet markers: the hit is between HIT_START and HIT_END.
-HIT_START = "\x02"
-HIT_END = "\x03"
+HIT_START = search_text.HIT_START
+HIT_END = search_text.HIT_END
 
 
 class StoreError(Exception):
@@ -191,8 +192,63 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     _run_script(conn, _SCHEMA_V2)
 
 
-# MIGRATIONS[n] upgrades a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_0_to_1, _migrate_1_to_2]
+# Version 3: the search index finds any part of Chinese, Japanese, Korean and Thai text (see
+# llmdesk.core.search_text). It is contentless: it holds llmdesk_index_text(content), a function each connection
+# registers (ConversationStore._open), and snippets are made in Python from messages.content.
+_SCHEMA_V3 = f"""
+DROP TRIGGER IF EXISTS messages_fts_insert;
+DROP TRIGGER IF EXISTS messages_fts_delete;
+DROP TRIGGER IF EXISTS messages_fts_update;
+DROP TABLE IF EXISTS messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    body, content = '', tokenize = "{search_text.TOKENIZER}", prefix = '{search_text.PREFIX_INDEX}'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, body) VALUES (new.seq, llmdesk_index_text(new.content));
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.seq, llmdesk_index_text(old.content));
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.seq, llmdesk_index_text(old.content));
+    INSERT INTO messages_fts (rowid, body) VALUES (new.seq, llmdesk_index_text(new.content));
+END;
+"""
+
+REINDEX_BATCH = 2000  # messages indexed between two progress reports
+
+# Called as progress(done, total) while a migration rebuilds the search index (messages indexed so far, of total).
+ProgressCallback = Callable[[int, int], None]
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Give a connection the SQL function the search triggers call; every connection that writes messages needs it."""
+    conn.create_function("llmdesk_index_text", 1, search_text.index_text, deterministic=True)
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection, progress: ProgressCallback | None = None) -> None:
+    """Rebuild the search index so that it finds any part of CJK and Thai text, reporting progress."""
+    _run_script(conn, _SCHEMA_V3)
+    total = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    done = 0
+    last = 0
+    if progress is not None and total:
+        progress(0, total)
+    while True:
+        upto = conn.execute("SELECT max(seq) FROM (SELECT seq FROM messages WHERE seq > ? ORDER BY seq LIMIT ?)",
+                            (last, REINDEX_BATCH)).fetchone()[0]
+        if upto is None:
+            break
+        cur = conn.execute("INSERT INTO messages_fts (rowid, body) SELECT seq, llmdesk_index_text(content) "
+                           "FROM messages WHERE seq > ? AND seq <= ?", (last, upto))
+        done += max(cur.rowcount, 0)
+        last = upto
+        if progress is not None:
+            progress(min(done, total), total)
+
+
+# MIGRATIONS[n] upgrades a database at user_version n to n + 1; a step may take a progress callback.
+MIGRATIONS: list[Callable[..., None]] = [_migrate_0_to_1, _migrate_1_to_2, _migrate_2_to_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -214,20 +270,7 @@ def auto_title(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
-_TOKEN = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: runs of letters and digits
-
-
-def fts_query(text: str) -> str | None:
-    """Turn what the user typed into an FTS5 query: every word must occur, the last one (two letters or more) as
-    a prefix, so results follow typing. Quotes and operators are taken literally. None when there is nothing to
-    search for."""
-    words = [w for w in text.split() if _TOKEN.search(w)]
-    if not words:
-        return None
-    terms = ['"' + w.replace('"', '""') + '"' for w in words]
-    if not text[-1:].isspace() and len(_TOKEN.findall(words[-1])[-1]) >= 2:
-        terms[-1] += "*"  # a one-letter prefix would match most of the index: only whole words then
-    return " ".join(terms)
+fts_query = search_text.match_query  # what the user typed as an FTS5 query over the search index
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -353,6 +396,8 @@ class ConversationStore:
     Args:
         path: the database file; default :func:`llmdesk.core.paths.database_path`.
         busy_timeout_s: how long to wait for another program that holds the database locked.
+        progress: called as ``progress(done, total)`` (messages) while opening an older database rebuilds the search
+            index (about 35 s per 100,000 messages on a busy 2-core machine). Not called otherwise.
 
     Attributes:
         path: the database file in use.
@@ -365,9 +410,11 @@ class ConversationStore:
             alone), or no database can be opened or created at all.
     """
 
-    def __init__(self, path: Path | str | None = None, *, busy_timeout_s: float = 5.0) -> None:
+    def __init__(self, path: Path | str | None = None, *, busy_timeout_s: float = 5.0,
+                 progress: ProgressCallback | None = None) -> None:
         self.path = Path(path) if path is not None else paths.database_path()
         self.busy_timeout_s = busy_timeout_s
+        self._progress = progress
         self.notice: str | None = None
         self.moved_aside: Path | None = None
         self._listeners: list[Callable[[], Callable[[StoreEvent], None] | None]] = []
@@ -489,6 +536,7 @@ class ConversationStore:
             # that remains is just as safe, only slower.
             self.journal_mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
             conn.execute("PRAGMA synchronous = FULL")
+            register_functions(conn)
             self._conn = conn
             self._migrate()
             self._close_interrupted_replies()
@@ -505,7 +553,11 @@ class ConversationStore:
             raise sqlite3.DatabaseError(f"database schema {version} is newer than this llmdesk's {SCHEMA_VERSION}")
         while version < SCHEMA_VERSION:
             with self._transaction():
-                MIGRATIONS[version](self._conn)
+                step = MIGRATIONS[version]
+                if step is _migrate_2_to_3:
+                    step(self._conn, self._progress)
+                else:
+                    step(self._conn)
                 version += 1
                 self._conn.execute(f"PRAGMA user_version = {version}")
 
@@ -713,26 +765,29 @@ class ConversationStore:
         return row[0]
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
-        """Messages whose text holds every word of ``query`` (the last word as a prefix), most recently written
-        first (newest first keeps a search fast however many messages match; see :func:`fts_query`).
+        """Messages that hold every word of ``query``, most recently written first (newest first keeps a search fast
+        however many messages match).
 
-        Words are matched case- and accent-insensitively; punctuation and FTS operators in ``query`` are taken
-        as plain text. Snippets mark each matching word with ``\\x02`` ... ``\\x03``.
+        A word in Chinese, Japanese, Korean or Thai is found anywhere in the text, also inside a longer word or a
+        sentence without spaces, from one character up; a word in another script is found from the start of a
+        word, case- and accent-insensitively, the last word (two letters or more) as a prefix while it is typed.
+        Punctuation and FTS operators in ``query`` are taken as plain text (see
+        :func:`llmdesk.core.search_text.match_query`). Snippets mark each hit with ``\\x02`` ... ``\\x03``;
+        their offsets count code points.
         """
-        match = fts_query(query)
+        match = search_text.match_query(query)
         if match is None or limit <= 0:
             return []
         with self._errors("search the conversations"):
             rows = self._connection().execute(
                 """
-                SELECT m.conversation_id, m.id, c.title, m.role, m.created_at, f.snip
-                FROM (SELECT rowid, snippet(messages_fts, 0, char(2), char(3), '…', 12) AS snip
-                      FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS f
+                SELECT m.conversation_id, m.id, c.title, m.role, m.created_at, m.content
+                FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS f
                 JOIN messages m ON m.seq = f.rowid
                 JOIN conversations c ON c.id = m.conversation_id
                 ORDER BY f.rowid DESC
                 """, (match, limit)).fetchall()
-        return [SearchHit(r[0], r[1], r[2], r[3], r[5], r[4]) for r in rows]
+        return [SearchHit(r[0], r[1], r[2], r[3], search_text.make_snippet(r[5], query), r[4]) for r in rows]
 
     def integrity_check(self) -> list[str]:
         """SQLite's full integrity check plus the search index's; ``["ok"]`` when all is well."""

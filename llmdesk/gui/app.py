@@ -297,10 +297,43 @@ class ConversationCoordinator(QObject):
             self.store.close()
 
 
+# An upgrade that rebuilds the search index of at least this many messages shows a progress dialog.
+UPGRADE_DIALOG_MIN_MESSAGES = 20_000
+
+
+def _upgrade_progress() -> Callable[[int, int], None]:
+    """A progress callback for :class:`ConversationStore` that shows a modal progress dialog while a large search
+    index is rebuilt (before the window is up; the modal dialog repaints itself on each update)."""
+    from PySide6.QtWidgets import QProgressDialog
+
+    holder: dict[str, QProgressDialog] = {}
+
+    def progress(done: int, total: int) -> None:
+        if total < UPGRADE_DIALOG_MIN_MESSAGES:
+            return
+        dialog = holder.get("dialog")
+        if dialog is None:
+            dialog = QProgressDialog(f"Updating the search index of {total:,} messages for this version of "
+                                     f"{APP_NAME}…", "", 0, total)
+            dialog.setWindowTitle(APP_NAME)
+            dialog.setCancelButton(None)  # the upgrade is one transaction: stopping it would only undo it
+            dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+            dialog.setMinimumDuration(0)
+            holder["dialog"] = dialog
+        dialog.setValue(done)
+        if done >= total:
+            dialog.close()
+            dialog.deleteLater()
+            holder.pop("dialog", None)
+
+    return progress
+
+
 def open_store(path: Any = None) -> tuple[ConversationStore | None, str | None]:
-    """Open the conversation store; (store, notice) or (None, the reason it cannot be used)."""
+    """Open the conversation store; (store, notice) or (None, the reason it cannot be used). An upgrade that
+    rebuilds a large search index shows its progress in a dialog."""
     try:
-        store = ConversationStore(path)
+        store = ConversationStore(path, progress=_upgrade_progress())
     except StoreError as exc:
         return None, (f"{exc}\nConversations are not saved in this session.")
     return store, store.notice

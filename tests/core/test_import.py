@@ -69,7 +69,7 @@ def test_jsonl_export_imports_back_to_the_shown_path(fmt: str) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ('{"messages": [{"role": "user", "content": "ok"}]}\n{"messages": [}\n', r"^line 2: not valid JSON"),
     (('{"messages": [{"role": "user", "content": "ok"}]}\n\n{"messages": [{"role": "user", "content": "a"}, '
-      '{"role": "tool", "content": "x"}]}\n'), r"^line 3: messages\[1\]\.role: role 'tool' is not supported"),
+      '{"role": "robot", "content": "x"}]}\n'), r"^line 3: messages\[1\]\.role: role 'robot' is not supported"),
     ('{"messages": [{"role": "user", "content": null}]}', r"^line 1: messages\[0\]\.content: must be a string"),
     ('{"messages": []}', r"^line 1: messages: has no messages"),
     ('{"messages": [{"role": "user", "content": "a"}]}\n{"conversations": [{"from": "human", "value": "b"}]}',

@@ -17,6 +17,7 @@ from llmdesk.gui.conversations.conversation_list import (
 )
 from llmdesk.gui.conversations.search_panel import (
     SearchResultsModel,
+    SnippetDelegate,
     snippet_html,
     snippet_plain,
     snippet_ranges,
@@ -215,6 +216,36 @@ def test_snippet_html_escapes_text_and_marks_hits():
     assert snippet_plain("x\x02y\x03z") == "xyz"
     assert snippet_ranges("…a \x02café\x03 and \x02tea\x03") == ("…a café and tea", [(3, 4), (12, 3)])
     assert snippet_ranges("\x02open") == ("open", [(0, 4)])
+
+
+CASES = Path("/work/shared/cases")
+if not CASES.exists():
+    CASES = Path(__file__).resolve().parents[2] / "shared" / "cases"
+
+
+@pytest.mark.parametrize("text, query", [
+    (None, "friends"),                                       # the case file: bold-math letters and emoji first
+    ("🎉 x 😀😀 自然语言处理 𝐁 done", "处理"),
+    ("plain text with the word here", "word"),
+])
+def test_highlight_lands_on_the_hit_after_characters_outside_the_bmp(qtbot, store: ConversationStore, text, query):
+    from llmdesk.core.importer import import_into_store, read_import_file
+    from PySide6.QtGui import QColor
+
+    if text is None:
+        import_into_store(store, read_import_file(CASES / "02-search-highlight-emoji.jsonl"))
+    else:
+        add_chat(store, text, 1000.0)
+    hit = next(h for h in store.search(query) if h.role == "user")
+    plain, hits = snippet_ranges(hit.snippet)
+    assert [plain[s:s + n] for s, n in hits] == [query]
+    delegate = SnippetDelegate()
+    prefix = "You: "
+    formats = delegate.formats(prefix, plain, hits, QColor("grey"))
+    units = (prefix + plain).encode("utf-16-le")  # Qt's positions count these two-byte units
+    marked = [units[2 * f.start: 2 * (f.start + f.length)].decode("utf-16-le") for f in formats[1:]]
+    assert marked == [query]
+    assert units[: 2 * formats[0].length].decode("utf-16-le") == prefix
 
 
 def test_activity_label():

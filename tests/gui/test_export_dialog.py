@@ -36,6 +36,8 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
     shown: list[tuple[str, str, str]] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text: shown.append(("warning", title, text)))
     monkeypatch.setattr(QMessageBox, "information", lambda _p, title, text: shown.append(("info", title, text)))
+    monkeypatch.setattr(ConversationTransfer, "_confirm",
+                        lambda _self, title, text: shown.append(("confirm", title, text)) or True)
     return shown
 
 
@@ -139,7 +141,10 @@ def test_import_interactive_imports_and_says_what_it_did(qtbot, tmp_path: Path, 
         assert blocker.args == [report.imported]
         conv = fresh.load_conversation(report.imported[0])
         assert [m.content for m in conv.path()] == ["imported question", "imported answer"]
-    assert messages[0][0] == "info" and "Imported 1 conversation." in messages[0][2]
+    assert messages[0][0] == "confirm"
+    assert "Recognised: OpenAI chat JSONL (fine-tuning format).\nIt will add 1 conversation with 2 messages." \
+        in messages[0][2]
+    assert messages[1][0] == "info" and "Imported 1 conversation." in messages[1][2]
     assert settings.value(export_dialog.SETTINGS_IMPORT_FOLDER) == str(path.parent)
 
 

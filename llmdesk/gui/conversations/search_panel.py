@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from llmdesk.core.search_text import utf16_offset
 from llmdesk.core.store import HIT_END, HIT_START, SearchHit
 
 _ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System"}
@@ -73,6 +74,11 @@ def _split_markers(text: str) -> list[str]:
     if run:
         parts.append(run)
     return parts
+
+
+def utf16_length(text: str) -> int:
+    """The length of ``text`` in UTF-16 code units, as Qt counts it."""
+    return utf16_offset(text, len(text))
 
 
 def _when(ts: float) -> str:
@@ -151,7 +157,8 @@ class SearchResultsModel(QAbstractListModel):
 
 
 def snippet_ranges(snippet: str) -> tuple[str, list[tuple[int, int]]]:
-    """The snippet's plain text and its hits as (start, length) ranges in that text."""
+    """The snippet's plain text and its hits as (start, length) ranges in that text, in code points (Python's
+    string positions; :meth:`SnippetDelegate.formats` converts them to the UTF-16 units Qt counts)."""
     plain: list[str] = []
     ranges: list[tuple[int, int]] = []
     pos = 0
@@ -214,19 +221,7 @@ class SnippetDelegate(QStyledItemDelegate):
         prefix = f"{who}: " if who else ""
         plain, hits = snippet_ranges(str(index.data(SearchResultsModel.SnippetRole) or ""))
         layout = QTextLayout(prefix + plain, option.font)
-        formats = []
-        if prefix:
-            grey = QTextLayout.FormatRange()
-            grey.start, grey.length = 0, len(prefix)
-            grey.format.setForeground(text_color if selected else dim)
-            formats.append(grey)
-        for start, length in hits:
-            mark = QTextLayout.FormatRange()
-            mark.start, mark.length = len(prefix) + start, length
-            mark.format.setBackground(self.HIGHLIGHT)
-            mark.format.setForeground(self.TEXT_ON_HIGHLIGHT)
-            formats.append(mark)
-        layout.setFormats(formats)
+        layout.setFormats(self.formats(prefix, plain, hits, text_color if selected else dim))
         layout.beginLayout()
         y = 0.0
         for _ in range(self.SNIPPET_LINES):
@@ -241,6 +236,28 @@ class SnippetDelegate(QStyledItemDelegate):
         painter.setPen(text_color)
         layout.draw(painter, QPointF(rect.left(), rect.top() + bold_metrics.lineSpacing()))
         painter.restore()
+
+    def formats(self, prefix: str, plain: str, hits: list[tuple[int, int]],
+                prefix_color: QColor) -> list[QTextLayout.FormatRange]:
+        """The format ranges for ``prefix + plain``: the prefix in ``prefix_color``, each hit (code-point offsets
+        into ``plain``, as :func:`snippet_ranges` gives them) on the highlight colour. Qt counts positions in
+        UTF-16 units, so every character outside the Basic Multilingual Plane (emoji, 𝐁𝐨𝐥𝐝 letters) before a hit
+        moves it one unit further."""
+        formats = []
+        base = utf16_length(prefix)
+        if prefix:
+            grey = QTextLayout.FormatRange()
+            grey.start, grey.length = 0, base
+            grey.format.setForeground(prefix_color)
+            formats.append(grey)
+        for start, length in hits:
+            begin = utf16_offset(plain, start)
+            mark = QTextLayout.FormatRange()
+            mark.start, mark.length = base + begin, utf16_offset(plain, start + length) - begin
+            mark.format.setBackground(self.HIGHLIGHT)
+            mark.format.setForeground(self.TEXT_ON_HIGHLIGHT)
+            formats.append(mark)
+        return formats
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         bold = QFont(option.font)

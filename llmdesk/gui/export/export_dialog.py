@@ -37,14 +37,22 @@ from llmdesk import APP_NAME
 from llmdesk.core.atomic import WriteError
 from llmdesk.core.conversation import Conversation
 from llmdesk.core.export import FORMATS, ExportError, format_for_path, write_export
-from llmdesk.core.importer import ImportFormatError, ImportReport, import_into_store, read_import_file
+from llmdesk.core.importer import (
+    ImportFormatError,
+    ImportPlan,
+    ImportReport,
+    plan_import,
+    read_import_file,
+    save_plan,
+)
 from llmdesk.core.store import StoreError
 
 SETTINGS_FOLDER = "export/last_folder"
 SETTINGS_FORMAT = "export/last_format"
 SETTINGS_IMPORT_FOLDER = "import/last_folder"
 SCOPES = ("current", "selected", "all")
-IMPORT_FILTER = "Conversations (*.json *.jsonl);;llmdesk JSON (*.json);;JSONL (*.jsonl);;All files (*)"
+IMPORT_FILTER = ("Conversations (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;JSONL (*.jsonl);;"
+                 "ChatGPT data export (*.zip conversations.json);;All files (*)")
 
 
 def app_settings() -> QSettings:
@@ -257,7 +265,8 @@ class ConversationTransfer(QObject):
         export_action.triggered.connect(lambda: self.export_interactive(current_id(), list(selected_ids())))
         import_action = QAction("&Import…", self._window or self)
         import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
-        import_action.setStatusTip("Add conversations from an llmdesk JSON export or OpenAI / ShareGPT JSONL")
+        import_action.setStatusTip("Add conversations from an llmdesk JSON export, ChatGPT's conversations.json, Open "
+                                   "WebUI's export, or OpenAI / ShareGPT JSONL")
         import_action.triggered.connect(self.import_interactive)
         return export_action, import_action
 
@@ -298,7 +307,8 @@ class ConversationTransfer(QObject):
 
     # -- import -----------------------------------------------------------------------------------------------------
     def import_interactive(self) -> ImportReport | None:
-        """File → Import…: pick a file, import it, say what happened. Returns the report, or None."""
+        """File → Import…: pick a file, say which format it is in and how many conversations and messages it will
+        add, and import it when the user agrees; then say what happened. Returns the report, or None."""
         start = str(self._settings.value(SETTINGS_IMPORT_FOLDER, "") or
                     self._settings.value(SETTINGS_FOLDER, "") or Path.home())
         chosen, _filter = QFileDialog.getOpenFileName(self._window, "Import conversations", start, IMPORT_FILTER)
@@ -306,10 +316,20 @@ class ConversationTransfer(QObject):
             return None
         self._settings.setValue(SETTINGS_IMPORT_FOLDER, str(Path(chosen).parent))
         try:
-            report = self.import_from(chosen)
+            plan = self.plan_from(chosen)
         except ImportFormatError as exc:
             self._warn("Import refused", f"{exc}\n\nNothing was imported.")
             return None
+        except (StoreError, OSError) as exc:
+            self._warn("Import failed", f"{exc}\n\nNothing was imported.")
+            return None
+        if not plan.to_save:
+            self._inform("Import", plan.describe() + "\n\nNothing to import.")
+            return plan.report
+        if not self._confirm("Import conversations", f"{Path(chosen).name}\n\n{plan.describe()}"):
+            return None
+        try:
+            report = self.save(plan)
         except (StoreError, ValueError, OSError) as exc:  # the store refused: it saved none of them
             self._warn("Import failed", f"{exc}\n\nNothing was imported.")
             return None
@@ -317,16 +337,29 @@ class ConversationTransfer(QObject):
                      ("\n…" if len(report.messages) > 20 else ""))
         return report
 
-    def import_from(self, path: str | Path) -> ImportReport:
-        """Read, check and import a file. Raises ImportFormatError (nothing imported) or the store's error."""
-        parsed = read_import_file(path)
+    def plan_from(self, path: str | Path) -> ImportPlan:
+        """Read and check a file and work out what importing it would add (nothing is saved yet). Raises
+        ImportFormatError naming the line or field that is wrong, or the store's error."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            report = import_into_store(self._store, parsed)
+            return plan_import(self._store, read_import_file(path))
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def save(self, plan: ImportPlan) -> ImportReport:
+        """Save a plan from :meth:`plan_from` (all or nothing) and announce the ids saved."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            report = save_plan(self._store, plan)
         finally:
             QApplication.restoreOverrideCursor()
         self.imported.emit(report.imported + report.copied)
         return report
+
+    def import_from(self, path: str | Path) -> ImportReport:
+        """Read, check and import a file without asking. Raises ImportFormatError (nothing imported) or the store's
+        error."""
+        return self.save(self.plan_from(path))
 
     # -- messages (one place, so tests can watch them) --------------------------------------------------------------
     def _warn(self, title: str, text: str) -> None:
@@ -334,3 +367,13 @@ class ConversationTransfer(QObject):
 
     def _inform(self, title: str, text: str) -> None:
         QMessageBox.information(self._window, title, text)
+
+    def _confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, self._window)
+        import_button = box.addButton("Import", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(import_button)
+        try:
+            box.exec()
+            return box.clickedButton() is import_button
+        finally:
+            box.deleteLater()
