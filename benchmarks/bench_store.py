@@ -36,7 +36,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from llmdesk.core.conversation import Conversation, Message
-from llmdesk.core.store import ConversationStore, _migrate_2_to_3
+from llmdesk.core.store import ConversationStore
+from llmdesk.core.store.schema import _migrate_2_to_3
 
 COMMON = ["the", "a", "to", "of", "and", "in", "is", "it", "that", "for", "you", "this", "with", "on", "be", "are", "as", "can", "your", "not", "or", "have", "if", "do", "will", "an", "by", "at", "from", "use", "we", "was", "but", "more", "what", "which", "one", "all", "so", "there", "when", "how", "code", "function", "python", "model", "data", "file", "error", "value", "list", "time", "example", "output", "first", "new", "need", "make", "like", "should", "here", "would", "also", "each", "step", "then", "used", "using", "test", "run", "number", "string"]
 RARE = ["zyxomancy", "quillwort", "brachistochrone", "ultramontane", "sesquipedalian"]

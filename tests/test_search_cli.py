@@ -54,7 +54,7 @@ def _version_2_database(path: Path, n: int) -> None:
 
 
 def test_cli_upgrade_prints_progress(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("llmdesk.core.store.REINDEX_BATCH", 4)
+    monkeypatch.setattr("llmdesk.core.store.schema.REINDEX_BATCH", 4)
     _version_2_database(paths.database_path(), 10)
     assert main(["search", "처리", "--json"]) == 0
     captured = capsys.readouterr()
@@ -70,7 +70,7 @@ def test_window_upgrade_shows_a_progress_dialog(qtbot, monkeypatch: pytest.Monke
     values: list[int] = []
     original = QProgressDialog.setValue
     monkeypatch.setattr(QProgressDialog, "setValue", lambda self, v: (values.append(v), original(self, v))[1])
-    monkeypatch.setattr("llmdesk.core.store.REINDEX_BATCH", 5)
+    monkeypatch.setattr("llmdesk.core.store.schema.REINDEX_BATCH", 5)
     monkeypatch.setattr(app, "UPGRADE_DIALOG_MIN_MESSAGES", 10)
     db = tmp_path / "v2.sqlite3"
     _version_2_database(db, 12)

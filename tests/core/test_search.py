@@ -210,7 +210,7 @@ def test_version_2_database_is_migrated_with_progress(tmp_path: Path):
 
 
 def test_migration_reports_progress_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("llmdesk.core.store.REINDEX_BATCH", 3)
+    monkeypatch.setattr("llmdesk.core.store.schema.REINDEX_BATCH", 3)
     db = tmp_path / "v2.sqlite3"
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN")

@@ -417,7 +417,7 @@ def test_damaged_database_with_wal_keeps_its_sidecars(db: Path, tmp_path: Path):
 
 
 def test_damage_found_later_marks_the_file_for_a_full_check(db: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("llmdesk.core.store.FULL_CHECK_MAX_BYTES", 0)  # as if the file were large
+    monkeypatch.setattr("llmdesk.core.store.database.FULL_CHECK_MAX_BYTES", 0)  # as if the file were large
     s = ConversationStore(db)
     for i in range(40):
         chat(s, f"question {i} " + "filler " * 50, "answer " * 80)
