@@ -79,7 +79,8 @@ from llmdesk.core.export.registry import ExportOptions, Rendered, Writer, regist
 ROLE_COLORS = {"system": "#8a6d1f", "user": "#2f5fb8", "assistant": "#2e7d4f"}
 MUTED = "#667085"
 CODE_BACKGROUND = "#f0f2f5"
-QUOTE_BACKGROUND = "#f5f6f8"
+QUOTE_BACKGROUND = "#f3f4f6"
+QUOTE_TEXT = "#475467"
 TABLE_BORDER = "#c9ced6"
 TABLE_HEAD_BACKGROUND = "#eef1f5"
 LINE_SEPARATOR = "\u2028"  # a line break inside one block: a code block stays one shaded block
@@ -146,6 +147,8 @@ class PdfStyles:
         self.text.setFont(self.base)
         self.code = QTextCharFormat()
         self.code.setFont(self.mono)
+        self.quote = QTextCharFormat(self.text)
+        self.quote.setForeground(QColor(QUOTE_TEXT))
         self.muted = self._sized(8.5)
         self.muted.setForeground(QColor(MUTED))
         self.title = self._sized(17, bold=True)
@@ -601,10 +604,11 @@ class PdfDocumentBuilder:
 
     def add_block(self, block: Block, ctx: _Context) -> None:
         background = QUOTE_BACKGROUND if ctx.quote else None
+        base = self.styles.quote if ctx.quote else self.styles.text
         if isinstance(block, Paragraph):
-            cursor = self._new_block(sum(len(s.text) for s in block.spans), self.styles.text, bottom=5,
+            cursor = self._new_block(sum(len(s.text) for s in block.spans), base, bottom=5,
                                      indent=ctx.indent, background=background)
-            self._spans(cursor, block.spans, self.styles.text)
+            self._spans(cursor, block.spans, base)
         elif isinstance(block, Heading):
             fmt = self.styles.headings.get(block.level, self.styles.heading)
             cursor = self._new_block(sum(len(s.text) for s in block.spans), fmt, top=5, bottom=3,
@@ -612,7 +616,7 @@ class PdfDocumentBuilder:
             self._spans(cursor, block.spans, fmt)
         elif isinstance(block, Verbatim):
             for piece in _pieces(block.text.strip("\n"), MAX_DOCUMENT_CHARS // 2):
-                self._block(_clean(piece.rstrip("\n")), self.styles.text, bottom=5, indent=ctx.indent,
+                self._block(_clean(piece.rstrip("\n")), base, bottom=5, indent=ctx.indent,
                             background=background)
         elif isinstance(block, CodeBlock):
             if block.language:
@@ -645,8 +649,10 @@ class PdfDocumentBuilder:
         for k, item in enumerate(block.items):
             first, rest = (item[0], item[1:]) if item and isinstance(item[0], Paragraph) else (None, item)
             spans = first.spans if isinstance(first, Paragraph) else ()
-            cursor = self._new_block(sum(len(s.text) for s in spans), self.styles.text,
-                                     bottom=1 if block.tight else 4, indent=0,
+            last = k + 1 == len(block.items) and not rest
+            base = self.styles.quote if ctx.quote else self.styles.text
+            cursor = self._new_block(sum(len(s.text) for s in spans), base,
+                                     bottom=5 if last else 1 if block.tight else 4, indent=0,
                                      background=QUOTE_BACKGROUND if ctx.quote else None)
             if text_list is None or generation != self._generation:
                 fmt = QTextListFormat()
@@ -664,7 +670,7 @@ class PdfDocumentBuilder:
                 margin = cursor.blockFormat()
                 margin.setLeftMargin(ctx.indent * self.px)
                 cursor.setBlockFormat(margin)
-            self._spans(cursor, spans, self.styles.text)
+            self._spans(cursor, spans, base)
             for child in rest:
                 self.add_block(child, _Context(item_indent, ctx.quote))
 
@@ -680,7 +686,7 @@ class PdfDocumentBuilder:
         fmt.setBorderBrush(QColor(TABLE_BORDER))
         fmt.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
         fmt.setBorderCollapse(True)
-        fmt.setCellPadding(3 * self.px)
+        fmt.setCellPadding(2 * self.px)
         fmt.setCellSpacing(0)
         fmt.setHeaderRowCount(1 if block.header else 0)
         fmt.setLeftMargin(ctx.indent * self.px)

@@ -127,7 +127,8 @@ def fence_for(code: str, language: str = "") -> str:
 _MD_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>!&~#|])")
 _MARKUP = re.compile(r"([\\`*_\[\]<>&~#|!])")  # characters that can start or end markup anywhere in a line
 _LINE_START = re.compile(r"^([ \t]*)([-+=]|\d{1,9}(?=[.)]))")  # list items, setext underlines, ordered lists
-_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
+# spacing a paragraph would not keep: white space (any kind) at a line's start or end, tabs, runs of spaces
+_SPACING = re.compile(r"^[^\S\n]|[^\S\n]$|\t|  ", re.MULTILINE)
 
 
 def md_escape_inline(text: str) -> str:
@@ -136,25 +137,28 @@ def md_escape_inline(text: str) -> str:
 
 
 def verbatim_markdown(text: str) -> str:
-    """Markdown that any CommonMark reader shows as exactly ``text``: the characters that can make markup are
-    backslash-escaped (``\\ ` * _ [ ] < > & ~ # | !`` anywhere, and list, heading-underline and ordered-list
-    markers at the start of a line), so nothing becomes emphasis, a heading, a list, a table, a link, an entity
-    or HTML; each line end is a
-    hard line break (blank lines included), and spaces or tabs at the start or end of a line are character
-    references, which CommonMark keeps as text. Line ends at the very end are dropped; ``\\r\\n`` and ``\\r``
-    count as line ends.
+    """Markdown that any CommonMark reader shows as exactly ``text``.
+
+    Text whose spacing matters (white space at the start or end of a line, a tab, two spaces in a row: pasted
+    code, aligned columns) becomes a fenced block with no language, whose fence nothing in the
+    text can close: readers show every character and space of it as it is. Other text stays prose: the characters
+    that can make markup are backslash-escaped (``\\ ` * _ [ ] < > & ~ # | !`` anywhere, and list,
+    heading-underline and ordered-list markers at the start of a line), so nothing becomes emphasis, a heading, a
+    list, a table, a link, an entity or HTML, and each line end is a hard line break (blank lines included).
+    Line ends at the very end are dropped; ``\\r\\n`` and ``\\r`` count as line ends.
 
     Returns "" for text with nothing but line ends.
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
-    if lines == [""]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    if not text:
         return ""
+    if _SPACING.search(text):
+        fence = fence_for(text)
+        return f"{fence}\n{text}\n{fence}"
     out = []
-    for line in lines:
+    for line in text.split("\n"):
         line = _MARKUP.sub(r"\\\1", line)
-        line = _LINE_START.sub(_escape_line_start, line)
-        line = _EDGE_SPACE.sub(lambda m: "".join("&#9;" if ch == "\t" else "&#32;" for ch in m.group()), line)
-        out.append(line)
+        out.append(_LINE_START.sub(_escape_line_start, line))
     return "\\\n".join(out)
 
 
