@@ -221,9 +221,6 @@ def _read_blocks(tokens: list[Token], i: int, closing: str | None) -> tuple[list
         elif kind == "hr":
             out.append(Rule())
             i += 1
-        elif kind in ("html_block",):  # not produced with HTML off; kept as text should the parser change
-            out.append(Verbatim(tok.content.rstrip("\n")))
-            i += 1
         else:
             i += 1
     return out, i
