@@ -6,6 +6,7 @@ import io
 import os
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import pypdf
@@ -46,8 +47,10 @@ def _words(text: str) -> str:
 
 
 def _pages(pdf: bytes) -> list[str]:
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    return [_words(page.extract_text()) for page in reader.pages]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a PDF pypdf has to repair (xref, objects) fails the test
+        reader = pypdf.PdfReader(io.BytesIO(pdf), strict=True)
+        return [_words(page.extract_text()) for page in reader.pages]
 
 
 def _fonts(pdf: bytes) -> set[str]:

@@ -207,10 +207,16 @@ def postscript_name(raw: QRawFont) -> str:
     return ""
 
 
+_BMP_CODES = [cp for cp in range(0x10000) if not 0xD800 <= cp < 0xE000]
+_BMP = "".join(map(chr, _BMP_CODES))
+
+
 @dataclass
 class _FontUse:
     raw: QRawFont
     glyphs: dict[int, None] = field(default_factory=dict)  # glyph ids in the order first drawn
+    drawn: dict[int, str] | None = None  # glyph -> character of the text (see TextLayer.glyph_chars)
+    qt: dict[int, str] | None = None  # glyph -> what Qt's ToUnicode map says (see TextLayer.qt_names)
 
 
 def _skip_char(ch: str) -> bool:
@@ -224,6 +230,7 @@ class TextLayer:
     def __init__(self) -> None:
         self.fonts: dict[str, _FontUse] = {}
         self.chars: dict[str, None] = {}
+        self._keys: dict[tuple, str] = {}  # (family, style, weight, slant) -> PostScript name
 
     def add_document(self, doc: QTextDocument) -> None:
         """Record a laid-out document (its blocks, table cells included)."""
@@ -237,7 +244,10 @@ class TextLayer:
                 for k in range(layout.lineCount()):
                     for run in layout.lineAt(k).glyphRuns(-1, -1, retrieve):
                         raw = run.rawFont()
-                        key = postscript_name(raw) or raw.familyName().replace(" ", "")
+                        face = (raw.familyName(), raw.styleName(), raw.weight(), raw.style())
+                        key = self._keys.get(face)
+                        if key is None:  # reading the name table for every run would cost more than the run
+                            key = self._keys[face] = postscript_name(raw) or raw.familyName().replace(" ", "")
                         use = self.fonts.get(key)
                         if use is None:
                             use = self.fonts[key] = _FontUse(raw)
@@ -248,13 +258,38 @@ class TextLayer:
         """For the font ``key``: glyph id -> the character of the text it was drawn for (the first such character
         in the text, when several share a glyph)."""
         use = self.fonts[key]
-        out: dict[int, str] = {}
-        chars = [c for c in self.chars if not _skip_char(c)]
-        for ch in chars:
-            glyphs = use.raw.glyphIndexesForString(ch)
-            if glyphs and glyphs[0] and glyphs[0] in use.glyphs and glyphs[0] not in out:
-                out[glyphs[0]] = ch
-        return out
+        if use.drawn is None:
+            chars = [c for c in self.chars if not _skip_char(c)]
+            bmp = [c for c in chars if ord(c) <= 0xFFFF]
+            glyphs = list(use.raw.glyphIndexesForString("".join(bmp))) if bmp else []
+            pairs = list(zip(bmp, glyphs, strict=False))
+            pairs += [(c, (list(use.raw.glyphIndexesForString(c)) or [0])[0]) for c in chars if ord(c) > 0xFFFF]
+            order = {c: k for k, c in enumerate(chars)}
+            use.drawn = {}
+            for ch, glyph in sorted(pairs, key=lambda pair: order[pair[0]]):
+                if glyph and glyph in use.glyphs and glyph not in use.drawn:
+                    use.drawn[glyph] = ch
+        return use.drawn
+
+    def qt_names(self, key: str) -> dict[int, str]:
+        """For the font ``key``: glyph id -> the code point Qt's ToUnicode map gives it (the lowest BMP code point
+        the font maps to the glyph; absent when none does), as Qt's ``QFontSubset::getReverseMap`` computes it."""
+        use = self.fonts[key]
+        if use.qt is None:
+            glyphs = use.raw.glyphIndexesForString(_BMP)
+            use.qt = {}
+            for cp, glyph in zip(_BMP_CODES, glyphs, strict=False):
+                if glyph and glyph in use.glyphs and glyph not in use.qt:
+                    use.qt[glyph] = chr(cp)
+        return use.qt
+
+    def needs_fix(self) -> bool:
+        """Whether Qt's ToUnicode map names any drawn glyph with another character than the one drawn."""
+        for key in self.fonts:
+            drawn, qt = self.glyph_chars(key), self.qt_names(key)
+            if any(qt.get(glyph) != ch for glyph, ch in drawn.items()):
+                return True
+        return False
 
     def uncovered(self) -> list[str]:
         """Characters of the text that no font used had a glyph for (they show as boxes)."""
@@ -348,70 +383,86 @@ def _glyph_count(font_file: bytes) -> int:
     return 0
 
 
+_FONT_HEAD = re.compile(rb"\d+\s+\d+\s+obj\s*<<(?:(?!endobj).){0,600}?/Subtype\s*/Type0", re.S)
+
+
 def fix_text_layer(pdf: bytes, layer: TextLayer) -> bytes:
     """``pdf`` with each font's ToUnicode map corrected to the characters that were drawn (see the module
-    docstring); ``pdf`` itself when every map is already right.
+    docstring); ``pdf`` itself when Qt's maps are already right (the common case: nothing is read or written).
 
-    A glyph Qt mapped to a code point that is not in the text is mapped to the character of the text that the font
-    draws with that glyph; glyphs Qt left unmapped (reached only from outside the BMP) are matched, in the order
-    they were first drawn, with the used glyphs no BMP character reaches, when their numbers agree.
+    A glyph Qt mapped to another code point than the character of the text it was drawn for is mapped to that
+    character; glyphs Qt left unmapped (reached only from outside the BMP) are matched, in the order they were
+    first drawn, with the used glyphs no BMP character reaches, when their numbers agree. The new maps are
+    appended to the file as an incremental update (the PDF standard's way to change objects), so the time taken
+    does not grow with the number of pages.
     """
+    if not layer.fonts or not layer.needs_fix():
+        return pdf
     import pypdf
     from pypdf.generic import IndirectObject
 
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    seen: set[int] = set()
-    fixes: list[tuple[IndirectObject, bytes]] = []
-    for page in reader.pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources is not None else None
-        if not fonts:
+    fixes: dict[int, bytes] = {}
+    for idnum, offset in sorted(reader.xref.get(0, {}).items()):
+        if not _FONT_HEAD.match(pdf, offset):  # a cheap look at the object's first bytes: only Type0 fonts
             continue
-        fonts = fonts.get_object()
-        for name in fonts:
-            ref = fonts.raw_get(name)
-            font = ref.get_object()
-            ident = getattr(ref, "idnum", id(font))
-            if ident in seen or "/ToUnicode" not in font:
-                continue
-            seen.add(ident)
-            key = str(font.get("/BaseFont", "")).lstrip("/").split("+")[-1]
-            if key not in layer.fonts:
-                continue
-            to_unicode = font.raw_get("/ToUnicode")
-            if not hasattr(to_unicode, "idnum"):  # Qt always writes it as an object of its own
-                continue
-            old = parse_to_unicode(to_unicode.get_object().get_data())
-            new = _corrected(old, key, layer, font)
-            if new != old:
-                fixes.append((to_unicode, write_to_unicode(new)))
-    if not fixes:
-        return pdf
-    for ref, data in fixes:  # changed in the reader's own objects, which the writer below copies
-        ref.get_object().set_data(data)  # compressed again by pypdf when the stream was
-    writer = pypdf.PdfWriter(clone_from=reader)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        font = reader.get_object(IndirectObject(idnum, 0, reader))
+        key = str(font.get("/BaseFont", "")).lstrip("/").split("+")[-1]
+        to_unicode = font.raw_get("/ToUnicode") if "/ToUnicode" in font else None
+        if key not in layer.fonts or not isinstance(to_unicode, IndirectObject):
+            continue
+        old = parse_to_unicode(to_unicode.get_object().get_data())
+        new = _corrected(old, key, layer, font)
+        if new != old:
+            fixes[to_unicode.idnum] = write_to_unicode(new)
+    return append_objects(pdf, reader, fixes) if fixes else pdf
 
 
-def _corrected(old: dict[int, str], key: str, layer: TextLayer, font) -> dict[int, str]:
+def append_objects(pdf: bytes, reader, streams: dict[int, bytes]) -> bytes:
+    """``pdf`` with new versions of the stream objects ``streams`` (object number -> data) appended as an
+    incremental update: the objects, a cross-reference section for them and a trailer pointing back at the
+    previous one."""
+    from pypdf.generic import NameObject
+
+    out = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
+    offsets = {}
+    for idnum, data in sorted(streams.items()):
+        offsets[idnum] = len(out)
+        out += b"%d 0 obj\n<< /Length %d >>\nstream\n" % (idnum, len(data)) + data + b"\nendstream\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n"  # the free list's head, as readers expect every section to start
+    for idnum, offset in offsets.items():
+        out += b"%d 1\n%010d 00000 n \n" % (idnum, offset)
+    trailer = io.BytesIO()
+    for key in ("/Root", "/Info", "/ID"):
+        if key in reader.trailer:
+            trailer.write(key.encode() + b" ")
+            reader.trailer.raw_get(key).write_to_stream(trailer)
+            trailer.write(b"\n")
+    size = max(int(reader.trailer[NameObject("/Size")]), max(streams) + 1)
+    previous = int(re.findall(rb"startxref\s+(\d+)", pdf[-1024:])[-1])
+    out += b"trailer\n<< /Size %d\n%s/Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, trailer.getvalue(), previous,
+                                                                                  xref)
+    return bytes(out)
+
+
+def _corrected(old: dict[int, str], key: str, layer: TextLayer, font: dict) -> dict[int, str]:
     use = layer.fonts[key]
     drawn = layer.glyph_chars(key)  # glyph -> character of the text
-    text_chars = layer.chars
     new = dict(old)
     for cid, text in old.items():
         if not text or len(text) != 1:
             continue
         glyphs = use.raw.glyphIndexesForString(text)
         right = drawn.get(glyphs[0]) if glyphs else None
-        if right is None and text not in text_chars:  # not a glyph we can name: fall back on compatibility (Kangxi radicals, forms)
-            folded = unicodedata.normalize("NFKC", text)
-            right = folded if folded != text and all(c in text_chars for c in folded) else None
+        if right is None and text not in layer.chars:  # not a glyph we can name: try compatibility (Kangxi
+            folded = unicodedata.normalize("NFKC", text)  # radicals, presentation forms)
+            right = folded if folded != text and all(c in layer.chars for c in folded) else None
         if right is not None:
             new[cid] = right
     # glyphs Qt could not name (no BMP code point reaches them): match them in order of first use
-    unnamed_used = [g for g in use.glyphs if g in drawn and ord(drawn[g]) > 0xFFFF]
+    qt = layer.qt_names(key)
+    unnamed_used = [g for g in use.glyphs if g in drawn and g not in qt]
     if unnamed_used:
         count = 0
         try:

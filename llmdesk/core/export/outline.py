@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Union
 
 from markdown_it import MarkdownIt
@@ -116,18 +117,24 @@ class MessageOutline:
         id, role: the message's id and role (``system``, ``user``, ``assistant``).
         label: the role as shown ("User").
         note: how a reply was made (model, tokens, speed, why it stopped); "" for other messages.
-        blocks: what the message shows.
         source: the message's text as stored (a reply's Markdown source, the user's text).
         markdown: whether ``source`` is Markdown (a reply) or plain text typed by a person.
+        blocks: what the message shows (read from ``source`` on first use: writers that need only the source,
+            Markdown and plain text, never pay for parsing).
     """
 
     id: str
     role: str
     label: str
     note: str
-    blocks: tuple[Block, ...]
     source: str
     markdown: bool
+
+    @cached_property
+    def blocks(self) -> tuple[Block, ...]:
+        if self.markdown:
+            return parse_markdown(self.source)
+        return (Verbatim(self.source),) if self.source else ()
 
 
 @dataclass(frozen=True)
@@ -341,13 +348,8 @@ def build_outline(conversations: Sequence[Conversation]) -> Outline:
     for conv in conversations:
         messages: list[MessageOutline] = []
         for msg in shown_path(conv):
-            markdown = msg.role == "assistant"
-            if markdown:
-                blocks = parse_markdown(msg.content)
-            else:
-                blocks = (Verbatim(msg.content),) if msg.content else ()
             messages.append(MessageOutline(msg.id, msg.role, ROLE_LABELS.get(msg.role, msg.role),
-                                           message_note(msg), blocks, msg.content, markdown))
+                                           message_note(msg), msg.content, msg.role == "assistant"))
         convs.append(ConversationOutline(conv.id, " ".join((conv.title or "").split()) or "Untitled",
                                          format_timestamp(conv.created_at), format_timestamp(conv.updated_at),
                                          tuple(messages)))
