@@ -29,6 +29,7 @@ import struct
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
@@ -194,7 +195,7 @@ class PdfStyles:
 def postscript_name(raw: QRawFont) -> str:
     """The PostScript name of ``raw`` (the ``name`` table's name 6, as Qt names the font in a PDF), or "" if the
     font has none."""
-    table = bytes(raw.fontTable("name"))
+    table = bytes(raw.fontTable("name").data())
     try:
         _fmt, count, offset = struct.unpack(">HHH", table[:6])
         for i in range(count):
@@ -399,7 +400,7 @@ def fix_text_layer(pdf: bytes, layer: TextLayer) -> bytes:
     if not layer.fonts or not layer.needs_fix():
         return pdf
     import pypdf
-    from pypdf.generic import IndirectObject
+    from pypdf.generic import DictionaryObject, IndirectObject, StreamObject
 
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     fixes: dict[int, bytes] = {}
@@ -407,18 +408,21 @@ def fix_text_layer(pdf: bytes, layer: TextLayer) -> bytes:
         if not _FONT_HEAD.match(pdf, offset):  # a cheap look at the object's first bytes: only Type0 fonts
             continue
         font = reader.get_object(IndirectObject(idnum, 0, reader))
+        if not isinstance(font, DictionaryObject):
+            continue
         key = str(font.get("/BaseFont", "")).lstrip("/").split("+")[-1]
         to_unicode = font.raw_get("/ToUnicode") if "/ToUnicode" in font else None
-        if key not in layer.fonts or not isinstance(to_unicode, IndirectObject):
+        stream = to_unicode.get_object() if isinstance(to_unicode, IndirectObject) else None
+        if key not in layer.fonts or not isinstance(stream, StreamObject):
             continue
-        old = parse_to_unicode(to_unicode.get_object().get_data())
+        old = parse_to_unicode(stream.get_data())
         new = _corrected(old, key, layer, font)
         if new != old:
-            fixes[to_unicode.idnum] = write_to_unicode(new)
+            fixes[to_unicode.idnum] = write_to_unicode(new)  # type: ignore[union-attr]
     return append_objects(pdf, reader, fixes) if fixes else pdf
 
 
-def append_objects(pdf: bytes, reader, streams: dict[int, bytes]) -> bytes:
+def append_objects(pdf: bytes, reader: Any, streams: dict[int, bytes]) -> bytes:
     """``pdf`` with new versions of the stream objects ``streams`` (object number -> data) appended as an
     incremental update: the objects, a cross-reference section for them and a trailer pointing back at the
     previous one."""
@@ -446,7 +450,7 @@ def append_objects(pdf: bytes, reader, streams: dict[int, bytes]) -> bytes:
     return bytes(out)
 
 
-def _corrected(old: dict[int, str], key: str, layer: TextLayer, font: dict) -> dict[int, str]:
+def _corrected(old: dict[int, str], key: str, layer: TextLayer, font: Any) -> dict[int, str]:
     use = layer.fonts[key]
     drawn = layer.glyph_chars(key)  # glyph -> character of the text
     new = dict(old)
@@ -685,10 +689,10 @@ class PdfDocumentBuilder:
             self._table(block, ctx)
         elif isinstance(block, Rule):
             cursor = self._new_block(0, self.styles.text, top=4, bottom=4, indent=ctx.indent)
-            fmt = cursor.blockFormat()
-            fmt.setProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth,
-                            QTextLength(QTextLength.Type.PercentageLength, 100))
-            cursor.setBlockFormat(fmt)
+            rule = cursor.blockFormat()
+            rule.setProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth,
+                             QTextLength(QTextLength.Type.PercentageLength, 100))
+            cursor.setBlockFormat(rule)
 
     def _list(self, block: ListBlock, ctx: _Context) -> None:
         style = QTextListFormat.Style.ListDecimal if block.ordered else (

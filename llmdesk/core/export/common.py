@@ -30,7 +30,8 @@ def message_note(message: Message) -> str:
     model = meta.get("model")
     if isinstance(model, str) and model:
         parts.append(model)
-    stats = meta.get("stats") if isinstance(meta.get("stats"), dict) else {}
+    raw_stats = meta.get("stats")
+    stats: dict = raw_stats if isinstance(raw_stats, dict) else {}
     tokens = stats.get("new_tokens")
     if isinstance(tokens, int) and not isinstance(tokens, bool):
         parts.append(f"{tokens} tokens")

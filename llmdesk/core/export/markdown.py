@@ -72,9 +72,10 @@ def split_markdown(content: str) -> list[TextBlock | CodeBlock]:
             out.append(CodeBlock(_unescape_info(language), "".join(c + "\n" for c in code)))
             continue
         for start, end in _HTML_BLOCKS:
-            if start.match(line):
+            opened = start.match(line)
+            if opened:
                 j = i
-                while j < n and not end.search(lines[j], 0 if j > i else start.match(line).end()):
+                while j < n and not end.search(lines[j], 0 if j > i else opened.end()):
                     j += 1
                 if j < n and not any(_OUR_MARKER.match(x) for x in lines[i + 1:j + 1]):
                     # closed inside this message: keep it, fences in it included, as it is
