@@ -114,7 +114,9 @@ def benign_twin(conv: Conversation) -> Conversation:
     return twin
 
 
-CASE_06 = Path(__file__).resolve().parents[2] / "shared" / "cases" / "06-export-fidelity.jsonl"
+# shared/ lies beside the checkout (a worktree's, main's or CI's clone); found from wherever this file is moved to
+CASE_06 = next((p / "shared" / "cases" / "06-export-fidelity.jsonl" for p in Path(__file__).resolve().parents
+                if (p / "shared" / "cases").is_dir()), Path("shared/cases/06-export-fidelity.jsonl"))
 # The same input as shared/cases/06-export-fidelity.jsonl, kept here so the tests run without shared/.
 FIDELITY_USER = ("Why does def __init__(self, *args, **kwargs) fail?\nAlso 2*3*4 = 24 and <div> tags.\n"
                  "# not a heading, just a hash\n1) item")
