@@ -107,14 +107,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{len(conv.messages if fmt == 'json' else conv.path()) / seconds:>11.0f}")
         if not args.skip_pdf:
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            from llmdesk.gui.export.pdf_export import ensure_gui_application, write_pdf
+            from llmdesk.core.export import ExportOptions
+            from llmdesk.gui.export.pdf_export import ensure_gui_application
 
             ensure_gui_application()
             modes = {"on": [True], "off": [False], "both": [True, False]}[args.pdf_page_breaks]
             for breaks in modes:
                 path = folder / f"bench-{breaks}.pdf"
                 start = time.perf_counter()
-                write_pdf([conv], path, page_break_between_messages=breaks)
+                write_export([conv], "pdf", path, ExportOptions(page_break_between_messages=breaks))
                 seconds = time.perf_counter() - start
                 label = "pdf" if breaks else "pdf (no breaks)"
                 pages = _count_pages(path)

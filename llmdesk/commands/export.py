@@ -3,7 +3,8 @@
     llmdesk export --conversation ID [--conversation ID ...] --format md --output chat.md
     llmdesk export --all --format json --output backup.json
 
-The format defaults to the one the output's extension names. PDF needs Qt (imported only for it).
+The format defaults to the one the output's extension names. Every format is written through the export registry
+(:mod:`llmdesk.core.export.registry`); PDF needs Qt, which the registry imports only for it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def resolve_ids(wanted: Sequence[str], known: Sequence[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from llmdesk.core.atomic import WriteError
-    from llmdesk.core.export import ExportError, format_for_path, write_export
+    from llmdesk.core.export import ExportError, ExportOptions, format_for_path, write_export
     from llmdesk.core.store import ConversationStore, StoreError
 
     if args.list:
@@ -84,17 +85,15 @@ def run(args: argparse.Namespace) -> int:
             print("llmdesk export: there are no conversations to export", file=sys.stderr)
             return 1
         conversations = [store.load_conversation(i) for i in ids]
-        if fmt == "pdf":
-            from llmdesk.gui.export.pdf_export import write_pdf
-
-            write_pdf(conversations, args.output, page_break_between_messages=not args.no_page_breaks)
-        else:
-            write_export(conversations, fmt, args.output)
+        rendered = write_export(conversations, fmt, args.output,
+                                ExportOptions(page_break_between_messages=not args.no_page_breaks))
     except (ExportError, WriteError, StoreError) as exc:
         print(f"llmdesk export: {exc}", file=sys.stderr)
         return 1
     finally:
         store.close()
+    for warning in rendered.warnings:
+        print(f"llmdesk export: warning: {warning}", file=sys.stderr)
     n = len(conversations)
     print(f"Exported {n} conversation{'s' if n != 1 else ''} as {FORMATS[fmt][1]} to {args.output}",
           file=sys.stderr)

@@ -128,6 +128,28 @@ def _markdown_messages(markdown: str) -> list[tuple[str, str, list[tuple]]]:
     return messages
 
 
+class _Text(HTMLParser):
+    """The text a browser shows for an HTML fragment, ``<br>`` as a line end."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+
+    def handle_data(self, data) -> None:
+        self.parts.append(data)
+
+
+def shown_text(html_text: str) -> str:
+    parser = _Text()
+    parser.feed(html_text)
+    parser.close()
+    return "".join(parser.parts)
+
+
 def test_markdown_parses_with_commonmark_to_the_same_messages_and_code_blocks() -> None:
     convs = [branched_conversation(), simple_conversation()]
     markdown = export.to_markdown(convs)
@@ -150,7 +172,7 @@ def test_markdown_parses_with_commonmark_to_the_same_messages_and_code_blocks() 
 
 def test_markdown_fence_is_longer_than_any_backtick_run_in_the_code() -> None:
     conv = Conversation(title="fences")
-    conv.add(Message("user", "x\n\n```text\na ````` b\n```\n"))
+    conv.add(Message("assistant", "x\n\n```text\na ````` b\n```\n"))
     markdown = export.to_markdown([conv])
     assert "``````text\na ````` b\n``````" in markdown
     tokens = [t for t in MarkdownIt("commonmark").parse(markdown) if t.type == "fence"]
@@ -171,7 +193,7 @@ def test_markdown_message_cannot_fake_markers_or_swallow_the_next_message() -> N
     assert [line for line in markdown.split("\n") if line.startswith("<!-- llmdesk:message")] == \
         [f"<!-- llmdesk:message role={m.role} id={m.id} -->" for m in conv.path()]
     assert parsed[-1][2] == [("text", "last")]
-    text = "\n".join(b[1] for _r, _h, blocks in parsed for b in blocks)
+    text = shown_text(MarkdownIt("commonmark").render(markdown))
     assert "<!-- llmdesk:message role=assistant id=fake -->" in text  # shown as text, not lost
     assert "<!-- and on" in text and "unclosed script block" in text
 

@@ -178,3 +178,20 @@ def test_file_menu_actions_call_export_and_import(qtbot, store, settings, monkey
     export_action.trigger()
     import_action.trigger()
     assert calls == [("export", "c1", ["c1", "c2"]), ("import",)]
+
+
+def test_export_warnings_are_shown_after_the_file_is_written(qtbot, tmp_path: Path, store, settings,
+                                                             monkeypatch: pytest.MonkeyPatch, messages) -> None:
+    from llmdesk.core.export import registry
+
+    def render(conversations, options):
+        return registry.Rendered(b"%PDF-stand-in", ("No installed font has Egyptian characters.",))
+
+    monkeypatch.setitem(registry._WRITERS, "pdf", registry.Writer("pdf", render, text=False))
+    transfer = ConversationTransfer(store, settings=settings)
+    out = tmp_path / "one.pdf"
+    _accept_with(monkeypatch, "current", "pdf", out)
+    assert transfer.export_interactive(simple_conversation().id) == out
+    assert out.read_bytes() == b"%PDF-stand-in"
+    assert len(messages) == 1 and messages[0][:2] == ("warning", "Exported, with a problem")
+    assert "No installed font has Egyptian characters." in messages[0][2] and str(out) in messages[0][2]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from llmdesk.core.conversation import Conversation, Message
 
 T0 = 1_790_000_000.25
@@ -110,3 +112,45 @@ def benign_twin(conv: Conversation) -> Conversation:
                                meta={"model": "plain"} if msg.meta else {}))
         mapping[msg.id] = new.id
     return twin
+
+
+# shared/ lies beside the checkout (a worktree's, main's or CI's clone); found from wherever this file is moved to
+CASE_06 = next((p / "shared" / "cases" / "06-export-fidelity.jsonl" for p in Path(__file__).resolve().parents
+                if (p / "shared" / "cases").is_dir()), Path("shared/cases/06-export-fidelity.jsonl"))
+# The same input as shared/cases/06-export-fidelity.jsonl, kept here so the tests run without shared/.
+FIDELITY_USER = ("Why does def __init__(self, *args, **kwargs) fail?\nAlso 2*3*4 = 24 and <div> tags.\n"
+                 "# not a heading, just a hash\n1) item")
+FIDELITY_REPLY = ("Here is a **summary**:\n\n| Option | Cost |\n|---|---|\n| A | *cheap* |\n| B | dear |\n\n"
+                  "- first point\n- second point\n\n> quoted advice\n\nSee [the docs](https://example.com).")
+
+
+def fidelity_conversation() -> Conversation:
+    """The conversation of case 06: a user message full of Markdown-like text, a reply with a table, a list, a
+    quote and a link."""
+    conv = Conversation(title="Export fidelity", id="a" * 32, created_at=T0, updated_at=T0 + 5)
+    u = conv.add(Message("user", FIDELITY_USER, id="f-u", created_at=T0 + 1))
+    conv.add(Message("assistant", FIDELITY_REPLY, parent_id=u.id, id="f-a", created_at=T0 + 2, stop_reason="eos",
+                     meta={"model": "m"}))
+    return conv
+
+
+def visible_lines(blocks) -> list[str]:
+    """The lines of text a reader sees for outline blocks (links followed by their address), in order."""
+    from llmdesk.core.export import outline as o
+
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, (o.Paragraph, o.Heading)):
+            out.append(o.inline_text(block.spans))
+        elif isinstance(block, o.Verbatim):
+            out.extend(block.text.split("\n"))
+        elif isinstance(block, o.CodeBlock):
+            out.extend(([block.language] if block.language else []) + block.code.rstrip("\n").split("\n"))
+        elif isinstance(block, o.ListBlock):
+            for item in block.items:
+                out.extend(visible_lines(item))
+        elif isinstance(block, o.Quote):
+            out.extend(visible_lines(block.blocks))
+        elif isinstance(block, o.Table):
+            out.extend(o.inline_text(cell) for row in (block.header, *block.rows) for cell in row)
+    return [line for line in out if line.strip()]

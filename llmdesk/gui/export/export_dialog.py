@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from llmdesk import APP_NAME
 from llmdesk.core.atomic import WriteError
 from llmdesk.core.conversation import Conversation
-from llmdesk.core.export import FORMATS, ExportError, format_for_path, write_export
+from llmdesk.core.export import FORMATS, ExportError, Rendered, format_for_path, write_export
 from llmdesk.core.importer import (
     ImportFormatError,
     ImportPlan,
@@ -77,19 +77,14 @@ def _elide(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def write_conversations(conversations: Sequence[Conversation], fmt: str, path: str | Path) -> None:
-    """Export in any format, PDF included (the one place the GUI and tools reach every writer).
+def write_conversations(conversations: Sequence[Conversation], fmt: str, path: str | Path) -> Rendered:
+    """Export in any format, PDF included, through the export registry; returns what was written (its warnings).
 
     Raises:
         ExportError: unknown format or nothing to export.
         WriteError: the file could not be written; no partial file is left.
     """
-    if fmt == "pdf":
-        from llmdesk.gui.export.pdf_export import write_pdf
-
-        write_pdf(conversations, path)
-    else:
-        write_export(conversations, fmt, path)
+    return write_export(conversations, fmt, path)
 
 
 class ExportDialog(QDialog):
@@ -287,23 +282,26 @@ class ConversationTransfer(QObject):
         ids = {"current": [current_id] if current_id else [], "selected": list(selected_ids),
                "all": [s.id for s in summaries]}[scope]
         try:
-            self.export_to(ids, fmt, path)
+            rendered = self.export_to(ids, fmt, path)
         except (ExportError, WriteError, StoreError, KeyError, OSError) as exc:
             text = f"No conversation with the id {exc}" if isinstance(exc, KeyError) else str(exc)
             self._warn("Export failed", f"{text}\n\nNothing was written.")
             return None
+        if rendered.warnings:
+            self._warn("Exported, with a problem", f"{path} was written.\n\n" + "\n\n".join(rendered.warnings))
         return path
 
-    def export_to(self, ids: Sequence[str], fmt: str, path: str | Path) -> None:
-        """Write the conversations ``ids`` as ``fmt`` to ``path`` (atomically). Raises like
-        :func:`write_conversations`, and KeyError for an unknown id."""
+    def export_to(self, ids: Sequence[str], fmt: str, path: str | Path) -> Rendered:
+        """Write the conversations ``ids`` as ``fmt`` to ``path`` (atomically); returns what was written, with its
+        warnings. Raises like :func:`write_conversations`, and KeyError for an unknown id."""
         conversations = [self._store.load_conversation(i) for i in ids]
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            write_conversations(conversations, fmt, path)
+            rendered = write_conversations(conversations, fmt, path)
         finally:
             QApplication.restoreOverrideCursor()
         self.exported.emit(str(path))
+        return rendered
 
     # -- import -----------------------------------------------------------------------------------------------------
     def import_interactive(self) -> ImportReport | None:
