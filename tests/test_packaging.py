@@ -119,3 +119,13 @@ def test_xvfb_screenshot_tool(tmp_path: Path) -> None:
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (640, 480)
     assert image.pixelColor(100, 100).name() == "#3b5bdb"
+
+
+def test_every_package_folder_is_listed_for_the_wheel():
+    """pyproject.toml lists the packages (resources/ is mapped to llmdesk.resources, which rules out automatic
+    discovery): a new package folder that is not listed would be missing from the wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "llmdesk").rglob("__init__.py")}
+    assert found - listed == set(), f"add these to [tool.setuptools] packages: {sorted(found - listed)}"
