@@ -754,15 +754,41 @@ def recent_models_path() -> Path:
     return paths.data_dir() / "recent_models.json"
 
 
+RECENT_MAX_BYTES = 256 * 1024  # a dozen model ids; anything larger is not this file
+
+
 def load_recent_models() -> list[str]:
-    """Models the user loaded before, newest first (an unreadable file counts as empty)."""
+    """Models the user loaded before, newest first. Never raises: a file that is not a JSON list of model ids
+    (binary junk, deep nesting, too large, wrong types) is moved aside (``recent_models.json.corrupt-<time>``),
+    logged, and counts as empty; entries that are not non-empty text are skipped."""
+    import logging
+
+    path = recent_models_path()
     try:
-        data = json.loads(recent_models_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with open(path, "rb") as fh:
+            raw = fh.read(RECENT_MAX_BYTES + 1)
+    except FileNotFoundError:
         return []
-    if not isinstance(data, list):
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot read %s: %s", path, exc)
         return []
-    return [m for m in data if isinstance(m, str) and m.strip()][:RECENT_LIMIT]
+    try:
+        if len(raw) > RECENT_MAX_BYTES:
+            raise ValueError(f"larger than {RECENT_MAX_BYTES // 1024} KiB")
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, list):
+            raise ValueError(f"holds a {type(data).__name__}, not a list")
+    except (ValueError, RecursionError) as exc:
+        from llmdesk.core.atomic import move_aside
+
+        try:
+            aside: Path | str = move_aside(path)
+        except OSError as move_exc:
+            aside = f"(could not be moved aside: {move_exc})"
+        logging.getLogger(__name__).warning("the recent models list %s is not valid (%s); moved to %s, starting "
+                                            "with an empty list", path, str(exc)[:200], aside)
+        return []
+    return [m for m in data if isinstance(m, str) and m.strip() and len(m) < 4096][:RECENT_LIMIT]
 
 
 def remember_model(model: str) -> list[str]:

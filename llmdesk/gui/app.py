@@ -354,6 +354,8 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
     t0 = time.perf_counter()
     app = make_application()
     loaded = load_settings()
+    for warning in loaded.warnings:  # shown in the window's banner too; a terminal user sees it here
+        print(f"llmdesk: {warning}", file=sys.stderr)
     settings: Settings = loaded.settings
     # Flags choose the model for this session; they are saved only if the user loads from the settings panel.
     initial_model = dataclasses.replace(settings.model, **(model_overrides or {}))

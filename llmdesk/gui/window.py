@@ -680,13 +680,16 @@ class ChatWindow(QMainWindow):
             QTimer.singleShot(0, self.first_exposed.emit)
 
     def _restore_geometry(self) -> None:
-        state = QSettings(APP_NAME, APP_NAME)
-        geometry = state.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        layout = state.value("window/state")
-        if isinstance(layout, QByteArray):
-            self.restoreState(layout)
+        """Restore the saved geometry and dock layout. Whatever the QSettings file holds (junk, wrong types, a
+        value far too large), the window opens: a value that is not a saved geometry is ignored."""
+        try:
+            state = QSettings(APP_NAME, APP_NAME)
+            for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState)):
+                value = state.value(key)
+                if isinstance(value, QByteArray) and 0 < value.size() <= 64 * 1024 and not restore(value):
+                    log.warning("ignored the saved %s in %s: not a valid saved layout", key, state.fileName())
+        except Exception as exc:  # noqa: BLE001 - a window state never stops the window from opening
+            log.warning("could not restore the window layout: %s", exc)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop any load or reply, wait (bounded) for the model thread, save, then close."""
