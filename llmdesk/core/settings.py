@@ -101,8 +101,9 @@ class Settings:
 
     model: ModelSettings = field(default_factory=ModelSettings)
     decoding: DecodingSettings = field(default_factory=DecodingSettings)
-    system_prompt: str = _spec("You are a helpful assistant.", label="System prompt", help=(
-        "Instructions sent before the conversation in every prompt. Kept when old turns are dropped to fit."))
+    system_prompt: str = _spec("", label="System prompt", help=(
+        "Instructions sent before the conversation in every prompt. Kept when old turns are dropped to fit. Empty "
+        "by default: the prompt is the conversation alone, as in the model's reference pipeline."))
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

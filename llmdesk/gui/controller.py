@@ -351,12 +351,12 @@ class ChatController(QObject):
         if not text.strip() or self._reply is not None or self._stopped:
             return None
         conv = self.conversation
-        user = Message(role="user", content=text, parent_id=conv.current_leaf_id)
-        self._add(user)
-        turns = branches.prompt_turns(conv)  # the shown path, ending with this message
-        assistant = Message(role="assistant", content="", parent_id=user.id, stop_reason=None,
-                            meta=self._reply_meta())
-        self._add(assistant)
+        # The same path as ``llmdesk ask --conversation``: the shown path, ending with this message.
+        user, assistant, turns = branches.send_message(conv, text)
+        assistant.meta = self._reply_meta()
+        for message in (user, assistant):
+            self._persist("add_message", conv.id, message)
+            self.message_added.emit(message)
         self._start_reply(assistant, turns)
         return assistant
 
@@ -505,11 +505,6 @@ class ChatController(QObject):
             info = self.model_info
             meta.update(model=info.model_id, revision=info.revision, device=info.device, dtype=info.dtype)
         return meta
-
-    def _add(self, message: Message) -> None:
-        self.conversation.add(message)
-        self._persist("add_message", self.conversation.id, message)
-        self.message_added.emit(message)
 
     def _persist(self, method: str, *args: Any, **kwargs: Any) -> None:
         if self.store is None:
