@@ -374,6 +374,8 @@ class ChatWindow(QMainWindow):
     def _branch_action(self, method: Callable[..., Any], *args: Any) -> Any:
         """Run a branch action of the controller; a refusal (BranchError) is shown, not raised."""
         self.settings_panel.flush_pending()
+        if not self.controller.busy and not self._settings_usable("started"):
+            return None
         try:
             result = method(*args)
         except BranchError as exc:
@@ -382,6 +384,22 @@ class ChatWindow(QMainWindow):
         if self.controller.busy:
             self.chat_view.scroll_to_bottom()
         return result
+
+    def _settings_usable(self, what: str) -> bool:
+        """False (and the field named in the banner, the settings panel shown with the focus in it) while a
+        decoding field holds a value the panel refused: a reply never runs silently with the previous value or a
+        random seed instead of what the user typed."""
+        problems = self.settings_panel.invalid_fields()
+        if not problems:
+            return True
+        label, reason = problems[0]
+        more = f" ({len(problems) - 1} more field{'s' if len(problems) > 2 else ''} to fix)" if len(problems) > 1 \
+            else ""
+        self.banner.show_message(f"Not {what}: the setting {label} is not valid: {reason}{more}. Fix it in the "
+                                 "settings panel.", kind="error")
+        self.settings_dock.show()
+        self.settings_panel.focus_field(label)
+        return False
 
     def _ensure_first_run(self) -> Any:
         """The first-run gate (download check and panel), built on first use; None when checks are off."""
@@ -427,7 +445,11 @@ class ChatWindow(QMainWindow):
 
     @Slot(str)
     def send(self, text: str) -> Message | None:
+        """Send ``text`` (the composer keeps it when nothing is sent, e.g. a settings field holds a refused
+        value)."""
         self.settings_panel.flush_pending()
+        if not self._settings_usable("sent"):
+            return None
         message = self.controller.send(text)
         if message is not None:
             self.composer.accept_sent()
