@@ -67,3 +67,54 @@ def test_ask_starts_with_damaged_settings(tiny_model_dir):
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "decoding: must be an object, not None" in done.stderr
+
+
+def test_font_database_warnings_stay_off_the_terminal():
+    script = (
+        "from llmdesk.gui.app import quiet_qt_messages\n"
+        "quiet_qt_messages()\n"
+        "from PySide6.QtCore import QLoggingCategory, qWarning\n"
+        "qWarning('QFontDatabase: Cannot find font directory /x/lib/fonts.')\n"
+        "qWarning('Note that Qt no longer ships fonts. Deploy some or switch to fontconfig.')\n"
+        "qWarning('This plugin does not support propagateSizeHints()')\n"
+        "qWarning('a message that matters')\n"
+        "print(QLoggingCategory('qt.qpa.fonts').isWarningEnabled())\n")
+    env = {k: v for k, v in _env().items() if k != "QT_LOGGING_RULES"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "a message that matters"
+    assert done.stdout.strip() == "False"
+
+
+def test_offline_ask_with_an_uncached_model_fails_at_once_without_retries(monkeypatch, capsys):
+    """No network (an address that refuses connections, and a name that does not resolve): the clear message,
+    and none of huggingface_hub's "Retrying in 8s" lines (the time is measured by hand, see the README)."""
+    from llmdesk.__main__ import main
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    for endpoint in ("http://127.0.0.1:9", "https://hub.invalid"):
+        monkeypatch.setenv("HF_ENDPOINT", endpoint)
+        rc = main(["ask", "--model", "someone/not-cached-model", "hi"])
+        _, err = capsys.readouterr()
+        assert rc == 1
+        assert "'someone/not-cached-model' is not in the local Hugging Face cache" in err, err
+        assert f"the Hub ({endpoint}) cannot be reached" in err and "local model folder" in err
+        assert "Retrying" not in err
+
+
+def test_engine_load_of_an_uncached_model_offline_is_an_offline_error(monkeypatch):
+    from llmdesk.core.settings import ModelSettings
+    from llmdesk.engine.errors import EngineError
+    from llmdesk.engine.session import ChatEngine
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    try:
+        ChatEngine().load(ModelSettings(model="someone/not-cached-model", device="cpu"))
+    except EngineError as exc:
+        assert exc.kind == "offline" and "cannot be reached" in str(exc)
+    else:
+        raise AssertionError("loading an uncached model offline must fail")

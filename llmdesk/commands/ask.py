@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         print("llmdesk ask: the message is empty", file=sys.stderr)
         return 2
     system_prompt = settings.system_prompt if args.system is None else args.system
+    problem = _model_unavailable(model.model)
+    if problem is not None:
+        print(f"llmdesk ask: {problem}", file=sys.stderr)
+        return 1
     if args.conversation is not None:
         return _ask_in_conversation(args, model, decoding, system_prompt)
     from llmdesk.engine.errors import EngineError
@@ -95,6 +99,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nllmdesk ask: {exc}", file=sys.stderr)
         return 1
     return _report(stats)
+
+
+def _model_unavailable(model: str) -> str | None:
+    """Why a Hub model that is not in the local cache cannot be had (offline, or the Hub unreachable), checked
+    in about a second before torch is even imported; None when it is cached, local, or the Hub answers."""
+    from llmdesk.engine import download
+    from llmdesk.engine.errors import EngineError
+
+    name = model.strip()
+    if not name or download.looks_like_path(name) or download.cached_snapshot(name) is not None:
+        return None
+    try:
+        download.probe_hub(name)
+    except EngineError as exc:
+        return str(exc)
+    return None
 
 
 def _load_engine(model: ModelSettings, cancel: threading.Event) -> tuple[Any, Any]:

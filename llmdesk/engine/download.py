@@ -227,6 +227,61 @@ def hub_endpoint() -> str:
     return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
 
 
+HUB_PROBE_TIMEOUT_S = 1.0
+
+
+def hub_unreachable_reason(timeout: float = HUB_PROBE_TIMEOUT_S) -> str | None:
+    """None when the Hub answers within ``timeout`` seconds, else why not (no network, no DNS, a stalled
+    connection). Any HTTP answer, even an error status, counts as an answer; proxies set in the environment are
+    honoured (the request goes through huggingface_hub's own HTTP session). The request runs on a daemon thread so
+    that a slow name lookup (which no HTTP timeout covers) cannot hold the caller past ``timeout``."""
+    import socket
+    from urllib.parse import urlsplit
+
+    outcome: list[BaseException | None] = []
+    proxied = any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"))
+
+    def request() -> None:
+        try:
+            url = urlsplit(hub_endpoint())
+            if not proxied and url.hostname:  # a name that does not resolve: no need to set up TLS to know
+                try:
+                    socket.getaddrinfo(url.hostname, url.port or 443, type=socket.SOCK_STREAM)
+                except socket.gaierror as exc:
+                    raise ConnectionError(f"cannot resolve {url.hostname}: {exc.strerror or exc}") from exc
+            from huggingface_hub.utils import get_session
+
+            get_session().head(hub_endpoint(), timeout=timeout)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller
+            outcome.append(exc)
+
+    worker = threading.Thread(target=request, name="llmdesk-hub-probe", daemon=True)
+    worker.start()
+    worker.join(timeout + 0.1)
+    if not outcome:
+        return f"no answer within {timeout:g} s"
+    exc = outcome[0]
+    if exc is None or not _is_transport_error(exc):
+        return None
+    return str(exc) or type(exc).__name__
+
+
+def probe_hub(model: str, timeout: float = HUB_PROBE_TIMEOUT_S) -> None:
+    """Before a download of ``model`` is tried: raise at once when the Hub cannot be reached.
+
+    Raises:
+        EngineError: kind "offline", naming the model and the reason.
+    """
+    if is_offline():
+        raise _offline_error(model, hub_cache_dir())
+    reason = hub_unreachable_reason(timeout)
+    if reason is not None:
+        raise EngineError("offline", f"'{model}' is not in the local Hugging Face cache and the Hub "
+                                     f"({hub_endpoint()}) cannot be reached: {reason}.",
+                          "Connect to the internet to download it, or choose a local model folder.")
+
+
 def looks_like_path(model: str) -> bool:
     """Whether ``model`` names a folder rather than a Hub id (absolute, ~, ./, ../, backslashes, or exists)."""
     text = model.strip()

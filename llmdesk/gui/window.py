@@ -709,7 +709,7 @@ class ChatWindow(QMainWindow):
             for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState)):
                 value = state.value(key)
                 if isinstance(value, QByteArray) and 0 < value.size() <= 64 * 1024 and not restore(value):
-                    log.warning("ignored the saved %s in %s: not a valid saved layout", key, state.fileName())
+                    log.info("ignored the saved %s in %s: not a valid saved layout", key, state.fileName())
         except Exception as exc:  # noqa: BLE001 - a window state never stops the window from opening
             log.warning("could not restore the window layout: %s", exc)
 
