@@ -268,6 +268,8 @@ class SettingsPanel(QWidget):
         layout = QVBoxLayout(group)
         self.prompt_edit = QPlainTextEdit(prompt)
         self.prompt_edit.setTabChangesFocus(True)
+        self.prompt_edit.setPlaceholderText("None: the conversation alone is sent, as in the model's reference "
+                                            "pipeline.")
         self.prompt_edit.setMaximumHeight(self.prompt_edit.fontMetrics().lineSpacing() * 6)
         tip = str(field_spec(Settings, "system_prompt")["help"])
         self.prompt_edit.setToolTip(tip)
