@@ -173,3 +173,15 @@ def test_full_disk_keeps_the_old_file(tmp_path, monkeypatch):
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert os.listdir(target.parent) == ["settings.json"]
+
+
+def test_version_2_file_with_the_old_default_system_prompt_gets_the_new_empty_default():
+    path = paths.settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"schema_version": 2, "system_prompt": "You are a helpful assistant.",
+                                "decoding": {"top_k": 7}}))
+    result = load_settings()
+    assert result.warnings == [] and result.settings.system_prompt == ""
+    assert result.settings.decoding.top_k == 7
+    path.write_text(json.dumps({"schema_version": 2, "system_prompt": "Be brief."}))
+    assert load_settings().settings.system_prompt == "Be brief."  # a prompt of the user's own is kept

@@ -23,7 +23,7 @@ from llmdesk import DEFAULT_MODEL
 from llmdesk.core import paths
 from llmdesk.core.atomic import atomic_write_text, move_aside
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DEVICE_AUTO = "auto"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -265,7 +265,19 @@ def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2}
+OLD_DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
+
+
+def _migrate_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    # The default system prompt became empty (the model's reference pipeline sends the user message alone). Files
+    # were written with every field, so the old default is in them even for users who never chose it.
+    if data.get("system_prompt") == OLD_DEFAULT_SYSTEM_PROMPT:
+        data["system_prompt"] = ""
+    data["schema_version"] = 3
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
