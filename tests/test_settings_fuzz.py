@@ -156,6 +156,16 @@ def test_deep_nesting_huge_file_binary_and_surrogates(tmp_path):
         result.moved_aside.unlink()
 
 
+def test_a_fifo_in_place_of_the_file_does_not_block_the_start(tmp_path):
+    import os
+
+    path = tmp_path / "settings.json"
+    os.mkfifo(path)
+    result = load_settings(path)  # opening a FIFO for reading would wait for a writer for ever
+    assert result.settings == Settings() and "not a regular file" in result.warnings[0]
+    assert result.moved_aside is not None and load_settings(path).warnings == []
+
+
 def test_unreadable_path_gives_defaults(tmp_path):
     folder = tmp_path / "settings.json"
     folder.mkdir()  # a folder where the file should be

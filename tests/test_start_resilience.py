@@ -57,6 +57,10 @@ def test_recent_models_junk_is_moved_aside():
     assert dl.load_recent_models() == []
     files["recent"].write_text(json.dumps(["ok/model", None, 3, "", {"a": 1}, "x" * 5000]))
     assert dl.load_recent_models() == ["ok/model"]
+    files["recent"].unlink()
+    os.mkfifo(files["recent"])
+    assert dl.load_recent_models() == []  # returns at once instead of waiting for a writer
+    assert not files["recent"].exists()
 
 
 def test_ask_starts_with_damaged_settings(tiny_model_dir):

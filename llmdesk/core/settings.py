@@ -309,6 +309,8 @@ MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few hundred bytes; anything
 def _read_document(path: Path) -> dict[str, Any]:
     """The file's JSON object, migrated to this schema. Raises ValueError (or another exception for the caller's
     net) naming what is wrong."""
+    if not path.is_file():  # a folder, a FIFO (reading one would block the start for ever), a device...
+        raise ValueError("it is not a regular file")
     with open(path, "rb") as fh:
         raw = fh.read(MAX_SETTINGS_BYTES + 1)
     if len(raw) > MAX_SETTINGS_BYTES:

@@ -819,15 +819,19 @@ def load_recent_models() -> list[str]:
     import logging
 
     path = recent_models_path()
+    raw = b""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(RECENT_MAX_BYTES + 1)
-    except FileNotFoundError:
-        return []
+        if path.is_file():  # not a FIFO or a device, whose reading could block
+            with open(path, "rb") as fh:
+                raw = fh.read(RECENT_MAX_BYTES + 1)
+        elif not path.exists():
+            return []
     except OSError as exc:
         logging.getLogger(__name__).warning("cannot read %s: %s", path, exc)
         return []
     try:
+        if not path.is_file():
+            raise ValueError("not a regular file")
         if len(raw) > RECENT_MAX_BYTES:
             raise ValueError(f"larger than {RECENT_MAX_BYTES // 1024} KiB")
         data = json.loads(raw.decode("utf-8"))
