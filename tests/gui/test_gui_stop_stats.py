@@ -9,7 +9,13 @@ from llmdesk.core.settings import ModelSettings
 from llmdesk.core.store import ConversationStore
 from llmdesk.gui.controller import ChatController
 from llmdesk.gui.scripted_engine import ScriptedEngine
-from tests.test_gui_chat import LONG_REPLY, backend_for
+from llmdesk.gui.worker import EngineBackend
+
+LONG_REPLY = "".join(f"Word{i} " for i in range(400))
+
+
+def backend_for(engine: ScriptedEngine):
+    return lambda: EngineBackend(make_engine=lambda: engine, list_devices=engine.list_devices)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from llmdesk.core.settings import (
     settings_from_dict,
 )
 
-CASE = Path(__file__).resolve().parents[1].parent / "shared" / "cases" / "09-settings-v1-null-decoding.json"
+CASE = Path(__file__).resolve().parents[2].parent / "shared" / "cases" / "09-settings-v1-null-decoding.json"
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20))
