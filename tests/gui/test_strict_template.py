@@ -131,6 +131,12 @@ def test_window_goes_on_after_a_stop_before_the_first_token_and_a_failed_reply(q
     reply = finished.args[0]
     assert reply.stop_reason in ("eos", "length"), reply.meta
     assert "error" not in reply.meta, reply.meta
+
+    # another failed reply, so that the terminal's message follows a user message with no answer
+    controller.set_decoding(DecodingSettings(max_new_tokens=512))
+    with qtbot.waitSignal(controller.reply_finished, timeout=60_000) as finished:
+        window.send("One more?")
+    assert finished.args[0].stop_reason == "error"
     conv_id = controller.conversation.id
     window.close()
 
@@ -142,6 +148,7 @@ def test_window_goes_on_after_a_stop_before_the_first_token_and_a_failed_reply(q
     with ConversationStore() as store:
         saved = store.load_conversation(conv_id)
     path = saved.path()
-    assert [m.role for m in path] == ["user", "assistant"] * 4
-    assert path[-2].content == "And then?" and path[-1].stop_reason in ("eos", "length")
+    assert [m.role for m in path] == ["user", "assistant"] * 5
+    assert [m.stop_reason for m in path[1::2]][:4] == ["cancelled", "error", reply.stop_reason, "error"]
+    assert path[-2].content == "And then?" and path[-1].stop_reason in ("eos", "length"), path[-1].meta
     assert path[-1].meta["stats"]["new_tokens"] > 0 and path[-1].meta["model"] == str(strict_model_dir)
