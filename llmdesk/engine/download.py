@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 from collections import deque
@@ -354,6 +355,8 @@ def cached_snapshot(repo_id: str, revision: str = "main") -> Path | None:
     Complete means config.json, a tokenizer file and every weight file (all shards of a sharded checkpoint) are
     present.
     """
+    if not (hub_cache_dir() / _repo_folder(repo_id)).is_dir():
+        return None  # nothing of it in the cache (answered without importing huggingface_hub)
     from huggingface_hub import try_to_load_from_cache
 
     try:
@@ -789,14 +792,13 @@ def _translate(exc: BaseException, what: str) -> EngineError:
 
 def _is_transport_error(exc: BaseException) -> bool:
     """Connection refused, DNS failure, timeout, dropped connection: from whichever HTTP client the hub uses."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
     for module_name in ("httpx2", "httpx"):
-        try:
-            module = __import__(module_name)
-        except ImportError:
-            continue
-        if isinstance(exc, getattr(module, "TransportError", ())):
+        module = sys.modules.get(module_name)  # an exception from a client means the client is imported already
+        if module is not None and isinstance(exc, getattr(module, "TransportError", ())):
             return True
-    return isinstance(exc, (ConnectionError, TimeoutError))
+    return False
 
 
 # --------------------------------------------------------------------------------------------------------------
