@@ -76,12 +76,12 @@ def run(args: argparse.Namespace) -> int:
         print("llmdesk ask: the message is empty", file=sys.stderr)
         return 2
     system_prompt = settings.system_prompt if args.system is None else args.system
+    if args.conversation is not None:
+        return _ask_in_conversation(args, model, decoding, system_prompt)
     problem = _model_unavailable(model.model)
     if problem is not None:
         print(f"llmdesk ask: {problem}", file=sys.stderr)
         return 1
-    if args.conversation is not None:
-        return _ask_in_conversation(args, model, decoding, system_prompt)
     from llmdesk.engine.errors import EngineError
     from llmdesk.engine.types import ChatTurn
 
@@ -162,6 +162,10 @@ def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decodin
         except (LookupError, StoreError) as exc:
             print(f"llmdesk ask: --conversation: {exc}", file=sys.stderr)
             return 2
+        problem = _model_unavailable(model.model)
+        if problem is not None:
+            print(f"llmdesk ask: {problem}", file=sys.stderr)
+            return 1
         cancel = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: cancel.set())
         try:
