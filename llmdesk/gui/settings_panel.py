@@ -103,9 +103,12 @@ class NumberEdit(QLineEdit):
         return number
 
     def format(self, value: float) -> str:
+        """``value`` as shown: ``decimals`` digits after the point, or every digit it needs when it has more (a
+        value from the settings file is shown as it is, never rounded)."""
         if self._decimals is None:
             return str(int(value))
-        return f"{value:.{self._decimals}f}"
+        text = f"{value:.{self._decimals}f}"
+        return text if float(text) == value else repr(float(value))
 
     def setValue(self, value: float) -> None:  # noqa: N802 - the spin-box name
         """Show ``value`` (formatted) and commit it, as a spin box's setValue would."""
