@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal, Slot
 
 from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message
@@ -208,6 +208,10 @@ class ChatController(QObject):
         ended = self._thread.wait(timeout_ms)
         if not ended:
             log.error("the model thread did not end within %d ms", timeout_ms)
+        else:
+            # The worker's last signals are still queued for this thread (the GUI thread was waiting): the text
+            # and the stats of the reply it was writing. Deliver them now, once, so that nothing of it is lost.
+            QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         for rid, reply in list(self._detached.items()):  # the worker has answered by now: keep its stats
             stats = reply.request.outcome.get("stats")
             if stats is not None:

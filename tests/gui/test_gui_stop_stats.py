@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from llmdesk.core.settings import ModelSettings
+from llmdesk.core.settings import DecodingSettings, ModelSettings
 from llmdesk.core.store import ConversationStore
 from llmdesk.gui.controller import ChatController
 from llmdesk.gui.scripted_engine import ScriptedEngine
 from llmdesk.gui.worker import EngineBackend
 
-LONG_REPLY = "".join(f"Word{i} " for i in range(400))
+LONG_REPLY = "".join(f"Word{i} " for i in range(40_000))
 
 
 def backend_for(engine: ScriptedEngine):
@@ -24,9 +24,10 @@ def store(tmp_path):
         yield s
 
 
-def _streaming_controller(qtbot, store) -> tuple[ChatController, ScriptedEngine]:
-    engine = ScriptedEngine(reply=LONG_REPLY, rate=100.0)
-    controller = ChatController(backend_factory=backend_for(engine), store=store)
+def _streaming_controller(qtbot, store, rate: float = 100.0) -> tuple[ChatController, ScriptedEngine]:
+    engine = ScriptedEngine(reply=LONG_REPLY, rate=rate)
+    controller = ChatController(DecodingSettings(max_new_tokens=32768), backend_factory=backend_for(engine),
+                                store=store)
     controller.start()
     with qtbot.waitSignal(controller.model_loaded, timeout=5000):
         controller.load_model(ModelSettings(model="scripted/model"))
@@ -51,13 +52,14 @@ def test_switching_conversation_keeps_the_stopped_replys_stats(qtbot, store):
         assert stats["new_tokens"] >= 5 and stats["prompt_tokens"] == 3
         assert stats["ttft_s"] is not None and stats["tokens_per_s"] and stats["total_s"] > 0
         # every piece the engine produced is in the text (none lost between the switch and the worker's stop)
-        assert LONG_REPLY.startswith(message.content) and len(message.content) >= stats["new_tokens"] * 4 - 4
+        assert message.content == LONG_REPLY[:4 * stats["new_tokens"]]
     finally:
         controller.shutdown()
 
 
-def test_closing_keeps_the_stopped_replys_stats(qtbot, store):
-    controller, engine = _streaming_controller(qtbot, store)
+@pytest.mark.parametrize("rate", [100.0, 0.0])  # 0: as fast as it goes, pieces queue up
+def test_closing_keeps_the_stopped_replys_stats_and_all_its_text(qtbot, store, rate):
+    controller, engine = _streaming_controller(qtbot, store, rate)
     reply = controller.send("Tell me everything")
     conv = controller.conversation.id
     qtbot.waitUntil(lambda: controller.reply_pieces_received >= 5, timeout=5000)
@@ -66,4 +68,5 @@ def test_closing_keeps_the_stopped_replys_stats(qtbot, store):
     stats = message.meta["stats"]
     assert message.stop_reason == "cancelled"
     assert stats["new_tokens"] >= 5 and stats["prompt_tokens"] == 3 and stats["tokens_per_s"]
-    assert LONG_REPLY.startswith(message.content) and message.content
+    # every piece the engine produced is saved, also those still queued for the GUI thread when it closed
+    assert message.content == LONG_REPLY[:4 * stats["new_tokens"]]
