@@ -213,7 +213,10 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str, warnings: list[str] 
             shown = key if len(key) <= 60 else _short(key)
             if warnings is None:
                 raise SettingsError(prefix + shown, "unknown setting")
-            warnings.append(f"{prefix}{shown}: unknown setting, ignored")
+            if cls is Settings and key in {f.name for f in dataclasses.fields(DecodingSettings)}:
+                warnings.append(f"{shown}: a decoding setting outside a valid decoding section, ignored")
+            else:
+                warnings.append(f"{prefix}{shown}: unknown setting, ignored")
             continue
         current = getattr(obj, key)
         try:

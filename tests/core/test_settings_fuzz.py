@@ -128,6 +128,7 @@ def test_shared_case_version_1_with_null_decoding(tmp_path):
     assert result.moved_aside is not None and result.moved_aside.read_bytes() == raw
     text = "\n".join(result.warnings)
     assert "decoding: must be an object, not None" in text and result.moved_aside.name in text
+    assert "temperature: a decoding setting outside a valid decoding section, ignored" in text
     assert load_settings(path).warnings == []
 
 
