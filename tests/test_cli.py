@@ -53,3 +53,38 @@ def test_bench_random_weights_json(tiny_model_dir, capsys):
 
 def test_bench_refuses_both_sources(capsys):
     assert main(["bench", "--model", "x", "--random-weights", "y"]) == 2
+
+
+def test_default_ask_greedy_equals_bare_generate_on_the_lone_user_message(tiny_model_dir, capsys):
+    """The reference pipeline: the user message alone (no system prompt), greedy. ``llmdesk ask --greedy`` with the
+    default settings gives exactly what bare transformers ``generate`` gives on that one message."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from llmdesk.core.settings import Settings
+
+    assert Settings().system_prompt == ""
+    assert Settings().decoding.max_new_tokens == 500 and not Settings().decoding.do_sample
+    prompt = "Create a funny joke about chickens."
+    max_new = 48  # the tiny model's context window is 512 tokens; 500 is the default for real models
+    rc = main(["ask", "--model", str(tiny_model_dir), "--device", "cpu", "--dtype", "float32", "--greedy",
+               "--max-new-tokens", str(max_new), prompt])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()
+    inputs = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
+                                           return_tensors="pt", return_dict=True)
+    with torch.inference_mode():
+        generated = model.generate(**inputs, max_new_tokens=max_new, do_sample=False)
+    bare = tokenizer.decode(generated[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+    assert bare.strip()
+    assert out == bare + "\n"
+    assert f"prompt {inputs['input_ids'].shape[1]} tokens" in err
+
+
+def test_ask_conversation_refuses_an_unknown_id(capsys):
+    rc = main(["ask", "--conversation", "nope", "hi"])
+    _, err = capsys.readouterr()
+    assert rc == 2 and "--conversation: no stored conversation has the id 'nope'" in err

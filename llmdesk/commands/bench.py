@@ -39,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    settings = load_settings().settings.model
+    loaded_settings = load_settings()
+    for warning in loaded_settings.warnings:
+        print(f"llmdesk: {warning}", file=sys.stderr)
+    settings = loaded_settings.settings.model
     try:
         started = time.perf_counter()
         if args.random_weights:

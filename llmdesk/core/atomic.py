@@ -54,3 +54,23 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     with atomic_open(path, "wb") as fh:
         fh.write(data)
+
+
+def move_aside(path: str | os.PathLike[str], tag: str = "corrupt") -> Path:
+    """Rename a file that cannot be used to ``<name>.<tag>-<time>`` beside it (never deleted, never overwritten);
+    returns the new path.
+
+    Raises:
+        OSError: the rename failed (the file stays where it was).
+    """
+    import time
+
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{tag}-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{tag}-{stamp}-{n}")
+    os.replace(path, target)
+    return target

@@ -49,6 +49,22 @@ def prompt_turns(conv: Conversation, leaf_id: str | None = None) -> list[ChatTur
     return [ChatTurn(m.role, m.content) for m in conv.path(leaf_id) if m.content]
 
 
+def send_message(conv: Conversation, text: str) -> tuple[Message, Message, list[ChatTurn]]:
+    """The user sends ``text`` in ``conv``: add it under the shown leaf, then an empty reply under it (now the shown
+    leaf, stop reason None while it streams). Returns (user message, reply, the turns to send: the shown path up to
+    and including the user message). The window and ``llmdesk ask --conversation`` both send through this.
+
+    Raises:
+        BranchError: the text is blank.
+    """
+    if not text.strip():
+        raise BranchError("there is no text to send")
+    user = conv.add(Message(role="user", content=text, parent_id=conv.current_leaf_id))
+    turns = prompt_turns(conv, user.id)
+    reply = conv.add(Message(role="assistant", content="", parent_id=user.id, stop_reason=None))
+    return user, reply, turns
+
+
 def on_shown_path(conv: Conversation, message_id: str) -> bool:
     """True when the message is on the path currently shown."""
     if conv.current_leaf_id is None:

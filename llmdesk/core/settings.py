@@ -13,8 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import time
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +21,9 @@ from typing import Any
 
 from llmdesk import DEFAULT_MODEL
 from llmdesk.core import paths
-from llmdesk.core.atomic import atomic_write_text
+from llmdesk.core.atomic import atomic_write_text, move_aside
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DEVICE_AUTO = "auto"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -102,8 +101,9 @@ class Settings:
 
     model: ModelSettings = field(default_factory=ModelSettings)
     decoding: DecodingSettings = field(default_factory=DecodingSettings)
-    system_prompt: str = _spec("You are a helpful assistant.", label="System prompt", help=(
-        "Instructions sent before the conversation in every prompt. Kept when old turns are dropped to fit."))
+    system_prompt: str = _spec("", label="System prompt", help=(
+        "Instructions sent before the conversation in every prompt. Kept when old turns are dropped to fit. Empty "
+        "by default: the prompt is the conversation alone, as in the model's reference pipeline."))
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +127,31 @@ def _range_text(meta: Mapping[str, Any]) -> str:
     return f"from {lo} to {hi}"
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlevel = 2
+
+
+def _short(value: Any) -> str:
+    """A repr short enough for a message, whatever the value (long text, deep nesting)."""
+    return _REPR.repr(value)
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _require_encodable(full: str, text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise SettingsError(full, f"holds a character that is not valid Unicode text at position {exc.start}") \
+            from None
+
+
 def validate_value(cls: type, name: str, value: Any, *, prefix: str = "") -> Any:
     """Check one field's value against its declared type and limits; return it (ints widened to float).
 
@@ -146,30 +171,33 @@ def validate_value(cls: type, name: str, value: Any, *, prefix: str = "") -> Any
         raise SettingsError(full, "a value is required")
     if kind == "bool":
         if not isinstance(value, bool):
-            raise SettingsError(full, f"must be true or false, not {value!r}")
+            raise SettingsError(full, f"must be true or false, not {_short(value)}")
         return value
     if kind.startswith("int"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SettingsError(full, f"must be a whole number {_range_text(meta)}, not {value!r}")
+            raise SettingsError(full, f"must be a whole number {_range_text(meta)}, not {_short(value)}")
     elif kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise SettingsError(full, f"must be a number {_range_text(meta)}, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+            raise SettingsError(full, f"must be a number {_range_text(meta)}, not {_short(value)}")
         value = float(value)
     elif kind == "str":
         if not isinstance(value, str):
-            raise SettingsError(full, f"must be text, not {value!r}")
+            raise SettingsError(full, f"must be text, not {_short(value)}")
+        _require_encodable(full, value)
         if meta.get("choices") and value not in meta["choices"]:
-            raise SettingsError(full, f"must be one of {', '.join(meta['choices'])}, not {value!r}")
+            raise SettingsError(full, f"must be one of {', '.join(meta['choices'])}, not {_short(value)}")
         return value
     elif kind.startswith("list"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise SettingsError(full, f"must be a list of strings, not {value!r}")
+            raise SettingsError(full, f"must be a list of strings, not {_short(value)}")
         if any(v == "" for v in value):
             raise SettingsError(full, "a stop sequence cannot be empty")
+        for v in value:
+            _require_encodable(full, v)
         return list(value)
     lo, hi = meta.get("min"), meta.get("max")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise SettingsError(full, f"must be {_range_text(meta)}, not {value!r}")
+        raise SettingsError(full, f"must be {_range_text(meta)}, not {_short(value)}")
     return value
 
 
@@ -177,14 +205,18 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str, warnings: list[str] 
     """Build a dataclass from a mapping. With ``warnings`` given, bad fields fall back to their default
     and are reported there; without it the first bad field raises."""
     if not isinstance(data, Mapping):
-        raise SettingsError(prefix.rstrip(".") or "settings", f"must be an object, not {data!r}")
+        raise SettingsError(prefix.rstrip(".") or "settings", f"must be an object, not {_short(data)}")
     obj = cls()
     names = {f.name for f in dataclasses.fields(cls)}
     for key, value in data.items():
         if key not in names:
+            shown = key if len(key) <= 60 else _short(key)
             if warnings is None:
-                raise SettingsError(prefix + key, "unknown setting")
-            warnings.append(f"{prefix}{key}: unknown setting, ignored")
+                raise SettingsError(prefix + shown, "unknown setting")
+            if cls is Settings and key in {f.name for f in dataclasses.fields(DecodingSettings)}:
+                warnings.append(f"{shown}: a decoding setting outside a valid decoding section, ignored")
+            else:
+                warnings.append(f"{prefix}{shown}: unknown setting, ignored")
             continue
         current = getattr(obj, key)
         try:
@@ -219,28 +251,43 @@ def replace_decoding(settings: DecodingSettings, **changes: Any) -> DecodingSett
 # --------------------------------------------------------------------------------------------------------------
 
 def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
-    # Version 1 kept decoding keys at the top level and called the dtype "precision".
+    # Version 1 kept decoding keys at the top level and called the dtype "precision". A section that is there but
+    # not an object (e.g. ``"decoding": null``) is left as it is, for validation to report; the keys that would
+    # have moved into it stay at the top level and are reported as unknown.
     decoding = data.setdefault("decoding", {})
-    for key in [f.name for f in dataclasses.fields(DecodingSettings)]:
-        if key in data:
-            decoding[key] = data.pop(key)
+    if isinstance(decoding, dict):
+        for key in [f.name for f in dataclasses.fields(DecodingSettings)]:
+            if key in data:
+                decoding[key] = data.pop(key)
     model = data.setdefault("model", {})
     if isinstance(model, str):
         data["model"] = model = {"model": model}
-    if "precision" in data:
+    if "precision" in data and isinstance(model, dict):
         model["dtype"] = data.pop("precision")
     data["schema_version"] = 2
     return data
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2}
+OLD_DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant."
+
+
+def _migrate_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    # The default system prompt became empty (the model's reference pipeline sends the user message alone). Files
+    # were written with every field, so the old default is in them even for users who never chose it.
+    if data.get("system_prompt") == OLD_DEFAULT_SYSTEM_PROMPT:
+        data["system_prompt"] = ""
+    data["schema_version"] = 3
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring a settings mapping from its ``schema_version`` up to :data:`SCHEMA_VERSION`."""
     version = data.get("schema_version", 1)
-    if not isinstance(version, int) or version < 1:
-        raise SettingsError("schema_version", f"must be a whole number from 1 to {SCHEMA_VERSION}, not {version!r}")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SettingsError("schema_version", f"must be a whole number from 1 to {SCHEMA_VERSION}, not {_short(version)}")
     if version > SCHEMA_VERSION:
         raise SettingsError("schema_version", f"file is from a newer llmdesk (version {version}, this one reads "
                                               f"up to {SCHEMA_VERSION})")
@@ -259,44 +306,79 @@ class LoadResult:
     moved_aside: Path | None = None
 
 
-def _move_aside(path: Path) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    os.replace(path, target)
-    return target
+MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few hundred bytes; anything past 1 MiB is not one
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    """The file's JSON object, migrated to this schema. Raises ValueError (or another exception for the caller's
+    net) naming what is wrong."""
+    if not path.is_file():  # a folder, a FIFO (reading one would block the start for ever), a device...
+        raise ValueError("it is not a regular file")
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_SETTINGS_BYTES + 1)
+    if len(raw) > MAX_SETTINGS_BYTES:
+        raise ValueError(f"the file is larger than {MAX_SETTINGS_BYTES // 1024} KiB, far too large for settings")
+    text = raw.decode("utf-8")
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"the file does not hold a JSON object (it holds {type(data).__name__})")
+    return migrate(data)
 
 
 def load_settings(path: Path | None = None) -> LoadResult:
-    """Read the settings file. Never raises for a bad file: a missing file gives the defaults; a file that is not
-    valid JSON, not an object, or from a newer schema is moved aside and the defaults are used; single bad fields
-    fall back to their defaults. Every such case is described in ``warnings``."""
+    """Read the settings file. Never raises, whatever the file holds.
+
+    A missing file gives the defaults. A file that is not entirely valid settings - not UTF-8 text, not JSON,
+    nested too deeply, larger than :data:`MAX_SETTINGS_BYTES`, not an object, from a newer schema, or with any
+    null, wrongly typed, out-of-range or unknown value at any depth - is moved aside (renamed
+    ``settings.json.corrupt-<time>``, never deleted). The valid values in it are kept, every other one takes its
+    default, the result is written back as a fresh ``settings.json`` (so the next start is clean) and each problem
+    is described in ``warnings``, which the window shows in its banner and the command line prints.
+    """
     path = path or paths.settings_path()
-    if not path.exists():
-        return LoadResult(Settings())
     try:
-        raw = path.read_text(encoding="utf-8")
-        data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("the file does not hold a JSON object")
-        data = migrate(data)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, SettingsError) else str(exc)
-        try:
-            aside = _move_aside(path)
-        except OSError as move_exc:
-            return LoadResult(Settings(), [f"The settings file {path} cannot be read ({reason}) and could not be "
-                                           f"moved aside ({move_exc}); using the defaults for this session."])
-        return LoadResult(Settings(), [f"The settings file {path} could not be read ({reason}). It was moved to "
-                                       f"{aside.name} and the defaults are in use."], moved_aside=aside)
-    warnings: list[str] = []
-    settings = _build(Settings, data, "", warnings)
-    if warnings:
-        warnings.insert(0, f"Some settings in {path} were not valid:")
-    return LoadResult(settings, warnings)
+        if not path.exists():
+            return LoadResult(Settings())
+    except (OSError, ValueError) as exc:
+        return LoadResult(Settings(), [f"The settings file {path} cannot be checked ({exc}); using the defaults "
+                                       "for this session."])
+    problems: list[str] = []
+    settings = Settings()
+    reason: str | None = None
+    try:
+        data = _read_document(path)
+        settings = _build(Settings, data, "", problems)
+    except SettingsError as exc:
+        reason = str(exc)
+    except UnicodeDecodeError as exc:
+        reason = f"it is not UTF-8 text (byte {exc.start})"
+    except Exception as exc:  # noqa: BLE001 - whatever the content, start with the defaults and say why
+        reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+        settings = Settings()
+    if reason is None and not problems:
+        return LoadResult(settings)
+    if reason is not None:
+        settings = Settings()
+    try:
+        aside = move_aside(path)
+    except OSError as move_exc:
+        what = f"cannot be read ({reason})" if reason else "holds values that are not valid"
+        return LoadResult(settings, [f"The settings file {path} {what} and could not be moved aside ({move_exc}); "
+                                     "using the defaults for this session.", *problems])
+    try:
+        save_settings(settings, path)
+    except OSError as exc:
+        problems.append(f"(a fresh settings file could not be written: {exc})")
+    if reason is not None:
+        head = (f"The settings file {path} could not be read ({reason}). It was moved to {aside.name} and the "
+                "defaults are in use.")
+    else:
+        head = (f"Some settings in {path} were not valid; those use their defaults, the others were kept. The "
+                f"original file was moved to {aside.name}:")
+    return LoadResult(settings, [head, *problems], moved_aside=aside)
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:

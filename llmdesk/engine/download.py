@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 from collections import deque
@@ -227,6 +228,61 @@ def hub_endpoint() -> str:
     return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
 
 
+HUB_PROBE_TIMEOUT_S = 1.0
+
+
+def hub_unreachable_reason(timeout: float = HUB_PROBE_TIMEOUT_S) -> str | None:
+    """None when the Hub answers within ``timeout`` seconds, else why not (no network, no DNS, a stalled
+    connection). Any HTTP answer, even an error status, counts as an answer; proxies set in the environment are
+    honoured (the request goes through huggingface_hub's own HTTP session). The request runs on a daemon thread so
+    that a slow name lookup (which no HTTP timeout covers) cannot hold the caller past ``timeout``."""
+    import socket
+    from urllib.parse import urlsplit
+
+    outcome: list[BaseException | None] = []
+    proxied = any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"))
+
+    def request() -> None:
+        try:
+            url = urlsplit(hub_endpoint())
+            if not proxied and url.hostname:  # a name that does not resolve: no need to set up TLS to know
+                try:
+                    socket.getaddrinfo(url.hostname, url.port or 443, type=socket.SOCK_STREAM)
+                except socket.gaierror as exc:
+                    raise ConnectionError(f"cannot resolve {url.hostname}: {exc.strerror or exc}") from exc
+            from huggingface_hub.utils import get_session
+
+            get_session().head(hub_endpoint(), timeout=timeout)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller
+            outcome.append(exc)
+
+    worker = threading.Thread(target=request, name="llmdesk-hub-probe", daemon=True)
+    worker.start()
+    worker.join(timeout + 0.1)
+    if not outcome:
+        return f"no answer within {timeout:g} s"
+    exc = outcome[0]
+    if exc is None or not _is_transport_error(exc):
+        return None
+    return str(exc) or type(exc).__name__
+
+
+def probe_hub(model: str, timeout: float = HUB_PROBE_TIMEOUT_S) -> None:
+    """Before a download of ``model`` is tried: raise at once when the Hub cannot be reached.
+
+    Raises:
+        EngineError: kind "offline", naming the model and the reason.
+    """
+    if is_offline():
+        raise _offline_error(model, hub_cache_dir())
+    reason = hub_unreachable_reason(timeout)
+    if reason is not None:
+        raise EngineError("offline", f"'{model}' is not in the local Hugging Face cache and the Hub "
+                                     f"({hub_endpoint()}) cannot be reached: {reason}.",
+                          "Connect to the internet to download it, or choose a local model folder.")
+
+
 def looks_like_path(model: str) -> bool:
     """Whether ``model`` names a folder rather than a Hub id (absolute, ~, ./, ../, backslashes, or exists)."""
     text = model.strip()
@@ -299,6 +355,8 @@ def cached_snapshot(repo_id: str, revision: str = "main") -> Path | None:
     Complete means config.json, a tokenizer file and every weight file (all shards of a sharded checkpoint) are
     present.
     """
+    if not (hub_cache_dir() / _repo_folder(repo_id)).is_dir():
+        return None  # nothing of it in the cache (answered without importing huggingface_hub)
     from huggingface_hub import try_to_load_from_cache
 
     try:
@@ -734,14 +792,13 @@ def _translate(exc: BaseException, what: str) -> EngineError:
 
 def _is_transport_error(exc: BaseException) -> bool:
     """Connection refused, DNS failure, timeout, dropped connection: from whichever HTTP client the hub uses."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
     for module_name in ("httpx2", "httpx"):
-        try:
-            module = __import__(module_name)
-        except ImportError:
-            continue
-        if isinstance(exc, getattr(module, "TransportError", ())):
+        module = sys.modules.get(module_name)  # an exception from a client means the client is imported already
+        if module is not None and isinstance(exc, getattr(module, "TransportError", ())):
             return True
-    return isinstance(exc, (ConnectionError, TimeoutError))
+    return False
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -754,15 +811,45 @@ def recent_models_path() -> Path:
     return paths.data_dir() / "recent_models.json"
 
 
+RECENT_MAX_BYTES = 256 * 1024  # a dozen model ids; anything larger is not this file
+
+
 def load_recent_models() -> list[str]:
-    """Models the user loaded before, newest first (an unreadable file counts as empty)."""
+    """Models the user loaded before, newest first. Never raises: a file that is not a JSON list of model ids
+    (binary junk, deep nesting, too large, wrong types) is moved aside (``recent_models.json.corrupt-<time>``),
+    logged, and counts as empty; entries that are not non-empty text are skipped."""
+    import logging
+
+    path = recent_models_path()
+    raw = b""
     try:
-        data = json.loads(recent_models_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if path.is_file():  # not a FIFO or a device, whose reading could block
+            with open(path, "rb") as fh:
+                raw = fh.read(RECENT_MAX_BYTES + 1)
+        elif not path.exists():
+            return []
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot read %s: %s", path, exc)
         return []
-    if not isinstance(data, list):
+    try:
+        if not path.is_file():
+            raise ValueError("not a regular file")
+        if len(raw) > RECENT_MAX_BYTES:
+            raise ValueError(f"larger than {RECENT_MAX_BYTES // 1024} KiB")
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, list):
+            raise ValueError(f"holds a {type(data).__name__}, not a list")
+    except (ValueError, RecursionError) as exc:
+        from llmdesk.core.atomic import move_aside
+
+        try:
+            aside: Path | str = move_aside(path)
+        except OSError as move_exc:
+            aside = f"(could not be moved aside: {move_exc})"
+        logging.getLogger(__name__).warning("the recent models list %s is not valid (%s); moved to %s, starting "
+                                            "with an empty list", path, str(exc)[:200], aside)
         return []
-    return [m for m in data if isinstance(m, str) and m.strip()][:RECENT_LIMIT]
+    return [m for m in data if isinstance(m, str) and m.strip() and len(m) < 4096][:RECENT_LIMIT]
 
 
 def remember_model(model: str) -> list[str]:

@@ -9,7 +9,7 @@ class EngineError(Exception):
     Attributes:
         kind: one of "not_found", "offline", "not_causal_lm", "out_of_memory", "device_unavailable",
             "too_large", "prompt_too_long", "bad_settings", "load_failed", "generation_failed", "no_model",
-            "download_failed", "cancelled", "not_downloaded".
+            "download_failed", "cancelled", "not_downloaded", "chat_template".
         hint: what the user can do next (may be empty).
     """
 
@@ -26,3 +26,10 @@ class EngineError(Exception):
 class PromptTooLongError(EngineError):
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__("prompt_too_long", message, hint)
+
+
+class ChatTemplateError(EngineError):
+    """The model's chat template refused the messages (it raised); the message quotes the template's own text."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__("chat_template", message, hint)

@@ -110,7 +110,16 @@ def cached_first(fn: Callable[..., Any], source: str, **kwargs: Any) -> Any:
     try:
         return fn(source, local_files_only=True, **kwargs)
     except OSError:
+        probe_hub(source)
         return fn(source, **kwargs)
+
+
+def probe_hub(model: str) -> None:
+    """Fail at once with kind "offline" when the Hub cannot be reached (see :func:`download.probe_hub`), instead
+    of after huggingface_hub's retries (about 25 s of "Retrying in 8s" lines)."""
+    from llmdesk.engine.download import probe_hub as probe
+
+    probe(model)
 
 
 def load_config(model: str, trust_remote_code: bool = False, *, local_only: bool = False) -> Any:

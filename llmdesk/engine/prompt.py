@@ -3,6 +3,12 @@
 The system prompt and the newest turns are kept; the oldest turns are left out until prompt tokens plus
 max_new_tokens fit. The kept part always starts with a user turn. A single message that cannot fit on its own
 is an error that says so.
+
+Many chat templates (Gemma, Mistral, Llama-2 style) insist that user and assistant turns alternate. A reply that
+failed or was stopped before its first token leaves no text, so its slot is empty and two user messages would
+follow each other: :func:`to_messages` merges consecutive turns of one role (joined by a blank line), so the prompt
+always alternates. A template that still refuses the messages raises :class:`ChatTemplateError` (kind
+``"chat_template"``) with the template's own message.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from llmdesk.engine.errors import EngineError, PromptTooLongError
+from llmdesk.engine.errors import ChatTemplateError, EngineError, PromptTooLongError
 from llmdesk.engine.types import ChatTurn, PromptFit
 
 _PROBE = "\x1fllmdesk-system-probe\x1f"
@@ -33,8 +39,20 @@ def template_supports_system(tokenizer: Any) -> bool:
 
 
 def to_messages(turns: Sequence[ChatTurn], system_prompt: str, supports_system: bool) -> list[dict[str, str]]:
-    """Turns as chat-template messages; without a system role the system text is folded into the first user turn."""
-    messages = [{"role": t.role, "content": t.content} for t in turns if t.role != "system"]
+    """Turns as chat-template messages; without a system role the system text is folded into the first user turn.
+
+    Consecutive turns of the same role (a user message sent again after a reply that failed or was stopped before
+    its first token; turns that were empty are never sent) are merged into one, their texts joined by a blank
+    line, so strict-alternation templates accept every conversation.
+    """
+    messages: list[dict[str, str]] = []
+    for t in turns:
+        if t.role == "system":
+            continue
+        if messages and messages[-1]["role"] == t.role:
+            messages[-1] = {"role": t.role, "content": f"{messages[-1]['content']}\n\n{t.content}"}
+        else:
+            messages.append({"role": t.role, "content": t.content})
     system = "\n\n".join(p for p in [system_prompt.strip(), *(t.content for t in turns if t.role == "system")] if p)
     if system:
         if supports_system:
@@ -52,8 +70,26 @@ def render(tokenizer: Any, turns: Sequence[ChatTurn], system_prompt: str,
     model continues it instead of starting a new reply."""
     messages = to_messages(turns, system_prompt, template_supports_system(tokenizer))
     kwargs: dict[str, Any] = {"continue_final_message": True} if continue_final else {"add_generation_prompt": True}
-    out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, **kwargs)
+    try:
+        out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, **kwargs)
+    except Exception as exc:
+        if _is_template_error(exc):
+            roles = ", ".join(m["role"] for m in messages)
+            raise ChatTemplateError(
+                f"The model's chat template refused this conversation: {exc} (message roles: {roles})",
+                "Try a new chat, or a model whose chat template accepts this conversation.") from exc
+        raise
     return list(out["input_ids"])
+
+
+def _is_template_error(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from the chat template itself (jinja2's TemplateError, which ``raise_exception`` in a
+    template raises, or a template syntax error)."""
+    try:
+        from jinja2 import TemplateError
+    except ImportError:  # pragma: no cover - transformers needs jinja2 for chat templates
+        return False
+    return isinstance(exc, TemplateError)
 
 
 def fit_prompt(tokenizer: Any, turns: Sequence[ChatTurn], system_prompt: str, context_window: int,
@@ -63,6 +99,7 @@ def fit_prompt(tokenizer: Any, turns: Sequence[ChatTurn], system_prompt: str, co
     Raises:
         EngineError: kind "bad_settings" when max_new_tokens alone fills the window.
         PromptTooLongError: when the newest message alone, with the system prompt, does not fit.
+        ChatTemplateError: the chat template refused the messages (kind "chat_template").
     """
     conversation = [t for t in turns if t.role != "system"]
     if not conversation:

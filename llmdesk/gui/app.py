@@ -129,6 +129,37 @@ def process_age_s() -> float | None:
         return None
 
 
+# Qt messages that say nothing a user can act on: the font database's complaints (missing font folder, slow alias
+# lookups) and the offscreen/X11 plugin's propagateSizeHints note. They go to the debug log, not the terminal.
+QUIET_QT_MESSAGES = ("QFontDatabase:", "Note that Qt no longer ships fonts", "font family aliases",
+                     "propagateSizeHints")
+QUIET_QT_CATEGORIES = ("qt.qpa.fonts",)
+
+
+def quiet_qt_messages() -> None:
+    """Route Qt's font-database warnings (category ``qt.qpa.fonts`` and the ``QFontDatabase:`` messages) and other
+    known noise to ``logging`` at debug level; every other Qt message is printed as before. ``QT_LOGGING_RULES``
+    still wins, so ``QT_LOGGING_RULES="qt.qpa.fonts=true"`` brings the font messages back. Call before the
+    QApplication exists (the font database is set up with it). Not used in tests, where pytest-qt owns the Qt
+    message handler."""
+    from PySide6.QtCore import QLoggingCategory, qInstallMessageHandler
+
+    QLoggingCategory.setFilterRules("\n".join(f"{c}.warning=false\n{c}.info=false" for c in QUIET_QT_CATEGORIES))
+    qt_log = logging.getLogger("llmdesk.qt")
+
+    def handler(mode: Any, context: Any, message: str) -> None:
+        category = getattr(context, "category", "") or ""
+        if category in QUIET_QT_CATEGORIES or any(text in message for text in QUIET_QT_MESSAGES):
+            qt_log.debug("%s: %s", category or "qt", message)
+            return
+        if previous is not None:
+            previous(mode, context, message)
+            return
+        sys.stderr.write(f"{message}\n")  # Qt's default handler prints just the message too
+
+    previous = qInstallMessageHandler(handler)
+
+
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -432,11 +463,14 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
 
 def _run_owner(lock: ProfileLock, t0: float, *, model_overrides: dict[str, str] | None, measure_startup: bool,
                backend_factory: Callable[[], EngineBackend] | None) -> int:
+    quiet_qt_messages()
     app = make_application()
     server = InstanceServer(lock) if lock.held else None
     if server is not None:
         server.listen()
     loaded = load_settings()
+    for warning in loaded.warnings:  # shown in the window's banner too; a terminal user sees it here
+        print(f"llmdesk: {warning}", file=sys.stderr)
     settings: Settings = loaded.settings
     # Flags choose the model for this session; they are saved only if the user loads from the settings panel.
     initial_model = dataclasses.replace(settings.model, **(model_overrides or {}))

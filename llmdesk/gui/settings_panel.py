@@ -2,9 +2,11 @@
 (applied only by an explicit Load/Reload).
 
 Every decoding control is built from the field declarations in :mod:`llmdesk.core.settings` (label, min/max,
-step, decimals, help as tooltip). Spin boxes cannot hold a value out of range; free-text fields (seed, stop
-sequences, model) are checked with the same validation as the settings file and a bad value is refused with the
-reason shown under the field.
+step, decimals, help as tooltip). Number fields are :class:`NumberEdit` line edits: what the user types is never
+rewritten (a spin box would clamp 9.5 to the maximum or reinterpret it); every field is checked with the same
+validation as the settings file, and a bad value is refused with the field's name and the allowed range shown
+under it. While a field holds a refused value, :meth:`SettingsPanel.invalid_fields` names it and the window does
+not send (it never falls back silently to the previous value or a random seed).
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtCore import QRegularExpression
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from llmdesk.core.settings import (DEVICE_AUTO, DecodingSettings, ModelSettings, Settings, SettingsError,
                                    field_spec, replace_decoding, validate_value)
@@ -54,6 +55,97 @@ class _ErrorLabel(QLabel):
         self.setVisible(bool(text))
 
 
+class NumberEdit(QLineEdit):
+    """A number field that never rewrites what was typed: out-of-range or malformed text stays as it is and the
+    panel shows the error. Up/Down (and the mouse wheel over the focused field) step by ``step`` within the limits.
+
+    Args:
+        minimum, maximum: the declared limits (for stepping; the panel validates typed values).
+        step: the Up/Down step.
+        decimals: digits after the point when a value is set from code or by stepping; None for whole numbers.
+
+    Signals:
+        commit(): the user finished editing (Enter, focus out) or stepped: the panel reads :meth:`text`.
+    """
+
+    commit = Signal()
+
+    def __init__(self, minimum: float, maximum: float, step: float, decimals: int | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._minimum, self._maximum, self._step, self._decimals = minimum, maximum, step, decimals
+        pattern = r"[-+]?\d*" if decimals is None else r"[-+]?\d*[.,]?\d*([eE][-+]?\d*)?"
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(pattern), self))
+        self.editingFinished.connect(self.commit)
+
+    def minimum(self) -> float:
+        return self._minimum
+
+    def maximum(self) -> float:
+        return self._maximum
+
+    def singleStep(self) -> float:  # noqa: N802 - the spin-box name
+        return self._step
+
+    def decimals(self) -> int | None:
+        return self._decimals
+
+    def value(self) -> float | int | None:
+        """The number typed, or None when the text is not a number (out-of-range numbers are returned as they
+        are)."""
+        text = self.text().strip().replace(",", ".")
+        try:
+            if self._decimals is None:
+                return int(text)
+            number = float(text)
+        except ValueError:
+            return None
+        return number
+
+    def format(self, value: float) -> str:
+        """``value`` as shown: ``decimals`` digits after the point, or every digit it needs when it has more (a
+        value from the settings file is shown as it is, never rounded)."""
+        if self._decimals is None:
+            return str(int(value))
+        text = f"{value:.{self._decimals}f}"
+        return text if float(text) == value else repr(float(value))
+
+    def setValue(self, value: float) -> None:  # noqa: N802 - the spin-box name
+        """Show ``value`` (formatted) and commit it, as a spin box's setValue would."""
+        self.setText(self.format(value))
+        self.commit.emit()
+
+    def step_by(self, steps: int) -> None:
+        current = self.value()
+        if current is None:
+            current = self._minimum
+        target = min(self._maximum, max(self._minimum, current + steps * self._step))
+        if self._decimals is not None:
+            target = round(target, self._decimals)
+        self.setValue(target)
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        key = event.key()
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.step_by(1 if key == Qt.Key.Key_Up else -1)
+            event.accept()
+            return
+        if key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            self.step_by(10 if key == Qt.Key.Key_PageUp else -10)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if not self.hasFocus():  # scrolling the panel must not change a field under the pointer
+            event.ignore()
+            return
+        delta = event.angleDelta().y()
+        if delta:
+            self.step_by(1 if delta > 0 else -1)
+        event.accept()
+
+
 class SettingsPanel(QWidget):
     """Controls for decoding, system prompt and model.
 
@@ -82,6 +174,7 @@ class SettingsPanel(QWidget):
         self._loading = False
         self.editors: dict[str, QWidget] = {}
         self.errors: dict[str, _ErrorLabel] = {}
+        self._invalid: dict[str, str] = {}  # decoding field -> why its shown text was refused
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -123,20 +216,14 @@ class SettingsPanel(QWidget):
                 editor.setChecked(bool(value))
                 editor.toggled.connect(lambda checked, n=f.name: self._set_decoding(n, checked))
             elif kind == "float":
-                editor = QDoubleSpinBox()
-                editor.setDecimals(int(meta.get("decimals") or 2))
-                editor.setRange(float(meta["min"]), float(meta["max"]))
-                editor.setSingleStep(float(meta.get("step") or 0.1))
-                editor.setValue(float(value))
-                editor.setKeyboardTracking(False)
-                editor.valueChanged.connect(lambda v, n=f.name: self._set_decoding(n, round(v, 6)))
+                editor = NumberEdit(float(meta["min"]), float(meta["max"]), float(meta.get("step") or 0.1),
+                                    int(meta.get("decimals") or 2))
+                editor.setText(editor.format(float(value)))
+                editor.commit.connect(lambda n=f.name: self._commit_number(n))
             elif kind.startswith("int") and not meta.get("nullable"):
-                editor = QSpinBox()
-                editor.setRange(int(meta["min"]), int(meta["max"]))
-                editor.setSingleStep(int(meta.get("step") or 1))
-                editor.setValue(int(value))
-                editor.setKeyboardTracking(False)
-                editor.valueChanged.connect(lambda v, n=f.name: self._set_decoding(n, int(v)))
+                editor = NumberEdit(int(meta["min"]), int(meta["max"]), int(meta.get("step") or 1), None)
+                editor.setText(editor.format(int(value)))
+                editor.commit.connect(lambda n=f.name: self._commit_number(n))
             elif kind.startswith("int"):
                 editor = QLineEdit("" if value is None else str(value))
                 editor.setPlaceholderText("random")
@@ -184,6 +271,8 @@ class SettingsPanel(QWidget):
         layout = QVBoxLayout(group)
         self.prompt_edit = QPlainTextEdit(prompt)
         self.prompt_edit.setTabChangesFocus(True)
+        self.prompt_edit.setPlaceholderText("None: the conversation alone is sent, as in the model's reference "
+                                            "pipeline.")
         self.prompt_edit.setMaximumHeight(self.prompt_edit.fontMetrics().lineSpacing() * 6)
         tip = str(field_spec(Settings, "system_prompt")["help"])
         self.prompt_edit.setToolTip(tip)
@@ -350,21 +439,71 @@ class SettingsPanel(QWidget):
     # -- slots ------------------------------------------------------------------------------------------------
     def _set_decoding(self, name: str, value: Any) -> bool:
         try:
-            self._decoding = replace_decoding(self._decoding, **{name: value})
+            decoding = replace_decoding(self._decoding, **{name: value})
         except SettingsError as exc:
-            self.errors[name].show_error(str(exc))
+            self._refuse(name, str(exc))
             return False
+        self._invalid.pop(name, None)
         self.errors[name].show_error(None)
+        if decoding == self._decoding:
+            return True
+        self._decoding = decoding
         if name == "do_sample":
             self._update_sampling_enabled()
         self.decoding_changed.emit(self.decoding)
         return True
+
+    def _refuse(self, name: str, message: str) -> None:
+        """Show why the field's text was refused; the text stays as typed and the last valid value stays in use
+        until it is fixed (the window will not send meanwhile)."""
+        self._invalid[name] = message
+        self.errors[name].show_error(message)
+
+    def _commit_number(self, name: str) -> None:
+        editor = self.editors[name]
+        assert isinstance(editor, NumberEdit)
+        text = editor.text().strip()
+        value = editor.value()
+        meta = field_spec(DecodingSettings, name)
+        if value is None:
+            kind = "a number" if editor.decimals() is not None else "a whole number"
+            typed = f", not {text!r}" if text else ""
+            self._refuse(name, f"decoding.{name}: must be {kind} from {meta['min']} to {meta['max']}{typed}")
+            return
+        self._set_decoding(name, value)
 
     def _commit_nullable_int(self, name: str) -> None:
         editor = self.editors[name]
         assert isinstance(editor, QLineEdit)
         text = editor.text().strip()
         self._set_decoding(name, int(text) if text else None)
+
+    def commit_fields(self) -> None:
+        """Check every number field's text now (e.g. before a send: a field still being typed in has not
+        reported the end of its editing yet)."""
+        for name, editor in self.editors.items():
+            if isinstance(editor, NumberEdit):
+                self._commit_number(name)
+            elif name == "seed" and isinstance(editor, QLineEdit):
+                self._commit_nullable_int(name)
+
+    def invalid_fields(self) -> list[tuple[str, str]]:
+        """The decoding fields in use whose text was refused: (label, reason) pairs, in panel order. A field that
+        does not apply now (disabled, e.g. the seed while sampling is off) is not listed."""
+        out = []
+        for name, editor in self.editors.items():
+            if name in self._invalid and editor.isEnabled():
+                out.append((str(field_spec(DecodingSettings, name)["label"]), self._invalid[name]))
+        return out
+
+    def focus_field(self, label: str) -> None:
+        """Put the keyboard focus in the field with this label (to fix it)."""
+        for name, editor in self.editors.items():
+            if name in self._invalid and field_spec(DecodingSettings, name)["label"] == label:
+                editor.setFocus()
+                if isinstance(editor, QLineEdit):
+                    editor.selectAll()
+                return
 
     def _commit_list(self, name: str) -> None:
         editor = self.editors[name]
@@ -387,7 +526,8 @@ class SettingsPanel(QWidget):
         self.system_prompt_changed.emit(self.system_prompt)
 
     def flush_pending(self) -> None:
-        """Emit a pending system-prompt change now (before saving or sending)."""
+        """Check the number fields and emit a pending system-prompt change now (before saving or sending)."""
+        self.commit_fields()
         if self._prompt_timer.isActive():
             self._prompt_timer.stop()
             self._emit_prompt()

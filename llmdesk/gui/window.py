@@ -375,6 +375,8 @@ class ChatWindow(QMainWindow):
     def _branch_action(self, method: Callable[..., Any], *args: Any) -> Any:
         """Run a branch action of the controller; a refusal (BranchError) is shown, not raised."""
         self.settings_panel.flush_pending()
+        if not self.controller.busy and not self._settings_usable("started"):
+            return None
         try:
             result = method(*args)
         except BranchError as exc:
@@ -383,6 +385,22 @@ class ChatWindow(QMainWindow):
         if self.controller.busy:
             self.chat_view.scroll_to_bottom()
         return result
+
+    def _settings_usable(self, what: str) -> bool:
+        """False (and the field named in the banner, the settings panel shown with the focus in it) while a
+        decoding field holds a value the panel refused: a reply never runs silently with the previous value or a
+        random seed instead of what the user typed."""
+        problems = self.settings_panel.invalid_fields()
+        if not problems:
+            return True
+        label, reason = problems[0]
+        more = f" ({len(problems) - 1} more field{'s' if len(problems) > 2 else ''} to fix)" if len(problems) > 1 \
+            else ""
+        self.banner.show_message(f"Not {what}: the setting {label} is not valid: {reason}{more}. Fix it in the "
+                                 "settings panel.", kind="error")
+        self.settings_dock.show()
+        self.settings_panel.focus_field(label)
+        return False
 
     def _ensure_first_run(self) -> Any:
         """The first-run gate (download check and panel), built on first use; None when checks are off."""
@@ -428,7 +446,11 @@ class ChatWindow(QMainWindow):
 
     @Slot(str)
     def send(self, text: str) -> Message | None:
+        """Send ``text`` (the composer keeps it when nothing is sent, e.g. a settings field holds a refused
+        value)."""
         self.settings_panel.flush_pending()
+        if not self._settings_usable("sent"):
+            return None
         message = self.controller.send(text)
         if message is not None:
             self.composer.accept_sent()
@@ -711,13 +733,16 @@ class ChatWindow(QMainWindow):
             QTimer.singleShot(0, self.first_exposed.emit)
 
     def _restore_geometry(self) -> None:
-        state = QSettings(APP_NAME, APP_NAME)
-        geometry = state.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        layout = state.value("window/state")
-        if isinstance(layout, QByteArray):
-            self.restoreState(layout)
+        """Restore the saved geometry and dock layout. Whatever the QSettings file holds (junk, wrong types, a
+        value far too large), the window opens: a value that is not a saved geometry is ignored."""
+        try:
+            state = QSettings(APP_NAME, APP_NAME)
+            for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState)):
+                value = state.value(key)
+                if isinstance(value, QByteArray) and 0 < value.size() <= 64 * 1024 and not restore(value):
+                    log.info("ignored the saved %s in %s: not a valid saved layout", key, state.fileName())
+        except Exception as exc:  # noqa: BLE001 - a window state never stops the window from opening
+            log.warning("could not restore the window layout: %s", exc)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop any load or reply, wait (bounded) for the model thread, save, then close."""

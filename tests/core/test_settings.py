@@ -87,7 +87,7 @@ def test_corrupt_file_is_moved_aside_never_overwritten():
     result = load_settings()
     assert result.settings == Settings()
     assert result.moved_aside is not None and result.moved_aside.read_text() == "{ this is not json"
-    assert not path.exists()
+    assert load_settings().warnings == []  # a fresh file with the defaults took its place
     assert "could not be read" in result.warnings[0] and result.moved_aside.name in result.warnings[0]
     save_settings(result.settings)  # the next save writes a fresh file; the damaged copy stays
     assert result.moved_aside.read_text() == "{ this is not json"
@@ -116,7 +116,8 @@ def test_bad_fields_fall_back_to_defaults_with_a_warning():
     text = "\n".join(result.warnings)
     assert "decoding.temperature: must be from 0.01 to 5.0, not 99" in text
     assert "decoding.bogus: unknown setting" in text
-    assert path.exists()  # a readable file with some bad values is kept
+    assert result.moved_aside is not None and "bogus" in result.moved_aside.read_text()  # the original is kept
+    assert load_settings().settings == result.settings  # the fresh file holds the valid values
 
 
 def test_version_1_file_is_migrated():
@@ -172,3 +173,15 @@ def test_full_disk_keeps_the_old_file(tmp_path, monkeypatch):
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert os.listdir(target.parent) == ["settings.json"]
+
+
+def test_version_2_file_with_the_old_default_system_prompt_gets_the_new_empty_default():
+    path = paths.settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"schema_version": 2, "system_prompt": "You are a helpful assistant.",
+                                "decoding": {"top_k": 7}}))
+    result = load_settings()
+    assert result.warnings == [] and result.settings.system_prompt == ""
+    assert result.settings.decoding.top_k == 7
+    path.write_text(json.dumps({"schema_version": 2, "system_prompt": "Be brief."}))
+    assert load_settings().settings.system_prompt == "Be brief."  # a prompt of the user's own is kept

@@ -129,6 +129,49 @@ def test_model_output_is_never_live_html_and_loads_nothing(qtbot):
     assert not widget.browser.openLinks() and not widget.browser.openExternalLinks()
 
 
+def test_images_of_any_scheme_are_shown_as_text_and_never_loaded(qtbot, tmp_path):
+    from PySide6.QtGui import QImage, QTextFormat
+
+    from llmdesk.gui.chat.message_renderer import markdown_fragment
+
+    picture = tmp_path / "secret.png"
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(0xFF0000)
+    assert image.save(str(picture))
+    url = QUrl.fromLocalFile(str(picture)).toString()
+    data_url = "data:image/png;base64," + "iVBORw0KGgo" * 20
+    text = (f"Look: ![a red box]({url} \"title\") and ![d]({data_url}) and ![]({url})\n\n"
+            f"- item ![listed]({url})\n\n| a | b |\n|---|---|\n| ![cell]({url}) | x |\n\n[ref]: {url}\n")
+    for streamed in (True, False):
+        if streamed:
+            view, (message, widget) = streamed_view(qtbot, text, step=7)
+            view.finish_message(message)
+            widget.flush_final_render()
+        else:
+            view = ChatView()
+            qtbot.addWidget(view)
+            widget = view.add_message(Message(role="assistant", content=text, stop_reason="eos"))
+        doc = widget.browser.document()
+        doc.size()  # lay out, as painting would
+        for name in (url, data_url):
+            loaded = doc.resource(QTextDocument.ResourceType.ImageResource, QUrl(name))
+            assert loaded is None or loaded.isNull(), name
+        block = doc.begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                assert not it.fragment().charFormat().isImageFormat(), it.fragment().text()
+                it += 1
+            block = block.next()
+        shown = doc.toPlainText()
+        assert f"[image: a red box <{url}>]" in shown and "[image: listed" in shown and "[image: cell" in shown
+        assert "[image: d <data:image/png;base64," in shown and "…>]" in shown
+    # the scratch parser loads nothing either
+    scratch = markdown_fragment(f"![x]({url})")
+    assert scratch.resource(QTextDocument.ResourceType.ImageResource, QUrl(url)) is None
+    assert QTextFormat.Property.ImageAltText  # the alt text property used above exists in this Qt
+
+
 def test_streaming_only_rerenders_the_open_block(qtbot):
     paragraphs = "".join(f"Paragraph {i} has some words in it.\n\n" for i in range(60))
     view, (message, widget) = streamed_view(qtbot, paragraphs, step=11)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QPlainTextEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QPlainTextEdit
 
 from llmdesk.core.settings import DecodingSettings, Settings, field_spec
 from llmdesk.engine.types import ModelInfo
-from llmdesk.gui.settings_panel import SettingsPanel
+from llmdesk.gui.settings_panel import NumberEdit, SettingsPanel
 
 
 def make_panel(qtbot, settings: Settings | None = None) -> SettingsPanel:
@@ -26,25 +26,63 @@ def test_every_decoding_field_has_a_control_with_declared_limits_and_help(qtbot)
         editor = panel.editors[f.name]
         assert editor.toolTip().startswith(meta["help"]), f.name
         assert editor.accessibleName() == meta["label"]
-        if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+        if isinstance(editor, NumberEdit):
             assert editor.minimum() == meta["min"] and editor.maximum() == meta["max"], f.name
             assert editor.singleStep() == meta["step"], f.name
-            if isinstance(editor, QDoubleSpinBox):
-                assert editor.decimals() == meta["decimals"]
+            assert editor.decimals() == meta["decimals"], f.name
+            assert editor.value() == getattr(DecodingSettings(), f.name), f.name
     assert isinstance(panel.editors["do_sample"], QCheckBox)
     assert isinstance(panel.editors["seed"], QLineEdit)
     assert isinstance(panel.editors["stop_sequences"], QPlainTextEdit)
 
 
-def test_out_of_range_numbers_cannot_be_entered(qtbot):
+def _type(qtbot, editor, text: str) -> None:
+    editor.setFocus()
+    editor.selectAll()
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+
+
+def test_out_of_range_numbers_are_shown_as_errors_never_rewritten(qtbot):
     panel = make_panel(qtbot)
-    temperature = panel.editors["temperature"]
-    temperature.setValue(99.0)
-    assert temperature.value() == field_spec(DecodingSettings, "temperature")["max"]
+    panel.editors["do_sample"].setChecked(True)
+    changes: list = []
+    panel.decoding_changed.connect(changes.append)
+    for name, typed in (("top_p", "9.5"), ("temperature", "9.5"), ("top_k", "-5"), ("max_new_tokens", "0"),
+                        ("repetition_penalty", "0.5"), ("min_p", "1.5")):
+        meta = field_spec(DecodingSettings, name)
+        editor = panel.editors[name]
+        _type(qtbot, editor, typed)
+        assert editor.text() == typed, name  # what was typed stays
+        error = panel.errors[name]
+        assert error.isVisible(), name
+        assert f"decoding.{name}: must be" in error.text() and f"from {meta['min']} to {meta['max']}" in error.text()
+        assert getattr(panel.decoding, name) == getattr(DecodingSettings(), name), name  # not applied
+        assert meta["label"] in dict(panel.invalid_fields()), name
+    assert changes == []
+    _type(qtbot, panel.editors["top_p"], "0.9")
+    assert panel.decoding.top_p == 0.9 and not panel.errors["top_p"].isVisible()
+    assert "Top-p" not in dict(panel.invalid_fields())
+    panel.editors["temperature"].clear()
+    _type(qtbot, panel.editors["temperature"], "abc")  # the validator keeps letters out
+    assert panel.editors["temperature"].text() == ""
+    assert "must be a number" in panel.errors["temperature"].text()
+
+
+def test_arrow_keys_step_within_the_limits(qtbot):
+    panel = make_panel(qtbot)
+    panel.editors["do_sample"].setChecked(True)
     top_k = panel.editors["top_k"]
-    top_k.setValue(-5)
-    assert top_k.value() == 0
-    assert panel.decoding.top_k == 0
+    top_k.setFocus()
+    qtbot.keyClick(top_k, Qt.Key.Key_Up)
+    assert top_k.text() == "51" and panel.decoding.top_k == 51
+    top_k.setValue(1000)
+    qtbot.keyClick(top_k, Qt.Key.Key_Up)
+    assert top_k.text() == "1000"
+    temperature = panel.editors["temperature"]
+    temperature.setFocus()
+    qtbot.keyClick(temperature, Qt.Key.Key_Down)
+    assert temperature.text() == "0.65" and panel.decoding.temperature == 0.65
 
 
 def test_seed_refuses_letters_and_out_of_range_with_reason(qtbot):
@@ -63,6 +101,8 @@ def test_seed_refuses_letters_and_out_of_range_with_reason(qtbot):
     assert error.isVisible()
     assert "4294967295" in error.text() and "seed" in error.text()
     assert panel.decoding.seed is None and seeds == []  # refused: nothing changed
+    assert seed.text() == "9999999999"
+    assert dict(panel.invalid_fields())["Seed"].startswith("decoding.seed: must be")
     seed.setText("42")
     seed.editingFinished.emit()
     assert not error.isVisible()
@@ -149,3 +189,29 @@ def test_saved_device_kept_when_devices_arrive(qtbot):
     assert combo.currentData() == "cuda:1"
     assert "not found" in combo.currentText()
     assert [combo.itemData(i) for i in range(combo.count())] == ["auto", "cpu", "cuda:1"]
+
+
+def test_an_invalid_field_stops_the_send_naming_it(qtbot):
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
+    from tests.gui.test_gui_chat import make_window, send_with_enter
+
+    engine = ScriptedEngine()
+    window = make_window(qtbot, engine)
+    panel = window.settings_panel
+    panel.editors["do_sample"].setChecked(True)
+    seed = panel.editors["seed"]
+    seed.setText("9999999999")  # typed, editing not finished yet: the send checks it anyway
+    send_with_enter(qtbot, window, "Hello")
+    assert "chat" not in engine.calls and not window.controller.busy
+    assert window.banner.isVisible() and "Seed" in window.banner.label.text()
+    assert "decoding.seed: must be" in window.banner.label.text()
+    assert window.composer.editor.toPlainText() == "Hello"  # kept, to send once fixed
+    assert seed.hasFocus()
+    seed.setText("42")
+    panel.editors["temperature"].setText("9.5")
+    send_with_enter(qtbot, window, "Hello")
+    assert "chat" not in engine.calls and "Temperature" in window.banner.label.text()
+    panel.editors["temperature"].setText("0.9")
+    with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:
+        send_with_enter(qtbot, window, "Hello")
+    assert finished.args[0].meta["seed"] == 42 and finished.args[0].meta["decoding"]["temperature"] == 0.9

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlain
 from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 from llmdesk.gui.chat.highlight import CodeHighlighter
-from llmdesk.gui.chat.message_renderer import COPY_SCHEME, MessageRenderer
+from llmdesk.gui.chat.message_renderer import COPY_SCHEME, InertTextDocument, MessageRenderer
 
 WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** `code` ~~struck~~ [link](x).\n\n"
                   "- item\n  1. nested\n\n> quote\n\n| a | b |\n|---|---|\n| **1** | `2` |\n\n"
@@ -63,6 +63,9 @@ class MessageBrowser(QTextBrowser):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # The browser's own default document would read file: images from disk when this browser's loadResource
+        # returns nothing; an inert document loads nothing at all.
+        self.setDocument(InertTextDocument(self))
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -93,8 +96,9 @@ class MessageBrowser(QTextBrowser):
 
     def setDocument(self, document: QTextDocument) -> None:  # noqa: N802 - Qt override
         super().setDocument(document)
-        self._watch_document()
-        self._update_height()
+        if hasattr(self, "_batch"):  # not during __init__
+            self._watch_document()
+            self._update_height()
 
     def loadResource(self, type_: int, url: QUrl | str) -> Any:  # noqa: N802 - Qt override
         """Refuse every resource: model output must not make the app fetch anything (remote images, files)."""
@@ -828,7 +832,7 @@ class ChatView(QScrollArea):
         and glyph caches are loaded before the first reply instead of stalling it."""
         from PySide6.QtGui import QImage, QPainter
 
-        doc = QTextDocument()
+        doc = InertTextDocument()
         doc.setDefaultFont(self.font())
         renderer = MessageRenderer(doc, self._highlighter, self._link_color)
         renderer.set_text(WARM_UP_SAMPLE)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal, Slot
 
 from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message
@@ -130,6 +130,9 @@ class ChatController(QObject):
         self._ready = False
         self._stopped = False
         self._last_piece_count = 0
+        # Replies ended here before the worker answered (window closing, another conversation shown): request id ->
+        # the reply, so the worker's stats (and any last text) still reach the saved message.
+        self._detached: dict[int, _Reply] = {}
 
         self._thread = QThread()
         self._thread.setObjectName("llmdesk-model")
@@ -196,7 +199,7 @@ class ChatController(QObject):
             self._load.cancel.set()
         if self._reply is not None:
             self._reply.request.cancel.set()
-            self._end_reply(GenerationStats(stop_reason="cancelled"), None)
+            self._finish_now()
         self._load = None
         self._flush_timer.stop()
         if not self._thread.isRunning():
@@ -205,6 +208,14 @@ class ChatController(QObject):
         ended = self._thread.wait(timeout_ms)
         if not ended:
             log.error("the model thread did not end within %d ms", timeout_ms)
+        else:
+            # The worker's last signals are still queued for this thread (the GUI thread was waiting): the text
+            # and the stats of the reply it was writing. Deliver them now, once, so that nothing of it is lost.
+            QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        for rid, reply in list(self._detached.items()):  # the worker has answered by now: keep its stats
+            stats = reply.request.outcome.get("stats")
+            if stats is not None:
+                self._complete_detached(rid, stats)
         return bool(ended)
 
     # -- model ------------------------------------------------------------------------------------------------
@@ -351,12 +362,12 @@ class ChatController(QObject):
         if not text.strip() or self._reply is not None or self._stopped:
             return None
         conv = self.conversation
-        user = Message(role="user", content=text, parent_id=conv.current_leaf_id)
-        self._add(user)
-        turns = branches.prompt_turns(conv)  # the shown path, ending with this message
-        assistant = Message(role="assistant", content="", parent_id=user.id, stop_reason=None,
-                            meta=self._reply_meta())
-        self._add(assistant)
+        # The same path as ``llmdesk ask --conversation``: the shown path, ending with this message.
+        user, assistant, turns = branches.send_message(conv, text)
+        assistant.meta = self._reply_meta()
+        for message in (user, assistant):
+            self._persist("add_message", conv.id, message)
+            self.message_added.emit(message)
         self._start_reply(assistant, turns)
         return assistant
 
@@ -428,6 +439,8 @@ class ChatController(QObject):
     def _on_text(self, rid: int, piece: str) -> None:
         reply = self._reply
         if reply is None or rid != reply.request.request_id:
+            if rid in self._detached:  # text generated before the worker saw the stop
+                self._detached[rid].pieces.append(piece)
             return
         reply.pieces.append(piece)
         reply.pending.append(piece)
@@ -464,11 +477,25 @@ class ChatController(QObject):
     def _on_finished(self, rid: int, stats: GenerationStats) -> None:
         if self._reply is not None and rid == self._reply.request.request_id:
             self._end_reply(stats, None)
+        elif rid in self._detached:
+            self._complete_detached(rid, stats)
+
+    def _complete_detached(self, rid: int, stats: GenerationStats) -> None:
+        """A reply ended here before the worker answered (closing, switching): save the worker's real stats, and
+        the text that arrived after the stop, instead of the zeros it was first saved with."""
+        reply = self._detached.pop(rid)
+        message = reply.message
+        message.content = "".join(reply.pieces)
+        stats = dataclasses.replace(stats, stop_reason="cancelled")
+        message.meta = self._final_meta(reply, stats, None)
+        self._persist("update_message", message.id, content=message.content, meta=message.meta)
 
     @Slot(int, str, str)
     def _on_failed(self, rid: int, message: str, kind: str) -> None:
         if self._reply is not None and rid == self._reply.request.request_id:
             self._end_reply(GenerationStats(stop_reason="error", error=message), message)
+        elif rid in self._detached:
+            self._detached.pop(rid)  # it was stopped already; saved as stopped
         elif self._load is not None and rid == self._load.request_id:
             self._load = None
             self.loading_changed.emit(False)
@@ -506,11 +533,6 @@ class ChatController(QObject):
             meta.update(model=info.model_id, revision=info.revision, device=info.device, dtype=info.dtype)
         return meta
 
-    def _add(self, message: Message) -> None:
-        self.conversation.add(message)
-        self._persist("add_message", self.conversation.id, message)
-        self.message_added.emit(message)
-
     def _persist(self, method: str, *args: Any, **kwargs: Any) -> None:
         if self.store is None:
             return
@@ -521,9 +543,20 @@ class ChatController(QObject):
             self.store_error.emit(f"Could not save the conversation: {exc}")
 
     def _finish_now(self, *, save: bool = True) -> None:
-        """End the current reply at once (as stopped), without waiting for the worker's answer."""
-        if self._reply is not None:
-            self._end_reply(GenerationStats(stop_reason="cancelled"), None, save=save)
+        """End the current reply at once (as stopped), without waiting for the worker's answer; when the worker
+        answers, its stats are saved to the message (see :meth:`_complete_detached`)."""
+        reply = self._reply
+        if reply is not None:
+            self._end_reply(self._stats_so_far(reply), None, save=save)
+            if save and not reply.held:
+                reply.pieces[:] = [reply.message.content]
+                self._detached[reply.request.request_id] = reply
+
+    @staticmethod
+    def _stats_so_far(reply: _Reply) -> GenerationStats:
+        """Stats for a reply cut off here, until the worker's own arrive: the time it ran (its token count and
+        speeds are only known to the worker)."""
+        return GenerationStats(stop_reason="cancelled", total_s=time.perf_counter() - reply.started)
 
     def _end_reply(self, stats: GenerationStats, error: str | None, *, save: bool = True) -> None:
         reply = self._reply

@@ -12,9 +12,10 @@ code is inserted as plain text runs, and the browser showing the document refuse
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from PySide6.QtGui import (QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextDocument,
-                           QTextDocumentFragment)
+                           QTextDocumentFragment, QTextFormat)
 
 from llmdesk.gui.chat.highlight import CodeHighlighter
 from llmdesk.gui.chat.markdown_stream import CodeEnd, CodeLine, CodeStart, Event, MarkdownSplitter, ProseBlock
@@ -24,19 +25,66 @@ MARKDOWN_FEATURES = QTextDocument.MarkdownFeature(_F.MarkdownDialectGitHub.value
 COPY_SCHEME = "llmdesk-copy"
 
 
+class InertTextDocument(QTextDocument):
+    """A document that loads no resource of any scheme (``file:``, ``http:``, ``qrc:``, ``data:``...).
+
+    A plain QTextDocument without a QTextEdit parent reads ``file:`` images from disk itself, and copying a
+    fragment out of it (``QTextDocumentFragment``) copies the loaded image into the target document: model text
+    must never make the app read a file or fetch anything.
+    """
+
+    def loadResource(self, type_: int, url: Any) -> Any:  # noqa: N802 - Qt override
+        return None
+
+
 _scratch: QTextDocument | None = None
+_IMAGE_TEXT_LIMIT = 80
 
 
 def markdown_fragment(text: str) -> QTextDocument:
     """Parse Markdown (GitHub dialect, raw HTML shown as text) into a scratch document, reused from call to call
     (GUI thread only: creating and destroying a document per streamed update is a measurable share of its cost).
+    Images are shown as text, ``[image: alt text <address>]``, and nothing is loaded.
     """
     global _scratch
     if _scratch is None:
-        _scratch = QTextDocument()
+        _scratch = InertTextDocument()
         _scratch.setUndoRedoEnabled(False)
     _scratch.setMarkdown(text, MARKDOWN_FEATURES)
+    if "![" in text:
+        _images_as_text(_scratch)
     return _scratch
+
+
+def _images_as_text(doc: QTextDocument) -> None:
+    """Replace every image in ``doc`` by a line of text naming its alt text and address."""
+    found: list[tuple[int, int, str]] = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            if fragment.isValid() and fmt.isImageFormat():
+                url = fmt.toImageFormat().name()
+                if len(url) > _IMAGE_TEXT_LIMIT:
+                    url = url[:_IMAGE_TEXT_LIMIT - 1] + "…"
+                alt = str(fmt.property(QTextFormat.Property.ImageAltText) or "").strip()
+                found.append((fragment.position(), fragment.length(), f"[image: {alt} <{url}>]" if alt
+                              else f"[image: <{url}>]"))
+            it += 1
+        block = block.next()
+    for position, length, label in reversed(found):
+        cursor = QTextCursor(doc)
+        cursor.setPosition(position)
+        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+        plain = QTextCharFormat(cursor.charFormat())
+        plain.clearProperty(QTextFormat.Property.ObjectType)
+        for prop in (QTextFormat.Property.ImageName, QTextFormat.Property.ImageTitle,
+                     QTextFormat.Property.ImageAltText, QTextFormat.Property.ImageWidth,
+                     QTextFormat.Property.ImageHeight):
+            plain.clearProperty(prop)
+        cursor.insertText(label, plain)
 
 
 def insert_markdown(cursor: QTextCursor, text: str) -> None:

@@ -85,6 +85,9 @@ class ChatRequest:
     system_prompt: str
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
     continue_final: bool = False
+    # Written once by the worker, just before it signals the end: {"stats": GenerationStats}. Lets the controller
+    # read how a reply it stopped waiting for went (the window closing waits for the thread, not for signals).
+    outcome: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,7 @@ class ModelWorker(QObject):
             outcome = ("failed", _error_text(exc))
         finally:
             if outcome[0] == "finished":
+                request.outcome["stats"] = outcome[1]
                 self.finished.emit(rid, outcome[1])
             else:
                 message, kind = outcome[1]
