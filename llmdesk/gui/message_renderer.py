@@ -1,9 +1,11 @@
 """Renders one assistant message's Markdown into a QTextDocument, incrementally while it streams.
 
-Closed blocks are inserted once; only the open block (the prose paragraph being written, or the partial line of a
-code block) is removed and re-inserted on each update, so an update costs the same near the end of a long reply as
-near its start. :meth:`MessageRenderer.finish` renders the whole message once more, as one piece, so that
-constructs that span blocks (loose lists, reference links) come out right.
+Closed blocks are inserted once; only the open part (the prose paragraph or list item being written, the partial
+line of a code block, the partial row of a table) is removed and re-inserted on each update, so an update costs
+the same near the end of a long reply as near its start, whatever kind of block it is in. Table rows are added to
+the table as they complete; each list item is its own list (Qt re-lays out a whole list whenever an item joins it),
+numbered as it would be in one list. :meth:`MessageRenderer.finish` renders runs of prose once more as one piece
+where that can change the result (reference links) or is cheap (see :data:`FINAL_RENDER_MAX_CHARS`).
 
 Model output is text, never live HTML: Markdown is parsed with raw HTML turned off (it shows as literal text),
 code is inserted as plain text runs, and the browser showing the document refuses every resource load.
@@ -11,17 +13,26 @@ code is inserted as plain text runs, and the browser showing the document refuse
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 
 from PySide6.QtGui import (QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextDocument,
-                           QTextDocumentFragment)
+                           QTextDocumentFragment, QTextListFormat, QTextTable)
 
+from llmdesk.core.markdown_blocks import (CodeEnd, CodeLine, CodeStart, Event, ListEnd, ListItem, MarkdownSplitter,
+                                          ProseBlock, TableEnd, TableRow, TableStart)
 from llmdesk.gui.highlight import CodeHighlighter
-from llmdesk.gui.markdown_stream import CodeEnd, CodeLine, CodeStart, Event, MarkdownSplitter, ProseBlock
 
 _F = QTextDocument.MarkdownFeature
 MARKDOWN_FEATURES = QTextDocument.MarkdownFeature(_F.MarkdownDialectGitHub.value | _F.MarkdownNoHTML.value)
 COPY_SCHEME = "llmdesk-copy"
+# The final render re-renders a run of prose streamed in several pieces as one piece when it is at most this long
+# (cheap: a few milliseconds), or when it holds a link reference definition (the pieces alone render it wrong).
+FINAL_RENDER_MAX_CHARS = 8000
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:", re.MULTILINE)
+_ORDERED = {QTextListFormat.Style.ListDecimal, QTextListFormat.Style.ListLowerAlpha,
+            QTextListFormat.Style.ListUpperAlpha, QTextListFormat.Style.ListLowerRoman,
+            QTextListFormat.Style.ListUpperRoman}
 
 
 _scratch: QTextDocument | None = None
@@ -56,7 +67,52 @@ def insert_markdown(cursor: QTextCursor, text: str) -> None:
         if first.next().isValid() and QTextCursor(first.next()).currentTable() is None:
             QTextCursor(first).deleteChar()
     else:
-        QTextCursor(first).setBlockFormat(scratch_first.blockFormat())
+        # The scratch block's format names the scratch document's list (an object index that means nothing, or
+        # another object, here): set it without, and put the block back into its list.
+        fmt = scratch_first.blockFormat()
+        fmt.setObjectIndex(-1)
+        QTextCursor(first).setBlockFormat(fmt)
+        scratch_list = scratch_first.textList()
+        if scratch_list is not None:
+            following, scratch_following = first.next(), scratch_first.next()
+            if (following.isValid() and following.textList() is not None and scratch_following.isValid()
+                    and scratch_following.textList() is not None
+                    and scratch_following.textList().objectIndex() == scratch_list.objectIndex()):
+                following.textList().add(first)
+            else:
+                QTextCursor(first).createList(scratch_list.format())
+
+
+def first_table(doc: QTextDocument, start: int = 0) -> QTextTable | None:
+    """The first table in ``doc`` at or after position ``start`` (None if there is none)."""
+    for frame in doc.rootFrame().childFrames():
+        if isinstance(frame, QTextTable) and frame.lastPosition() >= start:
+            return frame
+    return None
+
+
+def prose_runs(events: Iterable[Event]) -> Iterator[str | Event]:
+    """Group splitter events for rendering whole: each run of prose between code blocks becomes one Markdown
+    string (tables and lists put back together); code events pass through."""
+    parts: list[str] = []
+    group: list[str] = []
+    for event in events:
+        if isinstance(event, ProseBlock):
+            parts.append(event.text)
+        elif isinstance(event, TableStart):
+            group = [event.header, event.delimiter]
+        elif isinstance(event, (TableRow, ListItem)):
+            group.append(event.text)
+        elif isinstance(event, (TableEnd, ListEnd)):
+            parts.append("\n".join(group))
+            group = []
+        else:
+            if parts:
+                yield "\n\n".join(parts)
+                parts = []
+            yield event
+    if parts:
+        yield "\n\n".join(parts)
 
 
 class MessageRenderer:
@@ -86,10 +142,15 @@ class MessageRenderer:
         self._code_lines: list[str] = []
         self._language = ""
         self._open_rendered = ""
-        # Runs of prose between code blocks, as (start, end, paragraph texts), for the final render.
+        # Runs of prose between code blocks, as (start, end, block sources), for the final render.
         self._segments: list[tuple[int, int, list[str]]] = []
         self._seg_start = 0
         self._seg_texts: list[str] = []
+        self._seg_list = False               # the run holds a list (streamed as one list per item)
+        self._group: list[str] = []          # the source of the open table or list
+        self._table: QTextTable | None = None
+        self._table_source = ""              # the open table's header and delimiter rows
+        self._open_row = ""                  # the partial row shown as the table's last row ('' when none)
 
     # -- public ------------------------------------------------------------------------------------------------
     @property
@@ -111,9 +172,9 @@ class MessageRenderer:
     def finish_steps(self) -> Iterator[None]:
         """The stream is over: render the message once more as a whole, in steps (one ``next()`` each).
 
-        Streaming rendered each paragraph on its own; runs of paragraphs between code blocks are now rendered
-        again as one piece (loose lists, reference links and the like come out right). Code blocks are already
-        final. The runs are replaced in place from the last to the first, so the earlier positions stay valid and
+        Streaming rendered each paragraph, list item and table row on its own; runs of prose between code blocks
+        are now rendered again as one piece where that matters (a link reference definition) or is cheap (at most
+        :data:`FINAL_RENDER_MAX_CHARS`); a long table or list is not parsed again. Code blocks are already final. The runs are replaced in place from the last to the first, so the earlier positions stay valid and
         each step costs one run, not the whole message: the caller can spread the steps over event-loop turns.
         """
         for event in self._splitter.close():
@@ -121,6 +182,8 @@ class MessageRenderer:
         self._close_segment(self._open_pos)
         yield None
         segments, self._segments = self._segments, []
+        segments = [seg for seg in segments if sum(len(t) for t in seg[2]) <= FINAL_RENDER_MAX_CHARS
+                    or any(_REFERENCE_DEFINITION.search(t) for t in seg[2])]
         for start, end, texts in reversed(segments):
             cursor = self._cursor_at(start)
             cursor.setPosition(end - 1, QTextCursor.MoveMode.KeepAnchor)
@@ -161,21 +224,14 @@ class MessageRenderer:
         self.document.clear()
         self._splitter = MarkdownSplitter()
         self._reset_positions()
-        prose: list[str] = []
-        events = self._splitter.feed(text) + self._splitter.close()
-        for event in events:
-            if isinstance(event, ProseBlock):
-                prose.append(event.text)
+        for item in prose_runs(self._splitter.feed(text) + self._splitter.close()):
+            if isinstance(item, str):
+                self._apply(ProseBlock(item))
+                yield None
                 continue
-            if prose:
-                self._apply(ProseBlock("\n\n".join(prose)))
-                prose = []
+            self._apply(item)
+            if isinstance(item, CodeEnd):
                 yield None
-            self._apply(event)
-            if isinstance(event, CodeEnd):
-                yield None
-        if prose:
-            self._apply(ProseBlock("\n\n".join(prose)))
         self._trim_end()
         self._segments = []
         self._splitter = MarkdownSplitter()
@@ -191,16 +247,36 @@ class MessageRenderer:
         self._segments = []
         self._seg_start = 0
         self._seg_texts = []
+        self._seg_list = False
         self._open_pos = 0
         self._in_code = False
         self._code_lines = []
         self._open_rendered = ""
+        self._group = []
+        self._table = None
+        self._open_row = ""
 
     def _apply(self, event: Event) -> None:
         if isinstance(event, ProseBlock):
             self._seg_texts.append(event.text)
             self._replace_open_prose(event.text)
             self._new_block_after_prose()
+        elif isinstance(event, ListItem):
+            self._group.append(event.text)
+            self._replace_open_prose(event.text, event.number)
+            self._new_block_after_prose()
+        elif isinstance(event, ListEnd):
+            self._seg_texts.append("\n".join(self._group))
+            self._seg_list = True
+            self._group = []
+        elif isinstance(event, TableStart):
+            self._start_table(event)
+        elif isinstance(event, TableRow):
+            self._group.append(event.text)
+            self._set_open_row(event.text)
+            self._open_row = ""
+        elif isinstance(event, TableEnd):
+            self._end_table()
         elif isinstance(event, CodeStart):
             self._replace_open_prose("")
             self._close_segment(self._open_pos)
@@ -232,9 +308,10 @@ class MessageRenderer:
     def _close_segment(self, end: int) -> None:
         """The run of prose that began at ``_seg_start`` ends before position ``end`` (where a code block starts,
         or the message ends); remember it for the final render if it was rendered in more than one piece."""
-        if len(self._seg_texts) > 1:
+        if len(self._seg_texts) > 1 or self._seg_list:
             self._segments.append((self._seg_start, end, self._seg_texts))
         self._seg_texts = []
+        self._seg_list = False
 
     @staticmethod
     def _reset_block(cursor: QTextCursor) -> None:
@@ -245,14 +322,88 @@ class MessageRenderer:
         cursor.setBlockCharFormat(QTextCharFormat())
         cursor.setCharFormat(QTextCharFormat())
 
-    def _replace_open_prose(self, text: str) -> None:
+    def _replace_open_prose(self, text: str, number: int = 0) -> None:
         if text == self._open_rendered:
             return
         cursor = self._clear_from(self._open_pos)
         self._reset_block(cursor)
         if text.strip():
             insert_markdown(cursor, text)
+            if number:
+                self._set_list_number(number)
         self._open_rendered = text
+
+    def _set_list_number(self, number: int) -> None:
+        """Number the open list item as its place in the list (it is rendered as a list of its own)."""
+        text_list = self.document.findBlock(self._open_pos).textList()
+        if text_list is not None and text_list.format().style() in _ORDERED and text_list.format().start() != number:
+            fmt = text_list.format()
+            fmt.setStart(number)
+            text_list.setFormat(fmt)
+
+    # tables: the header is rendered by Qt's Markdown reader; each body row is read the same way (header, delimiter
+    # and that row alone) and its cells copied into a row appended to the table.
+    def _start_table(self, event: TableStart) -> None:
+        self._replace_open_prose("")
+        self._group = [event.header, event.delimiter]
+        self._table_source = f"{event.header}\n{event.delimiter}\n"
+        cursor = self._clear_from(self._open_pos)
+        self._reset_block(cursor)
+        insert_markdown(cursor, self._table_source)
+        self._table = first_table(self.document, self._open_pos)
+        self._open_row = ""
+        if self._table is not None and self._seg_texts and self._open_pos > 0:
+            # after other prose of the same run, Qt puts no empty block before a table (it keeps one at the start)
+            QTextCursor(self.document.findBlock(self._open_pos)).deletePreviousChar()
+
+    def _set_open_row(self, text: str) -> None:
+        """Show ``text`` as the table's last row (appended unless the last row is the open row); '' removes the
+        open row."""
+        table = self._table
+        if table is None or text == self._open_row:
+            return
+        if not text:
+            table.removeRows(table.rows() - 1, 1)
+            self._open_row = ""
+            return
+        scratch = markdown_fragment(self._table_source + text)
+        source = first_table(scratch)
+        if not self._open_row:
+            table.appendRows(1)
+        self._open_row = text
+        row = table.rows() - 1
+        for column in range(table.columns()):
+            cell = table.cellAt(row, column)
+            cursor = cell.firstCursorPosition()
+            cursor.setPosition(cell.lastCursorPosition().position(), QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            if source is None or source.rows() < 2 or column >= source.columns():
+                continue
+            src = source.cellAt(1, column)
+            cell.setFormat(src.format())
+            selection = src.firstCursorPosition()
+            cursor.setBlockFormat(selection.blockFormat())
+            selection.setPosition(src.lastCursorPosition().position(), QTextCursor.MoveMode.KeepAnchor)
+            if selection.hasSelection():
+                cursor.insertFragment(QTextDocumentFragment(selection))
+
+    def _end_table(self) -> None:
+        if self._open_row:
+            self._set_open_row("")
+        self._seg_texts.append("\n".join(self._group))
+        self._group = []
+        table = self._table
+        self._table = None
+        if table is None:  # not read as a table after all: it was rendered as text
+            self._new_block_after_prose()
+            return
+        cursor = self._cursor_at(table.lastPosition() + 1)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        self._reset_block(cursor)
+        cursor.insertBlock()  # Qt's reader leaves an empty block after a table
+        self._open_pos = cursor.position()
+        self._open_rendered = ""
 
     def _new_block_after_prose(self) -> None:
         cursor = self._cursor_at(0)
@@ -263,10 +414,14 @@ class MessageRenderer:
         self._open_rendered = ""
 
     def _render_open(self) -> None:
-        if self._splitter.in_code:
+        mode = self._splitter.mode
+        if mode == "code":
             self._replace_open_line(self._splitter.open_text)
+        elif mode == "table":
+            self._set_open_row(self._splitter.open_text)
         else:
-            self._replace_open_prose(self._splitter.open_text.strip("\n"))
+            self._replace_open_prose(self._splitter.open_text.strip("\n"),
+                                     self._splitter.item_number if mode == "list" else 0)
 
     # code blocks: a caption line ("python   Copy code") and one block per code line, on a tinted background.
     # (Blocks rather than a QTextFrame: every frame adds work to each later layout and paint pass.)
