@@ -307,17 +307,30 @@ def test_streamed_tables_and_lists_match_the_whole_render(qtbot, monkeypatch):
 
 
 def test_a_long_table_and_list_stream_without_touching_committed_rows(qtbot):
+    from llmdesk.gui.message_renderer import TABLE_CHUNK_ROWS
+
     rows = "| # | name |\n|---|---|\n" + "".join(f"| {i} | item {i} |\n" for i in range(120))
     view, (message, widget) = streamed_view(qtbot, rows, step=7)
     doc = widget.browser.document()
-    table = next(f for f in doc.rootFrame().childFrames())
-    assert table.rows() == 121
+    tables = doc.rootFrame().childFrames()
+    # built of tables of TABLE_CHUNK_ROWS rows (Qt lays out a whole table after any edit in it), header once
+    assert len(tables) == 120 // TABLE_CHUNK_ROWS + 1 and sum(t.rows() for t in tables) == 121
+    assert [t.cellAt(0, 0).firstCursorPosition().block().text() for t in tables[:3]] == \
+        ["#", str(TABLE_CHUNK_ROWS - 1), str(2 * TABLE_CHUNK_ROWS - 1)][:1] + \
+        [str(TABLE_CHUNK_ROWS * k) for k in (1, 2)]
+    layout = doc.documentLayout()
+    lefts = {round(layout.blockBoundingRect(t.cellAt(t.rows() - 1, 1).firstCursorPosition().block()).left())
+             for t in tables}
+    assert len(lefts) == 1  # the columns line up from chunk to chunk
+    committed_end = tables[-2].lastPosition()
     changes: list[int] = []
     doc.contentsChange.connect(lambda pos, _removed, _added: changes.append(pos))
     view.append_text(message.id, "| 120 | it")
     view.append_text(message.id, "em 120 |")
-    assert table.rows() == 122 and table.cellAt(121, 1).firstCursorPosition().block().text() == "item 120"
-    assert min(changes) >= table.cellAt(121, 0).firstPosition() - 1  # only the open row was edited
+    tables = doc.rootFrame().childFrames()
+    assert tables[-1].rows() == 120 % TABLE_CHUNK_ROWS + 1
+    assert tables[-1].cellAt(tables[-1].rows() - 1, 1).firstCursorPosition().block().text() == "item 120"
+    assert min(changes) >= committed_end  # only the open chunk (and the block before it) was edited
 
     items = "".join(f"- point {i}\n" for i in range(120))
     view, (message, widget) = streamed_view(qtbot, items, step=5)

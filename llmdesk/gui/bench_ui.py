@@ -34,6 +34,7 @@ class BenchResult:
     tokens: int
     rate: float
     platform: str
+    content: str = "mixed"
     stream_seconds: float = 0.0
     longest_stall_ms: float = 0.0
     p99_stall_ms: float = 0.0
@@ -96,19 +97,21 @@ def _cost_between(samples: list[tuple[int, float]], lo: int, hi: int) -> float:
     return (end[1] - start[1]) * 1000.0 / (end[0] - start[0]) * 1000.0
 
 
-def run_bench(tokens: int = 20_000, rate: float = 500.0, *, timeout_s: float | None = None,
+def run_bench(tokens: int = 20_000, rate: float = 500.0, *, content: str = "mixed", timeout_s: float | None = None,
               show: bool = True) -> BenchResult:
-    """Stream ``tokens`` synthetic pieces at ``rate`` per second into a real chat window; return the figures."""
+    """Stream ``tokens`` synthetic pieces of ``content`` (``"mixed"``, ``"table"`` or ``"list"``: see
+    :func:`~llmdesk.gui.scripted_engine.synthetic_markdown_pieces`) at ``rate`` per second into a real chat window;
+    return the figures."""
     app = QGuiApplication.instance()
     assert app is not None, "create a QApplication first"
-    engine = ScriptedEngine(reply=None, tokens=tokens, rate=rate)
+    engine = ScriptedEngine(reply=None, tokens=tokens, rate=rate, content=content)
     settings = Settings()
     settings.model.model = "synthetic/markdown"
     settings.decoding.max_new_tokens = max(tokens, settings.decoding.max_new_tokens)
     controller = ChatController(settings.decoding, backend_factory=lambda: EngineBackend(
         make_engine=lambda: engine, list_devices=engine.list_devices))
     window = ChatWindow(settings, controller, save=None, remember_geometry=False)
-    result = BenchResult(tokens=tokens, rate=rate, platform=QGuiApplication.platformName())
+    result = BenchResult(tokens=tokens, rate=rate, platform=QGuiApplication.platformName(), content=content)
     samples: list[tuple[int, float]] = []
     probe = _StallProbe()
     loop = QEventLoop()
@@ -178,7 +181,8 @@ def run_bench(tokens: int = 20_000, rate: float = 500.0, *, timeout_s: float | N
 
 def format_result(r: BenchResult) -> str:
     lines = [
-        f"bench-ui: {r.tokens} tokens of synthetic Markdown at {r.rate:g} tokens/s (Qt platform {r.platform})",
+        f"bench-ui: {r.tokens} tokens of synthetic Markdown ({r.content}) at {r.rate:g} tokens/s "
+        f"(Qt platform {r.platform})",
         f"  streamed in {r.stream_seconds:.1f} s, {r.view_updates} view updates, {r.reply_chars} characters",
         f"  event-loop stall while streaming: longest {r.longest_stall_ms:.1f} ms, p99 {r.p99_stall_ms:.1f} ms, "
         f"median {r.median_stall_ms:.2f} ms ({r.samples} probe ticks of {PROBE_INTERVAL_MS} ms)",
@@ -191,13 +195,13 @@ def format_result(r: BenchResult) -> str:
     return "\n".join(lines)
 
 
-def main(tokens: int, rate: float, as_json: bool) -> int:
+def main(tokens: int, rate: float, as_json: bool, content: str = "mixed") -> int:
     from PySide6.QtWidgets import QApplication
 
     from llmdesk.gui.app import make_application
 
     app = QApplication.instance() or make_application()
-    result = run_bench(tokens, rate)
+    result = run_bench(tokens, rate, content=content)
     if as_json:
         import json
 

@@ -14,10 +14,10 @@ code is inserted as plain text runs, and the browser showing the document refuse
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from PySide6.QtGui import (QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextDocument,
-                           QTextDocumentFragment, QTextListFormat, QTextTable)
+from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextDocument,
+                           QTextDocumentFragment, QTextLength, QTextListFormat, QTextTable)
 
 from llmdesk.core.markdown_blocks import (CodeEnd, CodeLine, CodeStart, Event, ListEnd, ListItem, MarkdownSplitter,
                                           ProseBlock, TableEnd, TableRow, TableStart)
@@ -29,6 +29,8 @@ COPY_SCHEME = "llmdesk-copy"
 # The final render re-renders a run of prose streamed in several pieces as one piece when it is at most this long
 # (cheap: a few milliseconds), or when it holds a link reference definition (the pieces alone render it wrong).
 FINAL_RENDER_MAX_CHARS = 8000
+TABLE_CHUNK_ROWS = 16  # a streamed table is built of tables of this many body rows (see _start_table)
+TABLE_CHUNK_OVERLAP = 4.0  # pixels between two chunks that would not be there in one table
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:", re.MULTILINE)
 _ORDERED = {QTextListFormat.Style.ListDecimal, QTextListFormat.Style.ListLowerAlpha,
             QTextListFormat.Style.ListUpperAlpha, QTextListFormat.Style.ListLowerRoman,
@@ -50,15 +52,18 @@ def markdown_fragment(text: str) -> QTextDocument:
     return _scratch
 
 
-def insert_markdown(cursor: QTextCursor, text: str) -> None:
+def insert_markdown(cursor: QTextCursor, text: str, prepare: Callable[[QTextDocument], None] | None = None) -> None:
     """Insert Markdown at ``cursor``, which must be at the start of an empty block with default formats.
 
     ``QTextCursor.insertFragment`` merges the fragment's first block into the current one and drops its block
     format (a heading would lose its level); this puts the format back, or removes the empty block the fragment
-    did not merge into (lists and tables start their own block).
+    did not merge into (lists and tables start their own block). ``prepare`` may change the parsed document before
+    it is inserted (cheaper there: the scratch document is never laid out).
     """
     doc = cursor.document()
     scratch = markdown_fragment(text)
+    if prepare is not None:
+        prepare(scratch)
     start = cursor.position()
     cursor.insertFragment(QTextDocumentFragment(scratch))
     first = doc.findBlock(start)
@@ -148,9 +153,11 @@ class MessageRenderer:
         self._seg_texts: list[str] = []
         self._seg_list = False               # the run holds a list (streamed as one list per item)
         self._group: list[str] = []          # the source of the open table or list
-        self._table: QTextTable | None = None
+        self._table: QTextTable | None = None  # the open table chunk
         self._table_source = ""              # the open table's header and delimiter rows
-        self._open_row = ""                  # the partial row shown as the table's last row ('' when none)
+        self._chunk_rows: list[str] = []     # complete rows of the open chunk
+        self._chunks: list[QTextTable] = []  # the open table's complete chunks
+        self._natural: list[float] = []      # the open table's column widths (widest text in each, pixels)
 
     # -- public ------------------------------------------------------------------------------------------------
     @property
@@ -254,7 +261,9 @@ class MessageRenderer:
         self._open_rendered = ""
         self._group = []
         self._table = None
-        self._open_row = ""
+        self._chunk_rows = []
+        self._chunks = []
+        self._natural = []
 
     def _apply(self, event: Event) -> None:
         if isinstance(event, ProseBlock):
@@ -272,9 +281,7 @@ class MessageRenderer:
         elif isinstance(event, TableStart):
             self._start_table(event)
         elif isinstance(event, TableRow):
-            self._group.append(event.text)
-            self._set_open_row(event.text)
-            self._open_row = ""
+            self._add_table_row(event.text)
         elif isinstance(event, TableEnd):
             self._end_table()
         elif isinstance(event, CodeStart):
@@ -341,59 +348,165 @@ class MessageRenderer:
             fmt.setStart(number)
             text_list.setFormat(fmt)
 
-    # tables: the header is rendered by Qt's Markdown reader; each body row is read the same way (header, delimiter
-    # and that row alone) and its cells copied into a row appended to the table.
+    # Tables stream in chunks of TABLE_CHUNK_ROWS body rows, each its own QTextTable: Qt lays out (and paints) a
+    # whole table again after any edit inside it, so one growing table would make each update cost grow with its
+    # rows. The open chunk (its complete rows and the partial row) is rendered by Qt's Markdown reader like an open
+    # paragraph; later chunks drop the header row and follow the previous one without a visible gap. All chunks
+    # share fixed column widths: the widest cell seen so far in each column (measured with font metrics), as Qt
+    # would size one table; when a column must grow, every chunk is updated (rare: widths settle quickly).
     def _start_table(self, event: TableStart) -> None:
         self._replace_open_prose("")
         self._group = [event.header, event.delimiter]
         self._table_source = f"{event.header}\n{event.delimiter}\n"
+        self._chunk_rows = []
+        self._chunks = []
+        self._natural = []
+        self._open_rendered = ""
+        self._render_chunk("")
+
+    def _render_chunk(self, partial: str, *, final: bool = False) -> None:
+        """Render the open chunk: its complete rows and ``partial`` (the row being written). ``final``: the chunk
+        is complete (its rows widen the columns)."""
+        text = self._table_source + "".join(row + "\n" for row in self._chunk_rows) + partial
+        if self._chunks and not self._chunk_rows and not partial:
+            text = ""  # a later chunk with no row yet: nothing to show
+        if text == self._open_rendered and not final:
+            return
+        self._open_rendered = text
         cursor = self._clear_from(self._open_pos)
         self._reset_block(cursor)
-        insert_markdown(cursor, self._table_source)
-        self._table = first_table(self.document, self._open_pos)
-        self._open_row = ""
-        if self._table is not None and self._seg_texts and self._open_pos > 0:
+        self._table = None
+        if not text:
+            return
+        shown = True
+        after_prose = bool(self._seg_texts) and self._open_pos > 0
+
+        def prepare(scratch: QTextDocument) -> None:
+            nonlocal shown
+            table = first_table(scratch)
+            if table is None:
+                return
+            if self._chunks:
+                if table.rows() < 2:  # (the partial row was not read as a row)
+                    shown = False
+                    scratch.clear()
+                    return
+                table.removeRows(0, 1)  # the header shows once, in the first chunk
+                fmt = table.format()
+                fmt.setTopMargin(-TABLE_CHUNK_OVERLAP)  # its top border on the previous chunk's bottom border
+                table.setFormat(fmt)
+            if self._chunks or after_prose:
+                # the empty block Qt keeps before a table: no height (after prose, Qt's reader has no such block;
+                # it is removed once the first chunk is complete)
+                gap = QTextBlockFormat()
+                gap.setLineHeight(0, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
+                QTextCursor(scratch.begin()).setBlockFormat(gap)
+            if final or not self._natural:
+                self._widen(table, table.rows() if final else 1)
+            self._set_widths(table)
+
+        insert_markdown(cursor, text, prepare)
+        if not shown:
+            self._clear_from(self._open_pos)
+            return
+        self._table = self._table_at(self._open_pos)
+
+    def _table_at(self, pos: int) -> QTextTable | None:
+        """The table that starts in the block at ``pos`` or one of the next two (Qt may keep an empty block first)."""
+        block = self.document.findBlock(pos)
+        for _ in range(3):
+            if not block.isValid():
+                break
+            table = QTextCursor(block).currentTable()
+            if table is not None:
+                return table
+            block = block.next()
+        return None
+
+    def _widen(self, table: QTextTable, rows: int) -> bool:
+        """Widen the shared column widths to fit the first ``rows`` rows of ``table`` (in the scratch document);
+        True when a column grew."""
+        base = self.document.defaultFont()
+        grew = False
+        for column in range(table.columns()):
+            widest = 0.0
+            for row in range(rows):
+                cell = table.cellAt(row, column)
+                block = cell.firstCursorPosition().block()
+                end = cell.lastCursorPosition().position()
+                while block.isValid() and block.position() <= end:
+                    width, it = 0.0, block.begin()
+                    while not it.atEnd():
+                        fragment = it.fragment()
+                        font = fragment.charFormat().font().resolve(base)
+                        width += QFontMetricsF(font).horizontalAdvance(fragment.text())
+                        it += 1
+                    widest = max(widest, width)
+                    block = block.next()
+            if column >= len(self._natural):
+                self._natural.append(widest)
+                grew = True
+            elif widest > self._natural[column] + 0.5:
+                self._natural[column] = widest
+                grew = True
+        return grew
+
+    def _set_widths(self, table: QTextTable) -> None:
+        if not self._natural:
+            return
+        fmt = table.format()
+        pad = 2 * (fmt.cellPadding() + fmt.border())
+        widths = [w + pad for w in self._natural[:table.columns()]]
+        page = self.document.textWidth()
+        if page > 0 and sum(widths) > page:  # too wide: share the page as Qt would squeeze it
+            percent = QTextLength.Type.PercentageLength
+            fmt.setWidth(QTextLength(percent, 100.0))
+            fmt.setColumnWidthConstraints([QTextLength(percent, w * 100.0 / sum(widths)) for w in widths])
+        else:
+            fmt.setWidth(QTextLength())
+            fmt.setColumnWidthConstraints([QTextLength(QTextLength.Type.FixedLength, w) for w in widths])
+        table.setFormat(fmt)
+
+    def _add_table_row(self, text: str) -> None:
+        self._group.append(text)
+        self._chunk_rows.append(text)
+        if len(self._chunk_rows) < TABLE_CHUNK_ROWS:
+            return
+        self._commit_chunk()
+
+    def _commit_chunk(self) -> None:
+        """The open chunk is complete: render it as final and put the columns of all chunks in line."""
+        before = list(self._natural)
+        self._render_chunk("", final=True)
+        table = self._table
+        if table is None:
+            return
+        if not self._chunks and self._seg_texts and self._open_pos > 0:
             # after other prose of the same run, Qt puts no empty block before a table (it keeps one at the start)
             QTextCursor(self.document.findBlock(self._open_pos)).deletePreviousChar()
-
-    def _set_open_row(self, text: str) -> None:
-        """Show ``text`` as the table's last row (appended unless the last row is the open row); '' removes the
-        open row."""
-        table = self._table
-        if table is None or text == self._open_row:
-            return
-        if not text:
-            table.removeRows(table.rows() - 1, 1)
-            self._open_row = ""
-            return
-        scratch = markdown_fragment(self._table_source + text)
-        source = first_table(scratch)
-        if not self._open_row:
-            table.appendRows(1)
-        self._open_row = text
-        row = table.rows() - 1
-        for column in range(table.columns()):
-            cell = table.cellAt(row, column)
-            cursor = cell.firstCursorPosition()
-            cursor.setPosition(cell.lastCursorPosition().position(), QTextCursor.MoveMode.KeepAnchor)
-            cursor.removeSelectedText()
-            if source is None or source.rows() < 2 or column >= source.columns():
-                continue
-            src = source.cellAt(1, column)
-            cell.setFormat(src.format())
-            selection = src.firstCursorPosition()
-            cursor.setBlockFormat(selection.blockFormat())
-            selection.setPosition(src.lastCursorPosition().position(), QTextCursor.MoveMode.KeepAnchor)
-            if selection.hasSelection():
-                cursor.insertFragment(QTextDocumentFragment(selection))
+        if self._natural != before and self._chunks:
+            cursor = QTextCursor(self.document)
+            cursor.beginEditBlock()
+            for chunk in self._chunks:
+                self._set_widths(chunk)
+            cursor.endEditBlock()
+        self._chunks.append(table)
+        self._chunk_rows = []
+        cursor = self._cursor_at(table.lastPosition() + 1)
+        self._reset_block(cursor)
+        self._open_pos = cursor.position()
+        self._open_rendered = ""
 
     def _end_table(self) -> None:
-        if self._open_row:
-            self._set_open_row("")
+        if self._chunk_rows or not self._chunks:
+            self._commit_chunk()
         self._seg_texts.append("\n".join(self._group))
+        if len(self._chunks) > 1:
+            self._seg_list = True  # in chunks: one table again in the final render (when not too long)
         self._group = []
-        table = self._table
+        table = self._chunks[-1] if self._chunks else None
         self._table = None
+        self._chunks = []
         if table is None:  # not read as a table after all: it was rendered as text
             self._new_block_after_prose()
             return
@@ -404,6 +517,10 @@ class MessageRenderer:
         cursor.insertBlock()  # Qt's reader leaves an empty block after a table
         self._open_pos = cursor.position()
         self._open_rendered = ""
+
+    def _last_table(self) -> QTextTable | None:
+        tables = [f for f in self.document.rootFrame().childFrames() if isinstance(f, QTextTable)]
+        return tables[-1] if tables else None
 
     def _new_block_after_prose(self) -> None:
         cursor = self._cursor_at(0)
@@ -418,7 +535,7 @@ class MessageRenderer:
         if mode == "code":
             self._replace_open_line(self._splitter.open_text)
         elif mode == "table":
-            self._set_open_row(self._splitter.open_text)
+            self._render_chunk(self._splitter.open_text)
         else:
             self._replace_open_prose(self._splitter.open_text.strip("\n"),
                                      self._splitter.item_number if mode == "list" else 0)
