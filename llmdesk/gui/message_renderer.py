@@ -29,8 +29,10 @@ COPY_SCHEME = "llmdesk-copy"
 # The final render re-renders a run of prose streamed in several pieces as one piece when it is at most this long
 # (cheap: a few milliseconds), or when it holds a link reference definition (the pieces alone render it wrong).
 FINAL_RENDER_MAX_CHARS = 8000
-TABLE_CHUNK_ROWS = 16  # a streamed table is built of tables of this many body rows (see _start_table)
+TABLE_CHUNK_ROWS = 4  # a streamed table is built of tables of this many body rows (see _start_table)
 TABLE_CHUNK_OVERLAP = 4.0  # pixels between two chunks that would not be there in one table
+TABLE_WIDTHS_FIXED_AFTER = 64  # body rows after which a streamed table's column widths stop growing...
+TABLE_WIDTH_HEADROOM = 0.15    # ...with this much room to spare
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:", re.MULTILINE)
 _ORDERED = {QTextListFormat.Style.ListDecimal, QTextListFormat.Style.ListLowerAlpha,
             QTextListFormat.Style.ListUpperAlpha, QTextListFormat.Style.ListLowerRoman,
@@ -158,6 +160,9 @@ class MessageRenderer:
         self._chunk_rows: list[str] = []     # complete rows of the open chunk
         self._chunks: list[QTextTable] = []  # the open table's complete chunks
         self._natural: list[float] = []      # the open table's column widths (widest text in each, pixels)
+        self._widths_fixed = False           # the open table's columns no longer widen
+        # Set when a column of the open table grew, which changed its earlier chunks (above stable_top()).
+        self.widened = False
 
     # -- public ------------------------------------------------------------------------------------------------
     @property
@@ -166,6 +171,15 @@ class MessageRenderer:
         if len(self._pieces) > 1:
             self._pieces[:] = ["".join(self._pieces)]
         return self._pieces[0] if self._pieces else ""
+
+    def stable_top(self) -> float | None:
+        """The document y-coordinate above which the next :meth:`append` changes nothing (None: it may change
+        anything), for limiting repaints; except when it sets :attr:`widened`."""
+        pos = self._code_start if self._in_code else self._open_pos
+        block = self.document.findBlock(max(0, pos - 1))  # (the block before may be merged)
+        if not block.isValid():
+            return None
+        return self.document.documentLayout().blockBoundingRect(block).top()
 
     def append(self, piece: str) -> None:
         """Add streamed text: commits the blocks it closes and re-renders only the open block."""
@@ -353,7 +367,8 @@ class MessageRenderer:
     # rows. The open chunk (its complete rows and the partial row) is rendered by Qt's Markdown reader like an open
     # paragraph; later chunks drop the header row and follow the previous one without a visible gap. All chunks
     # share fixed column widths: the widest cell seen so far in each column (measured with font metrics), as Qt
-    # would size one table; when a column must grow, every chunk is updated (rare: widths settle quickly).
+    # would size one table; when a column must grow, every chunk is updated, up to TABLE_WIDTHS_FIXED_AFTER rows;
+    # then the widths get some headroom and stay (a wider cell wraps), so the cost stays flat.
     def _start_table(self, event: TableStart) -> None:
         self._replace_open_prose("")
         self._group = [event.header, event.delimiter]
@@ -361,6 +376,7 @@ class MessageRenderer:
         self._chunk_rows = []
         self._chunks = []
         self._natural = []
+        self._widths_fixed = False
         self._open_rendered = ""
         self._render_chunk("")
 
@@ -401,7 +417,7 @@ class MessageRenderer:
                 gap = QTextBlockFormat()
                 gap.setLineHeight(0, QTextBlockFormat.LineHeightTypes.FixedHeight.value)
                 QTextCursor(scratch.begin()).setBlockFormat(gap)
-            if final or not self._natural:
+            if (final and not self._widths_fixed) or not self._natural:
                 self._widen(table, table.rows() if final else 1)
             self._set_widths(table)
 
@@ -484,18 +500,28 @@ class MessageRenderer:
         if not self._chunks and self._seg_texts and self._open_pos > 0:
             # after other prose of the same run, Qt puts no empty block before a table (it keeps one at the start)
             QTextCursor(self.document.findBlock(self._open_pos)).deletePreviousChar()
-        if self._natural != before and self._chunks:
-            cursor = QTextCursor(self.document)
-            cursor.beginEditBlock()
-            for chunk in self._chunks:
-                self._set_widths(chunk)
-            cursor.endEditBlock()
         self._chunks.append(table)
+        if self._natural != before and len(self._chunks) > 1:
+            self._set_all_widths()
         self._chunk_rows = []
+        if not self._widths_fixed and len(self._chunks) * TABLE_CHUNK_ROWS >= TABLE_WIDTHS_FIXED_AFTER:
+            # From here on a wider cell wraps instead of widening every chunk (a cost that grows with the table).
+            self._widths_fixed = True
+            self._natural = [w * (1 + TABLE_WIDTH_HEADROOM) for w in self._natural]
+            self._set_all_widths()
         cursor = self._cursor_at(table.lastPosition() + 1)
         self._reset_block(cursor)
         self._open_pos = cursor.position()
         self._open_rendered = ""
+
+    def _set_all_widths(self) -> None:
+        """Give every chunk of the open table the current column widths (they were narrower)."""
+        self.widened = True
+        cursor = QTextCursor(self.document)
+        cursor.beginEditBlock()
+        for chunk in self._chunks:
+            self._set_widths(chunk)
+        cursor.endEditBlock()
 
     def _end_table(self) -> None:
         if self._chunk_rows or not self._chunks:
