@@ -44,6 +44,8 @@ class BenchResult:
     start_cost_ms_per_1000: float = 0.0
     end_cost_ms_per_1000: float = 0.0
     end_to_start_ratio: float = 0.0
+    start_ms_per_update: float = 0.0
+    end_ms_per_update: float = 0.0
     view_updates: int = 0
     reply_chars: int = 0
     samples: int = 0
@@ -95,6 +97,16 @@ def _cost_between(samples: list[tuple[int, float]], lo: int, hi: int) -> float:
     if start is None or end is None or end[0] <= start[0]:
         return 0.0
     return (end[1] - start[1]) * 1000.0 / (end[0] - start[0]) * 1000.0
+
+
+def _cost_per_update(samples: list[tuple[int, float]], lo: int, hi: int) -> float:
+    """GUI-thread CPU milliseconds per view update between token counts ``lo`` and ``hi`` (when updates get slower
+    the controller coalesces more tokens into each, so the cost per token alone can hide growth)."""
+    index = [i for i, (n, _t) in enumerate(samples) if lo <= n <= hi]
+    if len(index) < 2:
+        return 0.0
+    first, last = index[0], index[-1]
+    return (samples[last][1] - samples[first][1]) * 1000.0 / (last - first)
 
 
 def run_bench(tokens: int = 20_000, rate: float = 500.0, *, content: str = "mixed", timeout_s: float | None = None,
@@ -176,6 +188,8 @@ def run_bench(tokens: int = 20_000, rate: float = 500.0, *, content: str = "mixe
     result.end_cost_ms_per_1000 = _cost_between(samples, int(n * 0.85), int(n * 0.95))
     if result.start_cost_ms_per_1000:
         result.end_to_start_ratio = result.end_cost_ms_per_1000 / result.start_cost_ms_per_1000
+    result.start_ms_per_update = _cost_per_update(samples, int(n * 0.05), int(n * 0.15))
+    result.end_ms_per_update = _cost_per_update(samples, int(n * 0.85), int(n * 0.95))
     return result
 
 
@@ -190,6 +204,8 @@ def format_result(r: BenchResult) -> str:
         f"{r.longest_stall_with_final_render_ms:.1f} ms",
         f"  GUI thread CPU per 1000 tokens: {r.start_cost_ms_per_1000:.1f} ms near the start (5-15%), "
         f"{r.end_cost_ms_per_1000:.1f} ms near the end (85-95%): ratio {r.end_to_start_ratio:.2f}",
+        f"  GUI thread CPU per view update: {r.start_ms_per_update:.1f} ms near the start, "
+        f"{r.end_ms_per_update:.1f} ms near the end",
     ]
     lines += [f"  note: {note}" for note in r.notes]
     return "\n".join(lines)
