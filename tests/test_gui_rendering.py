@@ -351,7 +351,7 @@ def test_the_fence_corpus_renders_on_screen_as_commonmark_reads_it(qtbot):
     from tests.test_fence_grammar import CORPUS, commonmark_fences
 
     for text in CORPUS:
-        expected = [code[:-1] if code.endswith("\n") else code for _language, code in commonmark_fences(text)]
+        expected = [code.removesuffix("\n") for _language, code in commonmark_fences(text)]
         for step in (2, len(text)):
             renderer = MessageRenderer(QTextDocument(), CodeHighlighter(dark=False), QColor("blue"))
             for i in range(0, len(text), step):
