@@ -364,3 +364,21 @@ def test_the_fence_corpus_renders_on_screen_as_commonmark_reads_it(qtbot):
     widget.flush_final_render()
     assert widget.renderer.code_blocks == ["let a = 1;"]
     assert widget.browser.document().lastBlock().text() == "after"
+
+
+def test_streaming_into_a_table_repaints_only_below_the_open_part(qtbot):
+    # Qt asks to repaint the whole document after any edit that inserts a table; the message repaints only what
+    # lies below the part that streaming may change.
+    rows = "| # | name |\n|---|---|\n" + "".join(f"| {i} | item {i} |\n" for i in range(120))
+    view, (message, widget) = streamed_view(qtbot, rows, step=7)
+    qtbot.waitExposed(view)
+    qtbot.wait(20)  # laid out at the view's width
+    viewport = widget.browser.viewport()
+    areas: list = []
+    viewport.update = lambda *args: areas.append(args[0] if args else None)
+    top = widget.renderer.stable_top()
+    view.append_text(message.id, "| 120 | a partial r")
+    view.append_text(message.id, "ow |\n| 121 |")
+    assert areas and None not in areas
+    assert top > widget.browser.document().size().height() - 200
+    assert min(area.top() for area in areas) >= int(top) - 1
