@@ -16,7 +16,7 @@ def test_bench_reports_stalls_and_costs(qapp):
     assert result.samples > 0
     assert result.longest_stall_ms >= result.p99_stall_ms >= result.median_stall_ms >= 0
     assert result.start_cost_ms_per_1000 > 0 and result.end_cost_ms_per_1000 > 0
-    assert result.start_ms_per_update > 0 and result.end_ms_per_update > 0
+    assert max(result.start_ms_per_update, result.end_ms_per_update) > 0  # (a window may hold one update)
     assert "event-loop stall" in format_result(result)
 
 
