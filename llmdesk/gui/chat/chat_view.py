@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextDocument, QTextOption
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
@@ -35,6 +35,13 @@ WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** 
 FINISH_SLICE_S = 0.008
 RECENT_MESSAGES = 40  # opening a conversation builds the newest messages; earlier ones on request, this many at once
 LONG_MESSAGE_CHARS = 20_000  # longer saved replies are rendered in slices when a conversation is opened  # the final whole-message render runs in slices of about this long
+_WHOLE_DOCUMENT = 1e9  # the height of Qt's "repaint everything" request (INT_MAX)
+STOP_REASON_TEXT = {
+    "cancelled": "Stopped",
+    "length": "Stopped at the token limit",
+    "stop_sequence": "Ended at a stop sequence",
+    "error": "Failed",
+}
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -82,6 +89,7 @@ class MessageBrowser(QTextBrowser):
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_StaticContents, True)
         self.anchorClicked.connect(self._on_anchor)
         self._connected_layout: Any = None
+        self._repaint_top: float | None = None
         self._batch = 0
         self._watch_document()
 
@@ -117,10 +125,28 @@ class MessageBrowser(QTextBrowser):
         layout = self.document().documentLayout()
         if layout is not self._connected_layout:
             layout.documentSizeChanged.connect(self._update_height)
+            # Repaints go through _on_layout_update (instead of Qt's own connection): Qt asks to repaint the whole
+            # document after an edit that adds or removes a table, which while streaming is the whole visible
+            # message at every update.
+            layout.update.disconnect()
+            layout.update.connect(self._on_layout_update)
             self._connected_layout = layout
         opt = self.document().defaultTextOption()
         opt.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.document().setDefaultTextOption(opt)
+
+    def repaint_below(self, y: float | None) -> None:
+        """While set, edits are known to change nothing above document y-coordinate ``y`` (the open block of a
+        streaming reply): repaint requests for the whole document are cut to what lies below it. None: no limit."""
+        self._repaint_top = y
+
+    @Slot(QRectF)
+    def _on_layout_update(self, rect: QRectF) -> None:
+        if self._repaint_top is not None and rect.top() < self._repaint_top and rect.height() >= _WHOLE_DOCUMENT:
+            rect = QRectF(rect.left(), self._repaint_top, rect.width(), rect.height())
+        area = rect.intersected(QRectF(self.viewport().rect())).toAlignedRect()
+        if not area.isEmpty():
+            self.viewport().update(area)
 
     def begin_batch(self) -> None:
         """Hold height updates during several edits (one relayout of the chat instead of one per edit)."""
@@ -440,9 +466,14 @@ class MessageWidget(QFrame):
         """Add streamed text to the reply."""
         if self.renderer is not None:
             self.browser.begin_batch()
+            self.browser.repaint_below(self.renderer.stable_top())
             try:
                 self.renderer.append(text)
             finally:
+                self.browser.repaint_below(None)
+                if self.renderer.widened:  # a table's earlier rows changed too
+                    self.renderer.widened = False
+                    self.browser.viewport().update()
                 self.browser.end_batch()
 
     def set_streaming(self) -> None:

@@ -29,12 +29,47 @@ _CODE = [
 ]
 
 
-def synthetic_markdown_pieces(count: int, seed: int = 0) -> Iterator[str]:
-    """Yield ``count`` token-sized pieces of Markdown: headings, paragraphs with inline code and bold text, lists,
-    tables and fenced code blocks, in a repeating but varied mix."""
+CONTENT_KINDS = ("mixed", "table", "list")
+
+
+def _token_pieces(block: str) -> Iterator[str]:
+    """Cut text into token-like pieces: a word with its leading space, or a punctuation/newline run."""
+    i = 0
+    while i < len(block):
+        j = i + 1
+        while j < len(block) and block[j].isalnum() and j - i < 8:
+            j += 1
+        yield block[i:j]
+        i = j
+
+
+def synthetic_markdown_pieces(count: int, seed: int = 0, content: str = "mixed") -> Iterator[str]:
+    """Yield ``count`` token-sized pieces of Markdown.
+
+    Args:
+        count: how many pieces.
+        seed: seed of the word choice.
+        content: ``"mixed"``: headings, paragraphs with inline code and bold text, lists, tables and fenced code
+            blocks, in a repeating but varied mix; ``"table"``: one table that grows for the whole reply (rows as
+            in ``04-stream-table-400-rows.md``); ``"list"``: one numbered list without blank lines (every tenth item
+            with two nested items) that grows for the whole reply.
+
+    Raises:
+        ValueError: an unknown ``content``.
+    """
+    if content not in CONTENT_KINDS:
+        raise ValueError(f"unknown content {content!r}: choose one of {', '.join(CONTENT_KINDS)}")
     rng = random.Random(seed)
     produced = 0
+    for block in _synthetic_blocks(rng, content):
+        for piece in _token_pieces(block):
+            yield piece
+            produced += 1
+            if produced >= count:
+                return
 
+
+def _synthetic_blocks(rng: random.Random, content: str) -> Iterator[str]:
     def words(n: int) -> list[str]:
         out = []
         for _ in range(n):
@@ -47,31 +82,32 @@ def synthetic_markdown_pieces(count: int, seed: int = 0) -> Iterator[str]:
             out.append(w)
         return out
 
+    if content == "table":
+        yield "Here is the full table:\n\n| # | name | value | note |\n|---|---|---|---|\n"
+        row = 0
+        while True:
+            yield f"| {row} | item {row} | {row * 7} | {' '.join(words(3))} |\n"
+            row += 1
+    if content == "list":
+        yield "These are the points, one by one:\n\n"
+        item = 0
+        while True:
+            yield f"{item + 1}. {' '.join(words(rng.randint(4, 12)))}\n"
+            if item % 10 == 9:
+                yield "".join(f"   - {' '.join(words(rng.randint(3, 6)))}\n" for _ in range(2))
+            item += 1
     section = 0
     while True:
         section += 1
-        blocks: list[str] = [f"## Section {section}: {' '.join(words(3))}\n\n"]
-        blocks.append(" ".join(words(rng.randint(25, 60))).capitalize() + ".\n\n")
-        blocks.append("".join(f"- {' '.join(words(rng.randint(3, 9)))}\n" for _ in range(rng.randint(2, 5))) + "\n")
+        yield f"## Section {section}: {' '.join(words(3))}\n\n"
+        yield " ".join(words(rng.randint(25, 60))).capitalize() + ".\n\n"
+        yield "".join(f"- {' '.join(words(rng.randint(3, 9)))}\n" for _ in range(rng.randint(2, 5))) + "\n"
         lang, lines = _CODE[section % len(_CODE)]
-        blocks.append(f"```{lang}\n" + "\n".join(lines) + "\n```\n\n")
+        yield f"```{lang}\n" + "\n".join(lines) + "\n```\n\n"
         if section % 2 == 0:
-            blocks.append("| setting | value | note |\n|---|---|---|\n" + "".join(
-                f"| {rng.choice(_WORDS)} | {rng.randint(0, 999)} | {' '.join(words(3))} |\n" for _ in range(3))
-                + "\n")
-        blocks.append(" ".join(words(rng.randint(15, 40))).capitalize() + ".\n\n")
-        for block in blocks:
-            # Cut into token-like pieces: a word with its leading space, or a punctuation/newline run.
-            i = 0
-            while i < len(block):
-                j = i + 1
-                while j < len(block) and block[j].isalnum() and j - i < 8:
-                    j += 1
-                yield block[i:j]
-                produced += 1
-                if produced >= count:
-                    return
-                i = j
+            yield "| setting | value | note |\n|---|---|---|\n" + "".join(
+                f"| {rng.choice(_WORDS)} | {rng.randint(0, 999)} | {' '.join(words(3))} |\n" for _ in range(3)) + "\n"
+        yield " ".join(words(rng.randint(15, 40))).capitalize() + ".\n\n"
 
 
 @dataclass
@@ -82,6 +118,7 @@ class ScriptedEngine:
         reply: the text of each reply (cut into pieces of ``piece_chars``), or None for synthetic Markdown.
         pieces: exact pieces to stream instead of ``reply``.
         tokens: how many synthetic pieces to stream when neither ``reply`` nor ``pieces`` is given.
+        content: the kind of synthetic Markdown (see :func:`synthetic_markdown_pieces`).
         rate: pieces per second (0: as fast as possible).
         load_steps / load_delay: load progress steps and seconds per step.
         load_error / chat_error: raise this EngineError from load / chat (chat raises after ``error_after``
@@ -93,6 +130,7 @@ class ScriptedEngine:
     reply: str | None = "Hello! This is a **scripted** reply.\n\n```python\nprint('hi')\n```\n"
     pieces: Sequence[str] | None = None
     tokens: int = 200
+    content: str = "mixed"
     rate: float = 0.0
     piece_chars: int = 4
     load_steps: int = 3
@@ -145,7 +183,7 @@ class ScriptedEngine:
             for i in range(0, len(self.reply), self.piece_chars):
                 yield self.reply[i:i + self.piece_chars]
         else:
-            yield from synthetic_markdown_pieces(self.tokens)
+            yield from synthetic_markdown_pieces(self.tokens, content=self.content)
 
     def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
              on_text: Callable[[str], None], cancel: threading.Event,
