@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from llmdesk.core.store.database import ConversationStore
+
+class MessageWriter(Protocol):
+    """What a checkpointer writes through: :meth:`ConversationStore.update_message` (or a wrapper of it that
+    reports failures)."""
+
+    def update_message(self, message_id: str, **fields: Any) -> None: ...
 
 
 class ReplyCheckpointer:
@@ -20,14 +24,14 @@ class ReplyCheckpointer:
     ``interval_s`` seconds.
 
     Args:
-        store: the store holding the message.
+        store: the store holding the message (or a wrapper that reports failed saves, as the window uses).
         message_id: the assistant message being written.
         interval_s: the longest time text may stay unsaved.
         clock: a monotonic clock in seconds (injectable for tests).
         text: the message's text so far (for continuing a reply).
     """
 
-    def __init__(self, store: ConversationStore, message_id: str, *, interval_s: float = 1.0,
+    def __init__(self, store: MessageWriter, message_id: str, *, interval_s: float = 1.0,
                  clock: Callable[[], float] = time.monotonic, text: str = "") -> None:
         self._store = store
         self.message_id = message_id

@@ -18,7 +18,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, S
 from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.settings import DecodingSettings, ModelSettings
-from llmdesk.core.store import reply_meta
+from llmdesk.core.store import ReplyCheckpointer, reply_meta
 from llmdesk.engine.types import ChatTurn, DeviceInfo, GenerationStats, LoadProgress, ModelInfo
 from llmdesk.gui.chat.worker import ChatRequest, EngineBackend, LoadRequest, MemoryEstimateResult, ModelWorker
 
@@ -42,16 +42,25 @@ class MessageStore(Protocol):
     def set_current_leaf(self, conversation_id: str, leaf_id: str) -> None: ...
 
 
+class _ReportingStore:
+    """The store as a reply's :class:`ReplyCheckpointer` writes to it: a save that fails is reported through the
+    controller's ``store_error`` and the text stays in memory and on screen."""
+
+    def __init__(self, controller: ChatController) -> None:
+        self._controller = controller
+
+    def update_message(self, message_id: str, **fields: Any) -> None:
+        self._controller._persist("update_message", message_id, **fields)  # noqa: SLF001 - its owner
+
+
 @dataclasses.dataclass
 class _Reply:
     request: ChatRequest
     message: Message
     pieces: list[str] = dataclasses.field(default_factory=list)
     pending: list[str] = dataclasses.field(default_factory=list)
+    checkpoint: ReplyCheckpointer | None = None  # saves the text as it streams (None without a store)
     started: float = dataclasses.field(default_factory=time.perf_counter)
-    saved_at: float = dataclasses.field(default_factory=time.monotonic)
-    saved_len: int = 0
-    received_len: int = 0
     held: bool = False
     earlier_meta: dict[str, Any] | None = None  # a continued reply: its meta before this run
 
@@ -157,6 +166,8 @@ class ChatController(QObject):
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush)
+        self._checkpoint_timer = QTimer(self)
+        self._checkpoint_timer.timeout.connect(self._poll_checkpoint)
         self._flush_interval_ms = flush_interval_ms
         self._last_flush = 0.0
 
@@ -379,7 +390,11 @@ class ChatController(QObject):
         self._reply = _Reply(request, message, earlier_meta=earlier_meta)
         if continue_final:  # stream onto the text already there
             self._reply.pieces.append(message.content)
-            self._reply.saved_len = self._reply.received_len = len(message.content)
+        if self.store is not None:
+            self._reply.checkpoint = ReplyCheckpointer(_ReportingStore(self), message.id,
+                                                       interval_s=CHECKPOINT_INTERVAL_S,
+                                                       text=message.content if continue_final else "")
+            self._checkpoint_timer.start(int(CHECKPOINT_INTERVAL_S * 1000))
         self.busy_changed.emit(True)
         if self._ready and self._load is None:
             self._request_chat.emit(request)
@@ -444,7 +459,6 @@ class ChatController(QObject):
             return
         reply.pieces.append(piece)
         reply.pending.append(piece)
-        reply.received_len += len(piece)
         if not self._flush_timer.isActive():
             since = (time.perf_counter() - self._last_flush) * 1000.0
             self._flush_timer.start(int(max(0.0, self._flush_interval_ms - since)))
@@ -458,20 +472,18 @@ class ChatController(QObject):
         reply.pending.clear()
         self._last_flush = time.perf_counter()
         self.reply_text.emit(reply.message.id, chunk)
-        self._checkpoint(reply)
+        if reply.checkpoint is not None:  # saved when the last save is CHECKPOINT_INTERVAL_S old
+            reply.checkpoint.append(chunk)
 
-    def _checkpoint(self, reply: _Reply) -> None:
-        """Save the text so far when the last save is CHECKPOINT_INTERVAL_S old: killing the app loses at most
-        about a second of a reply."""
-        if self.store is None or reply.received_len == reply.saved_len:
-            return
-        now = time.monotonic()
-        if now - reply.saved_at < CHECKPOINT_INTERVAL_S:
-            return
-        if len(reply.pieces) > 1:
-            reply.pieces[:] = ["".join(reply.pieces)]
-        reply.saved_at, reply.saved_len = now, reply.received_len
-        self._persist("update_message", reply.message.id, content=reply.pieces[0])
+    @Slot()
+    def _poll_checkpoint(self) -> None:
+        """A pause in the stream still gets the text shown so far saved within about CHECKPOINT_INTERVAL_S."""
+        reply = self._reply
+        if reply is None:
+            self._checkpoint_timer.stop()
+        elif reply.checkpoint is not None:
+            self._flush()
+            reply.checkpoint.poll()
 
     @Slot(int, object)
     def _on_finished(self, rid: int, stats: GenerationStats) -> None:
@@ -564,6 +576,7 @@ class ChatController(QObject):
             return
         self._flush()
         self._flush_timer.stop()
+        self._checkpoint_timer.stop()
         self._reply = None
         self._last_piece_count = len(reply.pieces)
         message = reply.message
@@ -573,9 +586,8 @@ class ChatController(QObject):
         message.meta = meta
         if error is None and stats.new_tokens:
             self.last_stats = stats
-        if save:
-            self._persist("update_message", message.id, content=message.content, stop_reason=message.stop_reason,
-                          meta=meta)
+        if save and reply.checkpoint is not None:
+            reply.checkpoint.finish(message.stop_reason or "", meta)
         self.reply_finished.emit(message)
         self.busy_changed.emit(False)
 
