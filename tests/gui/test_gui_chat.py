@@ -366,7 +366,7 @@ def test_streaming_reply_is_checkpointed_to_the_store(qtbot, engine, monkeypatch
 
     monkeypatch.setattr(controller_module, "CHECKPOINT_INTERVAL_S", 0.05)
     engine.reply = LONG_REPLY[:800]
-    engine.rate = 200
+    engine.rate = 60  # ~2 s of streaming: many checkpoint intervals even on a loaded machine
     store = RecordingStore()
     controller = ChatController(backend_factory=backend_for(engine), store=store)
     window = ChatWindow(Settings(), controller, save=None, remember_geometry=False)

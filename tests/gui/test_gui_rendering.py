@@ -110,7 +110,7 @@ def test_model_output_is_never_live_html_and_loads_nothing(qtbot):
 def test_images_of_any_scheme_are_shown_as_text_and_never_loaded(qtbot, tmp_path):
     from PySide6.QtGui import QImage, QTextFormat
 
-    from llmdesk.gui.chat.message_renderer import markdown_fragment
+    from llmdesk.gui.chat.markdown_document import markdown_fragment
 
     picture = tmp_path / "secret.png"
     image = QImage(40, 30, QImage.Format.Format_RGB32)

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlain
 from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 from llmdesk.gui.chat.highlight import CodeHighlighter
-from llmdesk.gui.chat.message_renderer import COPY_SCHEME, InertTextDocument, MessageRenderer
+from llmdesk.gui.chat.markdown_document import InertTextDocument
+from llmdesk.gui.chat.message_renderer import COPY_SCHEME, MessageRenderer
 
 WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** `code` ~~struck~~ [link](x).\n\n"
                   "- item\n  1. nested\n\n> quote\n\n| a | b |\n|---|---|\n| **1** | `2` |\n\n"
