@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QMargins, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -43,6 +43,61 @@ from llmdesk.gui.settings_panel import SettingsPanel
 from llmdesk.gui.chat.worker import MemoryEstimateResult
 
 log = logging.getLogger(__name__)
+
+# The chat column never gets narrower than this (px): the docks give way first (see ChatWindow.fit_docks).
+CHAT_MIN_WIDTH = 420
+# The first window size on a large enough screen; a smaller screen gets its whole available area.
+PREFERRED_SIZE = QSize(1100, 760)
+# Room left for the window manager's frame (title bar, borders) when the window is sized before it has one.
+FRAME_ALLOWANCE = QMargins(4, 32, 4, 4)
+# Widths the docks start at (px) and the least they are given before one is closed to make room.
+DOCK_WIDTHS = {"sidebarDock": (250, 180), "settingsDock": (340, 260)}
+
+
+def initial_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE,
+                     frame: QMargins = FRAME_ALLOWANCE) -> QRect:
+    """Where the window opens: ``preferred`` (client area, px) shrunk to the screen's available area less the
+    window frame, centred in it.
+
+    Args:
+        available: the screen's available geometry (``QScreen.availableGeometry()``: without panels and docks).
+        preferred: the size wanted on a large screen.
+        frame: room for the window manager's frame around the client area.
+
+    Returns:
+        The client-area geometry, inside ``available``.
+    """
+    room = available.marginsRemoved(frame)
+    size = preferred.boundedTo(room.size())
+    rect = QRect(0, 0, size.width(), size.height())
+    rect.moveCenter(room.center())
+    return rect
+
+
+def clip_to_screens(rect: QRect, screens: list[QRect], frame: QMargins = FRAME_ALLOWANCE) -> QRect:
+    """A remembered window geometry made to fit the screens present now: moved onto the screen it overlaps most
+    (the first one when it overlaps none) and shrunk to that screen's available area.
+
+    Args:
+        rect: the client-area geometry to check.
+        screens: the available geometries of the screens present now (at least one).
+        frame: room for the window manager's frame.
+    """
+    if not screens:
+        return QRect(rect)
+
+    def overlap(screen: QRect) -> int:
+        part = screen.intersected(rect)
+        return part.width() * part.height() if part.isValid() else 0
+
+    best = max(screens, key=overlap)
+    if overlap(best) == 0:
+        best = screens[0]
+    room = best.marginsRemoved(frame)
+    size = rect.size().boundedTo(room.size())
+    x = min(max(rect.x(), room.left()), room.right() + 1 - size.width())
+    y = min(max(rect.y(), room.top()), room.bottom() + 1 - size.height())
+    return QRect(x, y, size.width(), size.height())
 
 
 class Banner(QFrame):
@@ -172,6 +227,7 @@ class ChatWindow(QMainWindow):
         column.addWidget(self.chat_view, 1)
         self.composer = Composer()
         column.addWidget(self.composer)
+        central.setMinimumWidth(CHAT_MIN_WIDTH)
         self.setCentralWidget(central)
 
         # settings dock
@@ -185,6 +241,8 @@ class ChatWindow(QMainWindow):
                                            | Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
         self.settings_dock.hide()
+        self._fitting_docks = False
+        self._watch_dock(self.settings_dock)
 
         self._build_status_bar()
         self._build_menus()
@@ -197,7 +255,7 @@ class ChatWindow(QMainWindow):
         self.controller.set_system_prompt(self.settings.system_prompt)
         self.chat_view.show_conversation(self.controller.conversation)
         self._update_branch_actions()
-        self.resize(1000, 720)
+        self.fit_to_screen()
         if remember_geometry:
             self._restore_geometry()
         self.composer.editor.setFocus()
@@ -307,7 +365,66 @@ class ChatWindow(QMainWindow):
         dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.view_menu.addAction(dock.toggleViewAction())
+        self._watch_dock(dock)
+        QTimer.singleShot(0, self.fit_docks)
         return dock
+
+    # -- fitting the screen -----------------------------------------------------------------------------------
+    def _screen_areas(self) -> list[QRect]:
+        from PySide6.QtGui import QGuiApplication
+
+        return [screen.availableGeometry() for screen in QGuiApplication.screens()]
+
+    def fit_to_screen(self) -> None:
+        """Give the window its first size and place: :data:`PREFERRED_SIZE` shrunk to the available area of its
+        screen (so the message box, Send and the status bar are on screen on a small one), centred."""
+        screen = self.screen()
+        if screen is None:
+            self.resize(PREFERRED_SIZE)
+            return
+        self.setGeometry(initial_geometry(screen.availableGeometry()))
+
+    def _watch_dock(self, dock: QDockWidget) -> None:
+        dock.visibilityChanged.connect(lambda visible, d=dock: visible and self.fit_docks(keep=d))
+        dock.topLevelChanged.connect(lambda _floating: self.fit_docks())
+
+    def _docked(self) -> list[QDockWidget]:
+        docks = [self.sidebar_dock, self.settings_dock]
+        return [d for d in docks if d is not None and not d.isHidden() and not d.isFloating()]
+
+    @Slot()
+    def fit_docks(self, keep: QDockWidget | None = None) -> list[QDockWidget]:
+        """Keep the chat column at least :data:`CHAT_MIN_WIDTH` wide: when the docks beside it would squeeze it,
+        they are narrowed to their least widths and, if that is not enough, the one not just opened (``keep``) is
+        closed (View menu brings it back; the status bar says so). Returns the docks closed."""
+        if self._fitting_docks:
+            return []
+        self._fitting_docks = True
+        closed: list[QDockWidget] = []
+        try:
+            docks = self._docked()
+            room = self.width() - CHAT_MIN_WIDTH - 12 * len(docks)
+            least = {d: DOCK_WIDTHS.get(d.objectName(), (300, 200))[1] for d in docks}
+            for dock in sorted(docks, key=lambda d: d is keep):
+                if sum(least[d] for d in docks if d not in closed) <= room or len(docks) - len(closed) <= 1:
+                    break
+                dock.hide()
+                closed.append(dock)
+            docks = [d for d in docks if d not in closed]
+            if docks:
+                wanted = [DOCK_WIDTHS.get(d.objectName(), (300, 200))[0] for d in docks]
+                current = [d.width() for d in docks]
+                total = sum(wanted)
+                if total > room:
+                    wanted = [max(least[d], room * w // total) for d, w in zip(docks, wanted)]
+                if keep is not None or sum(current) > room or any(c < least[d] for d, c in zip(docks, current)):
+                    self.resizeDocks(docks, [max(1, w) for w in wanted], Qt.Orientation.Horizontal)
+            for dock in closed:
+                self.statusBar().showMessage(f"{dock.windowTitle()} closed to keep room for the chat "
+                                             f"(View menu to open it)", 6000)
+        finally:
+            self._fitting_docks = False
+        return closed
 
     def _wire(self) -> None:
         c = self.controller
@@ -715,9 +832,12 @@ class ChatWindow(QMainWindow):
         geometry = state.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+            if not (self.isMaximized() or self.isFullScreen()):  # its screen may be gone or smaller now
+                self.setGeometry(clip_to_screens(self.geometry(), self._screen_areas()))
         layout = state.value("window/state")
         if isinstance(layout, QByteArray):
             self.restoreState(layout)
+        QTimer.singleShot(0, self.fit_docks)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop any load or reply, wait (bounded) for the model thread, save, then close."""

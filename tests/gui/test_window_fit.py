@@ -1,0 +1,96 @@
+"""The window fits the screen it opens on: its first size comes from the screen's available area, a remembered
+geometry is clipped to the screens present now, and the chat column keeps at least CHAT_MIN_WIDTH px while the
+docks give way."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMargins, QRect, QSize
+
+from llmdesk.gui.window import CHAT_MIN_WIDTH, PREFERRED_SIZE, clip_to_screens, initial_geometry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _inside(outer: list[int], inner: list[int]) -> bool:
+    ox, oy, ow, oh = outer
+    x, y, w, h = inner
+    return ox <= x and oy <= y and x + w <= ox + ow and y + h <= oy + oh
+
+
+def test_initial_geometry_on_a_small_screen_takes_the_available_area_less_the_frame():
+    rect = initial_geometry(QRect(0, 0, 1024, 640), frame=QMargins(4, 32, 4, 4))
+    assert rect == QRect(4, 32, 1016, 604)
+
+
+def test_initial_geometry_on_a_large_screen_is_the_preferred_size_centred():
+    available = QRect(1920, 0, 2560, 1400)  # a second screen, right of the first
+    rect = initial_geometry(available)
+    assert rect.size() == PREFERRED_SIZE
+    assert available.contains(rect)
+    assert abs(rect.center().x() - available.center().x()) <= 1
+
+
+def test_a_remembered_geometry_on_a_screen_that_is_gone_comes_back_onto_one_that_is_there():
+    rect = clip_to_screens(QRect(3000, 200, 1400, 900), [QRect(0, 0, 1024, 640)], frame=QMargins(0, 0, 0, 0))
+    assert rect == QRect(0, 0, 1024, 640)
+
+
+def test_a_remembered_geometry_larger_than_its_screen_is_shrunk_and_kept_where_it_was():
+    screens = [QRect(0, 0, 1920, 1080), QRect(1920, 0, 1280, 720)]
+    rect = clip_to_screens(QRect(2000, 50, 1600, 1000), screens, frame=QMargins(0, 0, 0, 0))
+    assert rect.size() == QSize(1280, 720)
+    assert screens[1].contains(rect)
+
+
+def _open_on_screen(tmp_path: Path, width: int, height: int) -> dict:
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "test", "x": 0, "y": 0, "width": width, "height": height,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, str(ROOT / "tests" / "support" / "fit_child.py")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_first_window_fits_a_1024x640_screen_with_the_message_box_send_and_status_bar_on_it(tmp_path):
+    seen = _open_on_screen(tmp_path, 1024, 640)
+    assert seen["screen"] == [0, 0, 1024, 640]
+    assert _inside(seen["screen"], seen["frame"]), seen
+    for part in ("composer", "send", "status"):
+        assert _inside(seen["screen"], seen[part]), (part, seen)
+    # the conversation list and the settings panel both fit beside a readable chat column
+    assert seen["sidebar_visible"]
+    assert seen["chat_width"] >= CHAT_MIN_WIDTH, seen
+    assert seen["settings_width"] >= 250, seen
+
+
+def test_on_an_800px_screen_opening_the_settings_closes_the_conversation_list_not_the_chat(tmp_path):
+    seen = _open_on_screen(tmp_path, 800, 600)
+    assert _inside(seen["screen"], seen["frame"]), seen
+    assert _inside(seen["screen"], seen["send"]), seen
+    assert seen["chat_width"] >= CHAT_MIN_WIDTH, seen
+    assert not seen["sidebar_visible"], seen
+
+
+@pytest.mark.parametrize("width", [1100, 1400])
+def test_the_settings_panel_opens_beside_a_chat_column_of_at_least_the_minimum(qtbot, width):
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.chat.controller import ChatController
+    from llmdesk.gui.window import ChatWindow
+
+    window = ChatWindow(Settings(), ChatController(), autoload=False, save=None, remember_geometry=False)
+    qtbot.addWidget(window)
+    window.resize(width, 700)
+    window.show()
+    window.settings_dock.show()
+    qtbot.waitUntil(lambda: window.settings_dock.width() > 100)
+    assert window.centralWidget().width() >= CHAT_MIN_WIDTH
+    assert window.settings_dock.width() >= 250
