@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QMargins, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QCloseEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -32,10 +33,10 @@ from PySide6.QtWidgets import (
 from llmdesk import APP_NAME, __version__
 from llmdesk.core.atomic import WriteError
 from llmdesk.core.branches import BranchError, can_continue
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 from llmdesk.core.settings import ModelSettings, Settings, save_settings
-from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
-from llmdesk.gui.chat.chat_view import ChatView
+from llmdesk.engine.types import LoadProgress, ModelInfo
+from llmdesk.gui.chat.chat_view import ChatView, reply_stats_text
 from llmdesk.gui.chat.composer import Composer
 from llmdesk.gui.chat.controller import ChatController
 from llmdesk.gui.chat.highlight import warm_up
@@ -98,6 +99,32 @@ def clip_to_screens(rect: QRect, screens: list[QRect], frame: QMargins = FRAME_A
     x = min(max(rect.x(), room.left()), room.right() + 1 - size.width())
     y = min(max(rect.y(), room.top()), room.bottom() + 1 - size.height())
     return QRect(x, y, size.width(), size.height())
+
+
+class StatusLabel(QLabel):
+    """A status-bar label that gives way when the bar is narrow: its text is elided with "…" (the whole text in
+    the tooltip and the accessible name) instead of pushing into its neighbours."""
+
+    def __init__(self, text: str = "", *, max_width: int = 360) -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setMaximumWidth(max_width)
+        self._tip = ""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance("…") * 6), hint.height())
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self.setAccessibleName(text)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
 
 class Banner(QFrame):
@@ -265,24 +292,28 @@ class ChatWindow(QMainWindow):
     # -- construction -----------------------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.model_label = QLabel("No model")
+        bar.setAccessibleName("Status")
+        self.model_label = StatusLabel("No model")
         self.model_label.setObjectName("statusModel")
-        self.device_label = QLabel("")
-        self.memory_label = QLabel("")
-        self.stats_label = QLabel("")
-        self.stats_label.setObjectName("statusStats")
+        self.device_label = StatusLabel("", max_width=200)
+        self.memory_label = StatusLabel("", max_width=140)
+        # What the app is doing now ("Writing a reply…"); each reply's speed and token counts are shown with it.
+        self.activity_label = StatusLabel("", max_width=220)
+        self.activity_label.setObjectName("statusActivity")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
+        self.progress.setMinimumWidth(60)
         self.progress.setTextVisible(True)
+        self.progress.setAccessibleName("Loading progress")
         self.progress.hide()
-        for widget in (self.model_label, self.device_label, self.memory_label, self.stats_label):
-            widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # All permanent: temporary messages ("Copied", load steps) show on the left without hiding them.
+        # All permanent and elided when narrow: temporary messages ("Copied", load steps) show on the left in what
+        # room is left, never over them.
+        bar.addPermanentWidget(self.activity_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.model_label)
-        bar.addPermanentWidget(self.stats_label)
         bar.addPermanentWidget(self.device_label)
         bar.addPermanentWidget(self.memory_label)
+        self.announcements: list[str] = []
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -772,15 +803,22 @@ class ChatWindow(QMainWindow):
     def _on_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
         self.chat_view.set_busy(busy)
+        self.activity_label.setText("Writing a reply…" if busy else "")
         self._update_branch_actions()
         self.stop_action.setEnabled(busy)
 
     @Slot(object)
     def _on_reply_finished(self, message: Message) -> None:
         self.chat_view.finish_message(message)
-        stats = self.controller.last_stats
-        if message.stop_reason != "error" and stats is not None:
-            self.show_stats(stats)
+        status = stop_reason_label(message.stop_reason) or "finished"
+        stats = reply_stats_text(message)
+        self.announce(f"Reply {status[:1].lower()}{status[1:]}" + (f": {stats}" if stats else ""))
+
+    def announce(self, text: str) -> None:
+        """Have screen readers speak ``text`` (an accessibility announcement from the chat view), e.g. when a
+        reply finishes. The last few are kept in :attr:`announcements`."""
+        self.announcements = [*self.announcements[-19:], text]
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.chat_view, text))
 
     @Slot(str)
     def _on_copied(self, text: str) -> None:
@@ -788,15 +826,6 @@ class ChatWindow(QMainWindow):
             self.statusBar().showMessage(f"Link copied (links from the model are not opened): {text}", 5000)
         else:
             self.statusBar().showMessage("Copied to the clipboard", 2000)
-
-    def show_stats(self, stats: GenerationStats) -> None:
-        parts = []
-        if stats.decode_tokens_per_s:
-            parts.append(f"{stats.decode_tokens_per_s:.1f} tok/s")
-        if stats.ttft_s is not None:
-            parts.append(f"first token {stats.ttft_s:.2f} s")
-        parts.append(f"{stats.new_tokens} tokens")
-        self.stats_label.setText(" · ".join(parts))
 
     @Slot(object)
     def _on_estimate(self, result: MemoryEstimateResult) -> None:

@@ -83,7 +83,11 @@ def test_send_tokens_arrive_and_finish(qtbot, engine):
     assert widgets[1].text == engine.reply
     assert widgets[1].status_label.text() == ""
     assert window.composer.button.text() == "Send"
-    assert "tok/s" in window.stats_label.text() and "first token" in window.stats_label.text()
+    # the reply's own stats are shown with it, and announced; the status bar says what the app is doing
+    assert "tok/s" in widgets[1].stats_label.text() and "first token" in widgets[1].stats_label.text()
+    assert widgets[1].accessibleName().startswith("Assistant reply, finished, ")
+    assert window.announcements[-1].startswith("Reply finished: ") and "tok/s" in window.announcements[-1]
+    assert window.activity_label.text() == ""
     path = window.controller.conversation.path()
     assert [m.role for m in path] == ["user", "assistant"]
     assert path[1].meta["model"] == "scripted/model" and path[1].meta["stats"]["new_tokens"] > 0

@@ -50,6 +50,25 @@ def _alt_arrow_step(event: Any) -> int:
     return -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0
 
 
+def reply_stats_text(message: Message) -> str:
+    """A reply's speed and token counts from its saved stats ("41.2 tok/s · 87 tokens · first token 0.18 s"),
+    or "" when it has none."""
+    stats = message.meta.get("stats") if isinstance(message.meta, dict) else None
+    if not isinstance(stats, dict):
+        return ""
+    parts = []
+    speed = stats.get("tokens_per_s")
+    if isinstance(speed, (int, float)) and speed > 0:
+        parts.append(f"{speed:.1f} tok/s")
+    tokens = stats.get("new_tokens")
+    if isinstance(tokens, int):
+        parts.append(f"{tokens} token{'s' if tokens != 1 else ''}")
+    first = stats.get("ttft_s")
+    if isinstance(first, (int, float)):
+        parts.append(f"first token {first:.2f} s")
+    return " · ".join(parts)
+
+
 class MessageBrowser(QTextBrowser):
     """A read-only text view that is as tall as its text (the chat view scrolls, not the message), follows no
     links and loads no resources.
@@ -186,6 +205,12 @@ class MessageWidget(QFrame):
         self.role_label.setFont(font)
         self.status_label = QLabel("")
         self.status_label.setObjectName("messageStatus")
+        # This reply's own speed and token counts (from its saved stats), shown with it.
+        self.stats_label = QLabel("")
+        self.stats_label.setObjectName("messageStats")
+        self.stats_label.setProperty("role", "muted")
+        self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stats_label.hide()
         self.copy_button = QToolButton()
         self.copy_button.setText("Copy")
         self.copy_button.setToolTip("Copy this message (as Markdown) to the clipboard")
@@ -212,7 +237,9 @@ class MessageWidget(QFrame):
         self._continue: QToolButton | None = None
         self._header = header
         header.addWidget(self.role_label)
-        header.addWidget(self.status_label, 1)
+        header.addWidget(self.status_label)
+        header.addWidget(self.stats_label)
+        header.addStretch(1)
         header.addWidget(action)
         header.addWidget(self.copy_button)
         layout.addLayout(header)
@@ -249,8 +276,17 @@ class MessageWidget(QFrame):
                 self._show_status(message)  # a saved reply: rendered above, as a whole
             else:
                 self.status_label.setText("Writing…")
+                self._update_accessible("writing")
         else:
             self.browser.setPlainText(message.content)
+            self._update_accessible("")
+
+    def _update_accessible(self, status: str) -> None:
+        """Name the message for screen readers by who wrote it and its status ("Assistant reply, finished");
+        its text is the text of :attr:`browser`."""
+        who = "Your message" if self.role == "user" else "Assistant reply"
+        self.setAccessibleName(f"{who}, {status}" if status else who)
+        self.browser.setAccessibleDescription(status)
 
     def _tool_button(self, text: str, tip: str, name: str) -> QToolButton:
         button = QToolButton(self)
@@ -457,6 +493,8 @@ class MessageWidget(QFrame):
                 self.browser.end_batch()
         self.status_label.setText("Writing…")
         self.status_label.setAccessibleName("")
+        self.stats_label.hide()
+        self._update_accessible("writing")
         self.error_label.hide()
         self._can_continue = False
         self._update_actions()
@@ -476,6 +514,10 @@ class MessageWidget(QFrame):
         status = stop_reason_label(reason)
         self.status_label.setText(status)
         self.status_label.setAccessibleName(f"Reply status: {status}" if status else "")
+        stats = reply_stats_text(message)
+        self.stats_label.setText(stats)
+        self.stats_label.setVisible(bool(stats))
+        self._update_accessible((status or "finished").lower() + (f", {stats}" if stats else ""))
         self.setProperty("stopped", reason in ("cancelled", "error"))
         error = message.meta.get("error") if isinstance(message.meta, dict) else None
         if error:
