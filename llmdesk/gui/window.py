@@ -273,6 +273,7 @@ class ChatWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        self._build_empty_state()
         self._wire()
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -314,6 +315,35 @@ class ChatWindow(QMainWindow):
         bar.addPermanentWidget(self.device_label)
         bar.addPermanentWidget(self.memory_label)
         self.announcements: list[str] = []
+
+    def _build_empty_state(self) -> None:
+        """The buttons an empty conversation offers while no model is loaded."""
+        self.empty_choose_button = QPushButton("Choose model…")
+        self.empty_choose_button.setProperty("role", "primary")
+        self.empty_choose_button.setAccessibleDescription("A model from the Hugging Face Hub, one already "
+                                                         "downloaded, or a folder on this computer")
+        self.empty_choose_button.clicked.connect(self.choose_model)
+        self.empty_folder_button = QPushButton("Use a local folder…")
+        self.empty_folder_button.setAccessibleDescription("Load a model folder (config.json, tokenizer, weights); "
+                                                         "works offline")
+        self.empty_folder_button.clicked.connect(self.choose_folder)
+        for button in (self.empty_choose_button, self.empty_folder_button):
+            button.setAutoDefault(False)
+            button.hide()
+
+    def _show_empty_state(self, state: str, model: str = "") -> None:
+        """What an empty conversation says: ``ready`` (how to send), ``loading`` (``model`` is loading; typing
+        is fine) or ``none`` (no model: how to get one)."""
+        if state == "loading":
+            self.chat_view.set_empty_state(f"Loading {model}…\nYou can type your message now: it is sent when the "
+                                           "model is ready.")
+        elif state == "none":
+            self.chat_view.set_empty_state(
+                "No model is loaded.\nChoose one from the Hugging Face Hub (the default, Phi-3-mini, is a 7.6 GB "
+                "download) or a model folder on this computer.",
+                (self.empty_choose_button, self.empty_folder_button))
+        else:
+            self.chat_view.set_empty_state(None)
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -679,6 +709,7 @@ class ChatWindow(QMainWindow):
     @Slot(str)
     def _on_engine_failed(self, message: str) -> None:
         self.progress.hide()
+        self._show_empty_state("none")
         self.banner.show_message(f"The model engine could not start: {message}", kind="error")
         self.model_label.setText("No model (engine unavailable)")
 
@@ -687,6 +718,7 @@ class ChatWindow(QMainWindow):
         if self.banner.kind == "error":
             self.banner.hide()
         self.model_label.setText(f"Loading {model.model}…")
+        self._show_empty_state("loading", model.model)
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
         self.progress.show()
@@ -706,6 +738,7 @@ class ChatWindow(QMainWindow):
     @Slot(object)
     def _on_model_loaded(self, info: ModelInfo) -> None:
         self.progress.hide()
+        self._show_empty_state("ready")
         self.statusBar().showMessage(f"Loaded {info.model_id} in {info.load_seconds:.1f} s", 5000)
         self.model_label.setText(info.model_id)
         self.model_label.setToolTip(f"{info.architecture}, {info.parameters / 1e6:.0f}M parameters, context "
@@ -725,6 +758,7 @@ class ChatWindow(QMainWindow):
     def _on_load_failed(self, message: str, kind: str) -> None:
         self.progress.hide()
         info = self.controller.model_info
+        self._show_empty_state("ready" if info else "none")
         if kind == "cancelled":
             self.model_label.setText(info.model_id if info else "No model")
             self.statusBar().showMessage("Loading cancelled", 4000)
@@ -790,6 +824,8 @@ class ChatWindow(QMainWindow):
     def _on_first_run_state(self, state: str) -> None:
         if state == "checking":
             return
+        if state in ("needs_download", "cancelled", "offline", "failed") and self.controller.model_info is None:
+            self._show_empty_state("none")
         if state in ("needs_download", "cancelled"):
             self.model_label.setText("Model not downloaded")
         elif state == "downloading":

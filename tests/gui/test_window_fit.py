@@ -94,3 +94,26 @@ def test_the_settings_panel_opens_beside_a_chat_column_of_at_least_the_minimum(q
     qtbot.waitUntil(lambda: window.settings_dock.width() > 100)
     assert window.centralWidget().width() >= CHAT_MIN_WIDTH
     assert window.settings_dock.width() >= 250
+
+
+def test_an_empty_conversation_says_what_to_do_when_no_model_is_loaded(qtbot):
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.chat.controller import ChatController
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
+    from llmdesk.gui.chat.worker import EngineBackend
+    from llmdesk.gui.window import ChatWindow
+    from llmdesk.engine.errors import EngineError
+
+    engine = ScriptedEngine(reply="hi")
+    engine.load = lambda *a, **k: (_ for _ in ()).throw(EngineError("not_found", "no such model"))
+    controller = ChatController(backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
+                                                                      list_devices=engine.list_devices))
+    window = ChatWindow(Settings(), controller, save=None, remember_geometry=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.empty_choose_button.isVisible(), timeout=10_000)
+    assert window.chat_view.empty_label.text().startswith("No model is loaded.")
+    assert "7.6 GB" in window.chat_view.empty_label.text()
+    assert window.empty_folder_button.isVisible()
+    window.close()

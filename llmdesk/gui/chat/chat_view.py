@@ -634,11 +634,22 @@ class ChatView(QScrollArea):
         self._layout = QVBoxLayout(self._container)
         self._layout.setContentsMargins(12, 12, 12, 12)
         self._layout.setSpacing(10)
-        self._placeholder = QLabel("Type a message below and press Enter to send it.\n"
-                                   "Shift+Enter starts a new line; Esc stops a reply.")
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # The empty state: what to do next (set by the window: load a model, or type below) and its buttons.
+        self._placeholder = QWidget()
         self._placeholder.setObjectName("chatPlaceholder")
-        self._placeholder.setWordWrap(True)
+        empty = QVBoxLayout(self._placeholder)
+        empty.setContentsMargins(0, 24, 0, 0)
+        empty.setSpacing(10)
+        self.empty_label = QLabel(self.EMPTY_TEXT)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        empty.addWidget(self.empty_label)
+        self._empty_buttons = QHBoxLayout()
+        self._empty_buttons.setSpacing(8)
+        self._empty_buttons.addStretch(1)
+        self._empty_buttons.addStretch(1)
+        empty.addLayout(self._empty_buttons)
         self._earlier_button = QPushButton("")
         self._earlier_button.setObjectName("earlierMessages")
         self._earlier_button.setToolTip("Long conversations open with their newest messages; this shows more")
@@ -660,6 +671,23 @@ class ChatView(QScrollArea):
         bar.valueChanged.connect(self._on_value_changed)
         self._highlighter = CodeHighlighter(dark=is_dark(self.palette()))
         self._link_color = self.palette().color(QPalette.ColorRole.Link)
+
+    EMPTY_TEXT = ("Type a message below and press Enter to send it.\n"
+                  "Shift+Enter starts a new line; Esc stops a reply.")
+
+    def set_empty_state(self, text: str | None = None, buttons: tuple[QWidget, ...] = ()) -> None:
+        """What an empty conversation shows: ``text`` (None: how to send a message) and ``buttons`` below it
+        (the view keeps them; earlier ones are removed)."""
+        self.empty_label.setText(text or self.EMPTY_TEXT)
+        self._placeholder.setAccessibleName(text or self.EMPTY_TEXT)
+        while self._empty_buttons.count() > 2:
+            item = self._empty_buttons.takeAt(1)
+            if item.widget() is not None:
+                item.widget().hide()
+                item.widget().setParent(None)
+        for offset, button in enumerate(buttons, start=1):
+            self._empty_buttons.insertWidget(offset, button)
+            button.show()
 
     # -- content ----------------------------------------------------------------------------------------------
     def message_widget(self, message_id: str) -> MessageWidget | None:
