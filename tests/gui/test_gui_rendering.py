@@ -272,3 +272,15 @@ def test_long_saved_reply_renders_in_slices(qtbot):
     qtbot.waitUntil(lambda: not widget.final_render_pending, timeout=20000)
     assert widget.renderer.code_blocks and "Copy code" in widget.browser.toPlainText()
     assert "```" not in widget.browser.toPlainText()
+
+
+def test_tables_get_cell_padding_and_thin_borders(qtbot):
+    from PySide6.QtGui import QTextTable
+
+    from llmdesk.gui.chat.message_renderer import TABLE_CELL_PADDING, markdown_fragment
+
+    doc = markdown_fragment("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    tables = [f for f in doc.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    assert len(tables) == 1
+    fmt = tables[0].format()
+    assert fmt.cellPadding() == TABLE_CELL_PADDING and fmt.border() == 1 and fmt.borderCollapse()

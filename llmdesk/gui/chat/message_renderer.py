@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from PySide6.QtGui import (QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextDocument,
-                           QTextDocumentFragment)
+                           QTextDocumentFragment, QTextFrameFormat, QTextTable)
 
 from llmdesk.gui.chat.highlight import CodeHighlighter
 from llmdesk.gui.chat.markdown_stream import CodeEnd, CodeLine, CodeStart, Event, MarkdownSplitter, ProseBlock
@@ -36,7 +36,26 @@ def markdown_fragment(text: str) -> QTextDocument:
         _scratch = QTextDocument()
         _scratch.setUndoRedoEnabled(False)
     _scratch.setMarkdown(text, MARKDOWN_FEATURES)
+    pad_tables(_scratch)
     return _scratch
+
+
+TABLE_CELL_PADDING = 6  # px around each table cell's text
+TABLE_BORDER = QColor(139, 148, 158, 110)  # a thin grey that reads on light and dark backgrounds
+
+
+def pad_tables(document: QTextDocument) -> None:
+    """Give the document's tables room: cell padding, collapsed thin borders (Qt's Markdown tables have none)."""
+    for frame in document.rootFrame().childFrames():
+        if isinstance(frame, QTextTable):
+            fmt = frame.format()
+            fmt.setCellPadding(TABLE_CELL_PADDING)
+            fmt.setCellSpacing(0)
+            fmt.setBorder(1)
+            fmt.setBorderCollapse(True)
+            fmt.setBorderBrush(TABLE_BORDER)
+            fmt.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
+            frame.setFormat(fmt)
 
 
 def insert_markdown(cursor: QTextCursor, text: str) -> None:
@@ -294,8 +313,13 @@ class MessageRenderer:
         link = QTextCharFormat(label)
         link.setAnchor(True)
         link.setAnchorHref(f"{COPY_SCHEME}:{index}")
+        # drawn as a small button (a tinted chip, like the message actions), not an underlined link
         link.setForeground(self.link_color)
-        link.setFontUnderline(True)
+        chip = QColor(self.link_color)
+        chip.setAlpha(38)
+        link.setBackground(chip)
+        link.setFontUnderline(False)
+        link.setFontWeight(QFont.Weight.DemiBold)
         link.setToolTip("Copy this code block")
         cursor.insertText("Copy code", link)
         cursor.insertBlock(self._code_block_format(), self.highlighter.base)
