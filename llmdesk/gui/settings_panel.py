@@ -54,6 +54,25 @@ class _ErrorLabel(QLabel):
         self.setVisible(bool(text))
 
 
+def align_form_labels(root: QWidget) -> int:
+    """Line up the labels and fields of every form under ``root`` (the model and decoding groups): labels
+    right-aligned in one column of the same width, fields starting at the same x. Returns that width (px)."""
+    forms = [w.layout() for w in [root, *root.findChildren(QWidget)] if isinstance(w.layout(), QFormLayout)]
+    labels: list[QWidget] = []
+    for form in forms:
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and item.widget() is not None:
+                labels.append(item.widget())
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)
+    return width
+
+
 class SettingsPanel(QWidget):
     """Controls for decoding, system prompt and model.
 
@@ -92,7 +111,10 @@ class SettingsPanel(QWidget):
         column.addWidget(self._build_decoding_group())
         column.addWidget(self._build_prompt_group(settings.system_prompt))
         column.addStretch(1)
+        column.setSpacing(12)
+        align_form_labels(body)
         scroll.setWidget(body)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)

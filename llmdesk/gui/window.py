@@ -428,7 +428,21 @@ class ChatWindow(QMainWindow):
         self.view_menu.addAction(dock.toggleViewAction())
         self._watch_dock(dock)
         QTimer.singleShot(0, self.fit_docks)
+        self.update_tab_order()
         return dock
+
+    def update_tab_order(self) -> list[QWidget]:
+        """Tab follows the layout, left to right: the sidebar (search, New chat, the list), the message box and
+        Send, then the settings panel's fields top to bottom. Returns the chain set."""
+        chain: list[QWidget] = []
+        if self.sidebar is not None:
+            chain += [w for w in (getattr(self.sidebar, "search_field", None), getattr(self.sidebar, "new_button", None),
+                                  getattr(self.sidebar, "list_view", None)) if w is not None]
+        chain += [self.composer.editor, self.composer.button]
+        chain.append(self.settings_panel.model_edit)  # the panel's own fields follow in their top-down order
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+        return chain
 
     # -- fitting the screen -----------------------------------------------------------------------------------
     def _screen_areas(self) -> list[QRect]:

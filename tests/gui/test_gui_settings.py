@@ -149,3 +149,17 @@ def test_saved_device_kept_when_devices_arrive(qtbot):
     assert combo.currentData() == "cuda:1"
     assert "not found" in combo.currentText()
     assert [combo.itemData(i) for i in range(combo.count())] == ["auto", "cpu", "cuda:1"]
+
+
+def test_labels_and_fields_of_the_model_and_decoding_groups_line_up(qtbot):
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.settings_panel import SettingsPanel
+
+    panel = SettingsPanel(Settings())
+    qtbot.addWidget(panel)
+    panel.resize(340, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    fields = [panel.model_edit, panel.editors["temperature"], panel.editors["max_new_tokens"]]
+    xs = {field.mapTo(panel, field.rect().topLeft()).x() for field in fields}
+    assert len(xs) == 1, xs

@@ -117,3 +117,37 @@ def test_an_empty_conversation_says_what_to_do_when_no_model_is_loaded(qtbot):
     assert "7.6 GB" in window.chat_view.empty_label.text()
     assert window.empty_folder_button.isVisible()
     window.close()
+
+
+def test_tab_goes_from_the_conversation_list_to_the_message_box_send_and_the_settings(qtbot, tmp_path):
+    from PySide6.QtWidgets import QWidget
+
+    from llmdesk.core.settings import Settings
+    from llmdesk.core.store import ConversationStore
+    from llmdesk.gui.app import build_window
+
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    window = build_window(Settings(), store=store, save=None, remember_geometry=False, autoload=False)
+    qtbot.addWidget(window)
+    window.resize(1300, 780)  # room for both docks beside the chat (the offscreen screen is 800 px wide)
+    window.show()
+    window.settings_dock.show()
+    qtbot.waitExposed(window)
+    assert window.sidebar_dock.isVisible()
+
+    def next_focusable(widget: QWidget) -> QWidget:
+        nxt = widget.nextInFocusChain()
+        while not (nxt.focusPolicy() & Qt.FocusPolicy.TabFocus and nxt.isVisible() and nxt.isEnabled()):
+            nxt = nxt.nextInFocusChain()
+        return nxt
+
+    from PySide6.QtCore import Qt
+
+    sidebar = window.sidebar
+    assert next_focusable(sidebar.search_field) is sidebar.new_button
+    assert next_focusable(sidebar.new_button) is sidebar.list_view
+    assert next_focusable(sidebar.list_view) is window.composer.editor
+    assert next_focusable(window.composer.editor) is window.composer.button
+    assert next_focusable(window.composer.button) is window.settings_panel.model_edit
+    window.close()
+    store.close()
