@@ -220,6 +220,7 @@ class SettingsPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.model_edit = QLineEdit(self._model.model)
+        self.model_edit.setCursorPosition(0)  # a long id shows its start (the org), not its end
         self.model_edit.setPlaceholderText("org/name or a local folder")
         self.browse_button = QPushButton("Browse…")
         self.browse_button.setToolTip("Pick a local model folder (with config.json, tokenizer and weights)")

@@ -210,6 +210,7 @@ class MessageWidget(QFrame):
         self.stats_label.setObjectName("messageStats")
         self.stats_label.setProperty("role", "muted")
         self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stats_label.setWordWrap(True)
         self.stats_label.hide()
         self.copy_button = QToolButton()
         self.copy_button.setText("Copy")
@@ -237,9 +238,7 @@ class MessageWidget(QFrame):
         self._continue: QToolButton | None = None
         self._header = header
         header.addWidget(self.role_label)
-        header.addWidget(self.status_label)
-        header.addWidget(self.stats_label)
-        header.addStretch(1)
+        header.addWidget(self.status_label, 1)
         header.addWidget(action)
         header.addWidget(self.copy_button)
         layout.addLayout(header)
@@ -258,6 +257,7 @@ class MessageWidget(QFrame):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         layout.addWidget(self.error_label)
+        layout.addWidget(self.stats_label)  # under the text: it never takes room from the header's buttons
         self.editor: QPlainTextEdit | None = None
         self._edit_bar: QWidget | None = None
 
