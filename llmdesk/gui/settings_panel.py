@@ -105,6 +105,7 @@ class SettingsPanel(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Settings")
         body = QWidget()
         column = QVBoxLayout(body)
         column.addWidget(self._build_model_group())

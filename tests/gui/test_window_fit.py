@@ -151,3 +151,33 @@ def test_tab_goes_from_the_conversation_list_to_the_message_box_send_and_the_set
     assert next_focusable(window.composer.button) is window.settings_panel.model_edit
     window.close()
     store.close()
+
+
+def test_status_bar_labels_never_overlap_at_800px(qtbot):
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.chat.controller import ChatController
+    from llmdesk.gui.window import ChatWindow
+
+    window = ChatWindow(Settings(), ChatController(), autoload=False, save=None, remember_geometry=False)
+    qtbot.addWidget(window)
+    window.resize(800, 600)
+    window.show()
+    window.model_label.setText("some-organisation/a-very-long-model-name-Instruct-2607-GGUF-bf16")
+    window.device_label.setText("cuda:0 · bfloat16")
+    window.memory_label.setText("15.2 GiB in use")
+    window.activity_label.setText("Writing a reply…")
+    window.progress.show()
+    window.statusBar().showMessage("Loading the weights from the Hugging Face cache: shard 3 of 4", 5000)
+    qtbot.waitExposed(window)
+    bar = window.statusBar()
+    bar.layout().activate()
+    parts = [w for w in (window.activity_label, window.progress, window.model_label, window.device_label,
+                         window.memory_label) if w.isVisible()]
+    rects = [w.geometry() for w in parts]
+    for i, a in enumerate(rects):
+        assert bar.rect().contains(a), (parts[i].objectName(), a)
+        for b in rects[i + 1:]:
+            assert not a.intersects(b), (a, b)
+    # the elided label keeps the whole text for screen readers
+    assert window.model_label.accessibleName().endswith("bf16")
+    window.close()
