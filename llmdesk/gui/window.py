@@ -269,6 +269,7 @@ class ChatWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
         self.settings_dock.hide()
         self._fitting_docks = False
+        self._tab_order_pending = False
         self._watch_dock(self.settings_dock)
 
         self._build_status_bar()
@@ -431,13 +432,39 @@ class ChatWindow(QMainWindow):
         self.update_tab_order()
         return dock
 
+    def _message_focus_chain(self) -> list[QWidget]:
+        """The keyboard-reachable parts of the messages shown, top to bottom, each message's in layout order
+        (its header's buttons, then its text)."""
+        chain: list[QWidget] = []
+        for message in self.chat_view.message_widgets():
+            message.layout().activate()
+            parts = [w for w in message.findChildren(QWidget)
+                     if w.focusPolicy() & Qt.FocusPolicy.TabFocus and not w.isHidden()]
+            parts.sort(key=lambda w: (w is message.browser, w.mapTo(message, w.rect().topLeft()).y(),
+                                      w.mapTo(message, w.rect().topLeft()).x()))
+            chain += parts
+        return chain
+
+    @Slot()
+    def _schedule_tab_order(self) -> None:
+        if not self._tab_order_pending:
+            self._tab_order_pending = True
+            QTimer.singleShot(0, self._apply_tab_order)
+
+    @Slot()
+    def _apply_tab_order(self) -> None:
+        self._tab_order_pending = False
+        self.update_tab_order()
+
     def update_tab_order(self) -> list[QWidget]:
         """Tab follows the layout, left to right: the sidebar (search, New chat, the list), the message box and
-        Send, then the settings panel's fields top to bottom. Returns the chain set."""
+        Send, then the settings panel's fields top to bottom; the messages' buttons and texts come between the list
+        and the message box, in reading order. Returns the chain set."""
         chain: list[QWidget] = []
         if self.sidebar is not None:
             chain += [w for w in (getattr(self.sidebar, "search_field", None), getattr(self.sidebar, "new_button", None),
                                   getattr(self.sidebar, "list_view", None)) if w is not None]
+        chain += self._message_focus_chain()
         chain += [self.composer.editor, self.composer.button]
         chain.append(self.settings_panel.model_edit)  # the panel's own fields follow in their top-down order
         for first, second in zip(chain, chain[1:]):
@@ -513,6 +540,9 @@ class ChatWindow(QMainWindow):
         c.loading_changed.connect(self.settings_panel.set_loading)
         c.busy_changed.connect(self._on_busy)
         c.message_added.connect(self.chat_view.add_message)
+        c.message_added.connect(lambda _message: self._schedule_tab_order())
+        c.conversation_changed.connect(lambda _conv: self._schedule_tab_order())
+        c.reply_finished.connect(lambda _message: self._schedule_tab_order())
         c.reply_resumed.connect(self.chat_view.resume_message)
         c.reply_text.connect(self.chat_view.append_text)
         c.reply_finished.connect(self._on_reply_finished)

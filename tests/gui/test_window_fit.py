@@ -181,3 +181,39 @@ def test_status_bar_labels_never_overlap_at_800px(qtbot):
     # the elided label keeps the whole text for screen readers
     assert window.model_label.accessibleName().endswith("bf16")
     window.close()
+
+
+def test_tab_reaches_each_message_between_the_list_and_the_message_box(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.chat.controller import ChatController
+    from llmdesk.gui.chat.worker import EngineBackend
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
+    from llmdesk.gui.window import ChatWindow
+
+    engine = ScriptedEngine(reply="Hello **there**", rate=0)
+    controller = ChatController(backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
+                                                                      list_devices=engine.list_devices))
+    window = ChatWindow(Settings(), controller, save=None, remember_geometry=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: controller.model_info is not None, timeout=5000)
+    with qtbot.waitSignal(controller.reply_finished, timeout=10_000):
+        window.send("Hi")
+    qtbot.wait(50)
+
+    def next_focusable(widget: QWidget) -> QWidget:
+        nxt = widget.nextInFocusChain()
+        while not (nxt.focusPolicy() & Qt.FocusPolicy.TabFocus and nxt.isVisible() and nxt.isEnabled()):
+            nxt = nxt.nextInFocusChain()
+        return nxt
+
+    mine, reply = window.chat_view.message_widgets()
+    order = [mine.edit_button, mine.copy_button, mine.browser, reply.regenerate_button, reply.copy_button,
+             reply.browser, window.composer.editor, window.composer.button]
+    for first, second in zip(order, order[1:]):
+        assert next_focusable(first) is second, (first.accessibleName(), next_focusable(first).accessibleName())
+    window.close()
