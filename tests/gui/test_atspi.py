@@ -1,7 +1,8 @@
 """The window through the real accessibility bus (AT-SPI), as a screen reader sees it: under Xvfb and a private
 D-Bus session, with Qt's accessibility on, a driver that speaks only AT-SPI (tests/support/atspi_driver.py) finds
 the message box, Send, Stop, the settings fields, the conversation list and the messages by their roles and
-accessible names, and sends a message by AT-SPI actions alone.
+accessible names, sends a message by AT-SPI actions alone, reads both messages back and hears the finished reply
+announced.
 
 Needs ``dbus-run-session``, ``xvfb-run`` and a Python with ``pyatspi`` (Debian/Ubuntu: ``apt-get install
 at-spi2-core dbus xvfb python3-pyatspi gir1.2-atspi-2.0``; the driver runs under that Python, the window under
@@ -71,3 +72,5 @@ def test_a_message_is_sent_and_read_back_through_atspi_alone(tmp_path):
     assert result["user_text"] == "Hello from the accessibility bus", result
     assert result["reply_text"].strip(), result
     assert result["reply_name"].startswith("Assistant reply, finished"), result
+    # the finished reply is announced to screen readers (an AT-SPI "announcement" event from the chat view)
+    assert any("Reply finished" in text for text in result["announcements"]), result["announcements"]

@@ -58,9 +58,29 @@ def find(app, role: str | tuple[str, ...], name: str | None = None, *, prefix: b
     return None
 
 
+EVENTS: list[str] = []
+
+
+def _pump() -> None:
+    """Deliver AT-SPI events received so far to the listeners (the GLib main context, without a main loop)."""
+    try:
+        from gi.repository import GLib  # type: ignore[import-not-found]
+    except ImportError:
+        return
+    context = GLib.MainContext.default()
+    while context.pending():
+        context.iteration(False)
+
+
+def _on_event(event) -> None:
+    detail = getattr(event, "any_data", None)
+    EVENTS.append(f"{event.type}: {detail if isinstance(detail, str) else ''}")
+
+
 def wait_for(predicate, timeout: float, step: float = 0.2):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
+        _pump()
         value = predicate()
         if value:
             return value
@@ -125,6 +145,11 @@ def main(argv: list[str]) -> int:
             found[f"settings: {field}"] = bool(node)
         if message_box is None or send is None:
             raise RuntimeError("the message box or Send is missing")
+        for kind in ("object:announcement", "object:property-change:accessible-name"):
+            try:
+                pyatspi.Registry.registerEventListener(_on_event, kind)
+            except Exception:  # noqa: BLE001 - an older AT-SPI without this event
+                pass
         message_box.queryEditableText().setTextContents(PROMPT)
         result["steps"].append("typed into the message box through EditableText")
         result["steps"].append(f"pressed Send through its {do_action(send)!r} action")
@@ -145,6 +170,8 @@ def main(argv: list[str]) -> int:
         result["messages"] = sorted({f"{n.getRoleName()}: {n.name}" for n in walk(app)
                                      if (n.name or "").startswith(("Assistant", "Your"))})
         result["steps"].append("reply read back from the bus")
+        wait_for(lambda: any(e.startswith("object:announcement") and "Reply" in e for e in EVENTS), 5)
+        result["announcements"] = [e for e in EVENTS if e.startswith("object:announcement")]
     except Exception as exc:  # noqa: BLE001 - reported to the test
         result["error"] = f"{type(exc).__name__}: {exc}"
     finally:
