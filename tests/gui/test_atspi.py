@@ -36,7 +36,7 @@ def _atspi_python() -> str | None:
 
 
 def _missing() -> str | None:
-    for tool, package in (("dbus-run-session", "dbus"), ("xvfb-run", "xvfb"), ("Xvfb", "xvfb")):
+    for tool, package in (("dbus-run-session", "dbus"), ("xvfb-run", "xvfb"), ("Xvfb", "xvfb"), ("xauth", "xauth")):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (apt-get install {package})"
     if not any(Path(p).exists() for p in ("/usr/libexec/at-spi-bus-launcher", "/usr/lib/at-spi2-core/at-spi-bus-launcher")):
