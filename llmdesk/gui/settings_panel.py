@@ -146,6 +146,25 @@ class NumberEdit(QLineEdit):
         event.accept()
 
 
+def align_form_labels(root: QWidget) -> int:
+    """Line up the labels and fields of every form under ``root`` (the model and decoding groups): labels
+    right-aligned in one column of the same width, fields starting at the same x. Returns that width (px)."""
+    forms = [w.layout() for w in [root, *root.findChildren(QWidget)] if isinstance(w.layout(), QFormLayout)]
+    labels: list[QWidget] = []
+    for form in forms:
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and item.widget() is not None:
+                labels.append(item.widget())
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)
+    return width
+
+
 class SettingsPanel(QWidget):
     """Controls for decoding, system prompt and model.
 
@@ -179,13 +198,17 @@ class SettingsPanel(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Settings")
         body = QWidget()
         column = QVBoxLayout(body)
         column.addWidget(self._build_model_group())
         column.addWidget(self._build_decoding_group())
         column.addWidget(self._build_prompt_group(settings.system_prompt))
         column.addStretch(1)
+        column.setSpacing(12)
+        align_form_labels(body)
         scroll.setWidget(body)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -287,6 +310,7 @@ class SettingsPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.model_edit = QLineEdit(self._model.model)
+        self.model_edit.setCursorPosition(0)  # a long id shows its start (the org), not its end
         self.model_edit.setPlaceholderText("org/name or a local folder")
         self.browse_button = QPushButton("Browse…")
         self.browse_button.setToolTip("Pick a local model folder (with config.json, tokenizer and weights)")

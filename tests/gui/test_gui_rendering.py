@@ -425,3 +425,15 @@ def test_streaming_into_a_table_repaints_only_below_the_open_part(qtbot):
     assert areas and None not in areas
     assert top > widget.browser.document().size().height() - 200
     assert min(area.top() for area in areas) >= int(top) - 1
+
+
+def test_tables_get_cell_padding_and_thin_borders(qtbot):
+    from PySide6.QtGui import QTextTable
+
+    from llmdesk.gui.chat.markdown_document import TABLE_CELL_PADDING, markdown_fragment
+
+    doc = markdown_fragment("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    tables = [f for f in doc.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    assert len(tables) == 1
+    fmt = tables[0].format()
+    assert fmt.cellPadding() == TABLE_CELL_PADDING and fmt.border() == 1 and fmt.borderCollapse()

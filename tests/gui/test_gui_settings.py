@@ -215,3 +215,17 @@ def test_an_invalid_field_stops_the_send_naming_it(qtbot):
     with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:
         send_with_enter(qtbot, window, "Hello")
     assert finished.args[0].meta["seed"] == 42 and finished.args[0].meta["decoding"]["temperature"] == 0.9
+
+
+def test_labels_and_fields_of_the_model_and_decoding_groups_line_up(qtbot):
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.settings_panel import SettingsPanel
+
+    panel = SettingsPanel(Settings())
+    qtbot.addWidget(panel)
+    panel.resize(340, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    fields = [panel.model_edit, panel.editors["temperature"], panel.editors["max_new_tokens"]]
+    xs = {field.mapTo(panel, field.rect().topLeft()).x() for field in fields}
+    assert len(xs) == 1, xs

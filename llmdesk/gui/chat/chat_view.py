@@ -58,6 +58,25 @@ def _alt_arrow_step(event: Any) -> int:
     return -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0
 
 
+def reply_stats_text(message: Message) -> str:
+    """A reply's speed and token counts from its saved stats ("41.2 tok/s · 87 tokens · first token 0.18 s"),
+    or "" when it has none."""
+    stats = message.meta.get("stats") if isinstance(message.meta, dict) else None
+    if not isinstance(stats, dict):
+        return ""
+    parts = []
+    speed = stats.get("tokens_per_s")
+    if isinstance(speed, (int, float)) and speed > 0:
+        parts.append(f"{speed:.1f} tok/s")
+    tokens = stats.get("new_tokens")
+    if isinstance(tokens, int):
+        parts.append(f"{tokens} token{'s' if tokens != 1 else ''}")
+    first = stats.get("ttft_s")
+    if isinstance(first, (int, float)):
+        parts.append(f"first token {first:.2f} s")
+    return " · ".join(parts)
+
+
 class MessageBrowser(QTextBrowser):
     """A read-only text view that is as tall as its text (the chat view scrolls, not the message), follows no
     links and loads no resources.
@@ -217,6 +236,13 @@ class MessageWidget(QFrame):
         self.role_label.setFont(font)
         self.status_label = QLabel("")
         self.status_label.setObjectName("messageStatus")
+        # This reply's own speed and token counts (from its saved stats), shown with it.
+        self.stats_label = QLabel("")
+        self.stats_label.setObjectName("messageStats")
+        self.stats_label.setProperty("role", "muted")
+        self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stats_label.setWordWrap(True)
+        self.stats_label.hide()
         self.copy_button = QToolButton()
         self.copy_button.setText("Copy")
         self.copy_button.setToolTip("Copy this message (as Markdown) to the clipboard")
@@ -262,6 +288,7 @@ class MessageWidget(QFrame):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         layout.addWidget(self.error_label)
+        layout.addWidget(self.stats_label)  # under the text: it never takes room from the header's buttons
         self.editor: QPlainTextEdit | None = None
         self._edit_bar: QWidget | None = None
 
@@ -280,8 +307,17 @@ class MessageWidget(QFrame):
                 self._show_status(message)  # a saved reply: rendered above, as a whole
             else:
                 self.status_label.setText("Writing…")
+                self._update_accessible("writing")
         else:
             self.browser.setPlainText(message.content)
+            self._update_accessible("")
+
+    def _update_accessible(self, status: str) -> None:
+        """Name the message for screen readers by who wrote it and its status ("Assistant reply, finished");
+        its text is the text of :attr:`browser`."""
+        who = "Your message" if self.role == "user" else "Assistant reply"
+        self.setAccessibleName(f"{who}, {status}" if status else who)
+        self.browser.setAccessibleDescription(status)
 
     def _tool_button(self, text: str, tip: str, name: str) -> QToolButton:
         button = QToolButton(self)
@@ -493,6 +529,8 @@ class MessageWidget(QFrame):
                 self.browser.end_batch()
         self.status_label.setText("Writing…")
         self.status_label.setAccessibleName("")
+        self.stats_label.hide()
+        self._update_accessible("writing")
         self.error_label.hide()
         self._can_continue = False
         self._update_actions()
@@ -512,6 +550,10 @@ class MessageWidget(QFrame):
         status = stop_reason_label(reason)
         self.status_label.setText(status)
         self.status_label.setAccessibleName(f"Reply status: {status}" if status else "")
+        stats = reply_stats_text(message)
+        self.stats_label.setText(stats)
+        self.stats_label.setVisible(bool(stats))
+        self._update_accessible((status or "finished").lower() + (f", {stats}" if stats else ""))
         self.setProperty("stopped", reason in ("cancelled", "error"))
         error = message.meta.get("error") if isinstance(message.meta, dict) else None
         if error:
@@ -628,11 +670,22 @@ class ChatView(QScrollArea):
         self._layout = QVBoxLayout(self._container)
         self._layout.setContentsMargins(12, 12, 12, 12)
         self._layout.setSpacing(10)
-        self._placeholder = QLabel("Type a message below and press Enter to send it.\n"
-                                   "Shift+Enter starts a new line; Esc stops a reply.")
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # The empty state: what to do next (set by the window: load a model, or type below) and its buttons.
+        self._placeholder = QWidget()
         self._placeholder.setObjectName("chatPlaceholder")
-        self._placeholder.setWordWrap(True)
+        empty = QVBoxLayout(self._placeholder)
+        empty.setContentsMargins(0, 24, 0, 0)
+        empty.setSpacing(10)
+        self.empty_label = QLabel(self.EMPTY_TEXT)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        empty.addWidget(self.empty_label)
+        self._empty_buttons = QHBoxLayout()
+        self._empty_buttons.setSpacing(8)
+        self._empty_buttons.addStretch(1)
+        self._empty_buttons.addStretch(1)
+        empty.addLayout(self._empty_buttons)
         self._earlier_button = QPushButton("")
         self._earlier_button.setObjectName("earlierMessages")
         self._earlier_button.setToolTip("Long conversations open with their newest messages; this shows more")
@@ -654,6 +707,23 @@ class ChatView(QScrollArea):
         bar.valueChanged.connect(self._on_value_changed)
         self._highlighter = CodeHighlighter(dark=is_dark(self.palette()))
         self._link_color = self.palette().color(QPalette.ColorRole.Link)
+
+    EMPTY_TEXT = ("Type a message below and press Enter to send it.\n"
+                  "Shift+Enter starts a new line; Esc stops a reply.")
+
+    def set_empty_state(self, text: str | None = None, buttons: tuple[QWidget, ...] = ()) -> None:
+        """What an empty conversation shows: ``text`` (None: how to send a message) and ``buttons`` below it
+        (the view keeps them; earlier ones are removed)."""
+        self.empty_label.setText(text or self.EMPTY_TEXT)
+        self._placeholder.setAccessibleName(text or self.EMPTY_TEXT)
+        while self._empty_buttons.count() > 2:
+            item = self._empty_buttons.takeAt(1)
+            if item.widget() is not None:
+                item.widget().hide()
+                item.widget().setParent(None)
+        for offset, button in enumerate(buttons, start=1):
+            self._empty_buttons.insertWidget(offset, button)
+            button.show()
 
     # -- content ----------------------------------------------------------------------------------------------
     def message_widget(self, message_id: str) -> MessageWidget | None:

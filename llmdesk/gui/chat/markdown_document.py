@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtGui import (QTextCharFormat, QTextCursor, QTextDocument, QTextDocumentFragment, QTextFormat,
-                           QTextTable)
+from PySide6.QtGui import (QColor, QTextCharFormat, QTextCursor, QTextDocument, QTextDocumentFragment, QTextFormat,
+                           QTextFrameFormat, QTextTable)
 
 _F = QTextDocument.MarkdownFeature
 MARKDOWN_FEATURES = QTextDocument.MarkdownFeature(_F.MarkdownDialectGitHub.value | _F.MarkdownNoHTML.value)
@@ -45,6 +45,7 @@ def markdown_fragment(text: str) -> QTextDocument:
     _scratch.setMarkdown(text, MARKDOWN_FEATURES)
     if "![" in text:
         _images_as_text(_scratch)
+    pad_tables(_scratch)
     return _scratch
 
 
@@ -121,3 +122,21 @@ def first_table(doc: QTextDocument, start: int = 0) -> QTextTable | None:
         if isinstance(frame, QTextTable) and frame.lastPosition() >= start:
             return frame
     return None
+
+
+TABLE_CELL_PADDING = 6  # px around each table cell's text
+TABLE_BORDER = QColor(139, 148, 158, 110)  # a thin grey that reads on light and dark backgrounds
+
+
+def pad_tables(document: QTextDocument) -> None:
+    """Give the document's tables room: cell padding, collapsed thin borders (Qt's Markdown tables have none)."""
+    for frame in document.rootFrame().childFrames():
+        if isinstance(frame, QTextTable):
+            fmt = frame.format()
+            fmt.setCellPadding(TABLE_CELL_PADDING)
+            fmt.setCellSpacing(0)
+            fmt.setBorder(1)
+            fmt.setBorderCollapse(True)
+            fmt.setBorderBrush(TABLE_BORDER)
+            fmt.setBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
+            frame.setFormat(fmt)

@@ -172,6 +172,85 @@ def take_conversations(out: Path, *, dark: bool = False, suffix: str = "") -> Pa
     return path
 
 
+def take_fitted(out: Path, *, dark: bool = False, suffix: str = "", no_model: bool = False) -> Path:
+    """The window as it first opens on this screen (its size comes from the screen's available area), with the
+    conversation sidebar, a finished reply (its stats shown with it) and the settings panel open; named after the
+    screen: ``window-<w>x<h>[-<scale>x]<suffix>.png``. With ``no_model``, the empty state of a window whose model
+    could not be loaded (``window-no-model-...``)."""
+    import tempfile
+    import time
+
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from llmdesk.core.conversation import Conversation, Message
+    from llmdesk.core.settings import Settings
+    from llmdesk.core.store import ConversationStore
+    from llmdesk.engine.errors import EngineError
+    from llmdesk.gui.app import build_window, make_application
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
+    from llmdesk.gui.chat.worker import EngineBackend
+
+    app = QApplication.instance() or make_application()
+    assert isinstance(app, QApplication)
+    if dark:
+        from llmdesk.core import resources
+        from llmdesk.gui.app import dark_palette, spin_box_css
+
+        app.setPalette(dark_palette())
+        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+    engine = ScriptedEngine(reply=SAMPLE_REPLY, rate=400, piece_chars=4)
+    if no_model:
+        def fail(*_args, **_kwargs):
+            raise EngineError("offline", "microsoft/Phi-3-mini-4k-instruct is not in the Hugging Face cache and "
+                                         "the Hub cannot be reached")
+        engine.load = fail  # type: ignore[method-assign]
+    settings = Settings()
+    settings.model.model = "microsoft/Phi-3-mini-4k-instruct"
+    screen = QGuiApplication.primaryScreen()
+    size = screen.size()
+    scale = screen.devicePixelRatio()
+    name = f"window-{'no-model-' if no_model else ''}{size.width()}x{size.height()}" + \
+        (f"-{scale:g}x" if scale != 1 else "") + suffix + ".png"
+    with tempfile.TemporaryDirectory() as folder:
+        store = ConversationStore(Path(folder) / "conversations.sqlite3")
+        now = time.time()
+        titles = [*SIDEBAR_CHATS, ("Imported: a very long title from ChatGPT about planning a three-week "
+                                   "trip through Japan and Korea by train", "Plan a trip")]
+        for age, (title, question) in enumerate(titles, start=1):
+            when = now - age ** 2 * 30_000
+            old = Conversation(title=title, title_is_auto=False, created_at=when, updated_at=when + 60)
+            user = old.add(Message("user", question, created_at=when))
+            old.add(Message("assistant", "…", parent_id=user.id, stop_reason="eos", created_at=when + 60))
+            old.updated_at = when + 60
+            store.save_conversation(old)
+        store.create_conversation()
+        window = build_window(settings, store=store, save=None, remember_geometry=False, backend_factory=lambda:
+                              EngineBackend(make_engine=lambda: engine, list_devices=engine.list_devices))
+        window.show()
+        window.start()
+        if no_model:
+            _wait(1500)
+        else:
+            loop = QEventLoop()
+            window.controller.model_loaded.connect(lambda _info: loop.quit())
+            loop.exec()
+            done = QEventLoop()
+            window.controller.reply_finished.connect(lambda _m: done.quit())
+            window.send("How do I read a CSV file in Python?")
+            done.exec()
+            for widget in window.chat_view.message_widgets():
+                widget.flush_final_render()
+            window.settings_dock.show()
+        _wait(500)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / name
+        window.grab().save(str(path))
+        window.close()
+        store.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
@@ -179,7 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suffix", default="")
     parser.add_argument("--conversations", action="store_true",
                         help="only the shot of the conversation sidebar with a branched reply")
+    parser.add_argument("--fitted", action="store_true",
+                        help="only the window as it opens on this screen, settings open (window-WxH.png)")
+    parser.add_argument("--no-model", action="store_true", help="with --fitted: the empty state without a model")
     args = parser.parse_args(argv)
+    if args.fitted:
+        print(take_fitted(args.out, dark=args.dark, suffix=args.suffix, no_model=args.no_model))
+        return 0
     if args.conversations:
         print(take_conversations(args.out, dark=args.dark, suffix=args.suffix))
         return 0
