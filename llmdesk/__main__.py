@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench-ui": ("bench_ui", "measure the chat view's event-loop stalls while streaming"),
     "export": ("export", "export conversations to Markdown, HTML, PDF, text, JSON or JSONL"),
     "import": ("import_", "import conversations from llmdesk JSON, OpenAI JSONL or ShareGPT JSONL"),
+    "serve": ("serve", "serve a model over an OpenAI-compatible API on 127.0.0.1"),
 }
 
 
