@@ -7,13 +7,15 @@ import dataclasses
 import signal
 import sys
 import threading
+from typing import Any
 
-from llmdesk.commands._common import add_model_flags
+from llmdesk.commands._common import add_model_flags, add_remote_flags, remote_endpoint
 from llmdesk.core.settings import DecodingSettings, SettingsError, field_spec, load_settings, replace_decoding
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_model_flags(parser)
+    add_remote_flags(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--greedy", action="store_true", help="always pick the most likely token")
     mode.add_argument("--sample", action="store_true", help="sample (implied by --seed/--temperature/...)")
@@ -57,12 +59,20 @@ def run(args: argparse.Namespace) -> int:
     model = dataclasses.replace(settings.model, **{k: v for k in ("model", "device", "dtype")
                                                    if (v := getattr(args, k)) is not None})
     from llmdesk.engine.errors import EngineError
-    from llmdesk.engine.session import ChatEngine
     from llmdesk.engine.types import ChatTurn
 
     cancel = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: cancel.set())  # Ctrl+C stops the reply within one step
-    engine = ChatEngine()
+    endpoint = remote_endpoint(args)
+    engine: Any
+    if endpoint is not None:  # an OpenAI-compatible server: no torch imported
+        from llmdesk.engine.remote import RemoteEngine
+
+        engine = RemoteEngine(endpoint)  # type: ignore[arg-type]
+    else:
+        from llmdesk.engine.session import ChatEngine
+
+        engine = ChatEngine()
     try:
         info = engine.load(model, progress=lambda p: print(f"[{p.stage}] {p.message}", file=sys.stderr)
                            if p.stage != "weights" or p.total == 0 else None, cancel=cancel)
@@ -85,4 +95,6 @@ def run(args: argparse.Namespace) -> int:
     seed = f", seed {stats.seed}" if stats.seed is not None else ""
     print(f"[{stats.stop_reason}] prompt {stats.prompt_tokens} tokens, reply {stats.new_tokens} tokens, "
           f"first token {ttft}, decode {rate}{seed}", file=sys.stderr)
+    for note in stats.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 130 if stats.stop_reason == "cancelled" else 0

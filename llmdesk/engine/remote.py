@@ -631,3 +631,23 @@ class RemoteEngine:
                                       "not a chat completion.") from exc
         except httpx.HTTPError as exc:
             raise _transport_error(self.endpoint, exc) from exc
+
+
+def bench_remote(engine: RemoteEngine, *, new_tokens: int = 32, repeats: int = 3) -> dict[str, Any]:
+    """Time to first token and decode speed of a connected remote engine: ``repeats`` greedy replies of up to
+    ``new_tokens`` to a fixed prompt; medians (seconds, tokens/s) and each run's figures."""
+    import statistics
+
+    prompt = [ChatTurn("user", "Write a long story about a lighthouse keeper.")]
+    runs: list[GenerationStats] = []
+    for _ in range(repeats):
+        runs.append(engine.chat(prompt, DecodingSettings(max_new_tokens=new_tokens), "", on_text=lambda s: None,
+                                cancel=threading.Event()))
+    rates = [r.decode_tokens_per_s for r in runs if r.decode_tokens_per_s]
+    ttfts = [r.ttft_s for r in runs if r.ttft_s is not None]
+    return {"server": engine.endpoint.name, "base_url": engine.endpoint.root, "model": engine.model,
+            "new_tokens": new_tokens, "repeats": repeats,
+            "ttft_s": statistics.median(ttfts) if ttfts else None,
+            "decode_tokens_per_s": statistics.median(rates) if rates else None,
+            "runs": [{"ttft_s": r.ttft_s, "decode_tokens_per_s": r.decode_tokens_per_s, "new_tokens": r.new_tokens,
+                      "prompt_tokens": r.prompt_tokens} for r in runs]}
