@@ -346,6 +346,9 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
                         initial_model=initial_model, remember_geometry=remember_geometry,
                         check_downloads=backend_factory is None if check_downloads is None else check_downloads,
                         hub_timeout=hub_timeout)
+    from llmdesk.gui.chat.api_switch import install_api_switch
+
+    install_api_switch(window)  # Model menu: serve the loaded model on localhost (OpenAI API)
     window.conversations = None
     if store is None:
         return window

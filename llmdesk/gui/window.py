@@ -732,6 +732,9 @@ class ChatWindow(QMainWindow):
             self.model_picker_dialog.reject()  # cancels its download, stops its threads
         if self.first_run is not None and not self.first_run.shutdown():
             log.error("closing while the download thread is still busy")
+        api_switch = getattr(self, "api_switch", None)
+        if api_switch is not None:  # API clients get their answer before the model thread ends
+            api_switch.stop()
         ended = self.controller.shutdown()
         if not ended:
             log.error("closing while the model thread is still busy")
