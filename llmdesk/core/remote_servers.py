@@ -91,9 +91,12 @@ class KeyStore:
         folder: where ``api_keys.json`` goes (default: the config folder).
     """
 
+    # Keys kept for this session only: shared by every KeyStore in the process (the window's dialog sets one, the
+    # model thread's engine reads it), gone when the process ends.
+    _session: dict[str, str] = {}
+
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or paths.config_dir()
-        self._session: dict[str, str] = {}
 
     @property
     def file(self) -> Path:

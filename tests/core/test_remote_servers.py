@@ -34,6 +34,13 @@ class MemoryKeyring(KeyringBackend):
         self.store.pop((service, username), None)
 
 
+@pytest.fixture(autouse=True)
+def _empty_session() -> Iterator[None]:
+    KeyStore._session.clear()
+    yield
+    KeyStore._session.clear()
+
+
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
     before = keyring.get_keyring()
@@ -84,8 +91,9 @@ def test_without_keyring_the_key_lasts_for_the_session_only(no_keyring: None) ->
     store = KeyStore()
     assert not store.keyring_available()
     assert store.set("lab", SECRET) == "session"
-    assert store.get("lab") == SECRET
+    assert store.get("lab") == SECRET and KeyStore().get("lab") == SECRET  # the whole process sees it ...
     assert not store.file.exists()
+    KeyStore._session.clear()  # ... and a new process (an empty session) does not
     assert KeyStore().get("lab") is None
 
 

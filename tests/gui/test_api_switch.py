@@ -125,4 +125,17 @@ def test_window_on_a_remote_engine_records_engine_server_and_model(qtbot) -> Non
         assert reply.content == "Hello world!"
         assert reply.meta["engine"] == "remote" and reply.meta["server"] == f"fake lab ({fake.url('ok')})"
         assert reply.meta["model"] == MODEL and reply.meta["stats"]["new_tokens"] == 3
+        assert not window.banner.isVisible()
+        window.close()
+
+        # a server that refuses top_k: the reply comes, and the window says the setting was left out
+        save_servers([ServerEntry("strict", fake.url("refuses_topk"), MODEL)])
+        window = _window(qtbot, ModelSettings(model="remote:strict"), engines)
+        decoding = window.controller.decoding
+        decoding.do_sample, decoding.top_k = True, 5
+        with qtbot.waitSignal(window.controller.reply_finished, timeout=60_000) as finished:
+            window.send("Hi")
+        assert finished.args[0].content == "Hello world!"
+        assert window.banner.isVisible() and "refused top_k" in window.banner.label.text()
+        assert "refused top_k" in finished.args[0].meta["notes"][0]
         window.close()
