@@ -351,6 +351,9 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
 
     install_api_switch(window)  # Model menu: serve the loaded model on localhost (OpenAI API)
     install_reply_notes(window)  # settings a remote server refused or ignored, shown with the reply
+    from llmdesk.gui.models.remote_servers_dialog import install_remote_servers
+
+    install_remote_servers(window)  # Model > Remote servers…
     window.conversations = None
     if store is None:
         return window
