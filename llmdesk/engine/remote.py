@@ -125,6 +125,12 @@ def _status_error(endpoint: RemoteEndpoint, response: httpx.Response, what: str)
     """An EngineError for an HTTP error status, with the server's own message (key scrubbed)."""
     code = response.status_code
     said = _scrub(_server_message(response), endpoint.api_key)
+    error = _status_error_for(endpoint, code, said, response.headers.get("retry-after"), what)
+    error.server_message = said  # type: ignore[attr-defined]
+    return error
+
+
+def _status_error_for(endpoint: RemoteEndpoint, code: int, said: str, retry: str | None, what: str) -> EngineError:
     said_part = f": {said}" if said else ""
     where = f"{endpoint.name} ({endpoint.root})"
     if code == 401:
@@ -137,7 +143,6 @@ def _status_error(endpoint: RemoteEndpoint, response: httpx.Response, what: str)
         return EngineError("not_found", f"{where} has no {what} (404){said_part}.",
                            "Does the base URL end in /v1?")
     if code == 429:
-        retry = response.headers.get("retry-after")
         return EngineError("rate_limited", f"{where} is rate-limiting requests (429){said_part}.",
                            f"Try again in {retry} s." if retry else "Try again in a moment.")
     if code == 503:
@@ -394,7 +399,7 @@ class RemoteEngine:
                 progress(LoadProgress("weights", message="Checking which sampling settings the server honours"))
             self.extras = self.probe_extras()
         self.info = ModelInfo(model_id=self.model, revision=None, device=f"remote: {self.endpoint.name}",
-                              dtype="server's", architecture="remote", parameters=0, weight_bytes=0,
+                              dtype="as served", architecture="remote", parameters=0, weight_bytes=0,
                               memory_bytes=0, context_window=0, load_seconds=time.perf_counter() - started)
         if progress is not None:
             progress(LoadProgress("ready", message=status.message))
@@ -448,8 +453,9 @@ class RemoteEngine:
                     body.pop(k, None)
                     if k == "logprobs":
                         body.pop("top_logprobs", None)
-                notes.append(f"{self.endpoint.name} refused {', '.join(refused)} ({exc}); the reply was made "
-                             "without it.")
+                said = getattr(exc, "server_message", "") or str(exc)
+                notes.append(f"{self.endpoint.name} refused {', '.join(refused)} (it said: {said}); the reply was "
+                             "made without it.")
                 if "seed" in refused:
                     stats.seed = None
         if on_token is not None and "logprobs" in body and stats.new_tokens and not token_data:

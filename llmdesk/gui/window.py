@@ -565,7 +565,7 @@ class ChatWindow(QMainWindow):
         self.device_label.setText(f"{info.device} · {info.dtype}")
         from llmdesk.engine.download import format_bytes  # plain Python, after the model has loaded
 
-        self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use")
+        self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use" if info.memory_bytes else "")
         self.setWindowTitle(f"{info.model_id} — {APP_NAME}")
         self.settings_panel.set_loaded(info, self._loading_settings)
 

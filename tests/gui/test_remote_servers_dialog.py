@@ -46,13 +46,13 @@ def _check(qtbot, dialog: RemoteServersDialog, url: str, model: str = "", key: s
 def test_check_reports_each_failure_clearly(qtbot, fake: FakeServer, no_keyring) -> None:
     dialog = RemoteServersDialog()
     qtbot.addWidget(dialog)
-    assert _check(qtbot, dialog, fake.url("ok")).startswith("Ready")
+    assert _check(qtbot, dialog, fake.url("ok")) == f"lab: ready ({MODEL})."
     assert [dialog.model.itemText(i) for i in range(dialog.model.count())] == [MODEL]
     assert _check(qtbot, dialog, fake.url("ok"), "other").startswith("Model missing")
     assert "end in /v1" in _check(qtbot, dialog, fake.url("nomodels"))
     text = _check(qtbot, dialog, fake.url("auth"), key="sk-wrong-123456")
     assert text.startswith("API key refused (401)") and "sk-wrong-123456" not in text
-    assert _check(qtbot, dialog, fake.url("auth"), key=SECRET).startswith("Ready")
+    assert "ready" in _check(qtbot, dialog, fake.url("auth"), key=SECRET)
     assert _check(qtbot, dialog, "http://127.0.0.1:9/v1").startswith("Unreachable")
 
 

@@ -162,7 +162,7 @@ class RemoteServersDialog(QDialog):
             self.model.addItems(list(status.models))
             self.model.setCurrentText(current if current in status.models else status.models[0])
         words = STATUS_WORDS.get(status.kind, status.kind)
-        self.status.setText(f"{words}. {status.message}" if status.kind != "ok" else f"{words}: {status.message}")
+        self.status.setText(f"{words}. {status.message}" if status.kind != "ok" else status.message)
         self.status.setProperty("ok", status.ok)
 
     def _refresh(self, select: str | None = None) -> None:
