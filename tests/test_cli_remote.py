@@ -94,3 +94,10 @@ def test_remote_add_without_keyring_keeps_key_out_of_files(capsys, monkeypatch) 
         assert not any("sk-secret-xyz" in p.read_text() for p in paths.config_dir().glob("*.json"))
     finally:
         keyring.set_keyring(before)
+
+
+def test_serve_refuses_another_interface_without_a_key(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("LLMDESK_SERVE_API_KEY", raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    _, err = capsys.readouterr()
+    assert "needs an API key" in err

@@ -71,6 +71,12 @@ class RemoteEndpoint:
     def root(self) -> str:
         return self.base_url.rstrip("/")
 
+    @property
+    def shown_url(self) -> str:
+        """``root`` without any user:password part, for messages, stats and exports."""
+        url = httpx.URL(self.root)
+        return str(url.copy_with(username=None, password=None)) if url.userinfo else self.root
+
 
 @dataclass(frozen=True)
 class EndpointStatus:
@@ -132,7 +138,7 @@ def _status_error(endpoint: RemoteEndpoint, response: httpx.Response, what: str)
 
 def _status_error_for(endpoint: RemoteEndpoint, code: int, said: str, retry: str | None, what: str) -> EngineError:
     said_part = f": {said}" if said else ""
-    where = f"{endpoint.name} ({endpoint.root})"
+    where = f"{endpoint.name} ({endpoint.shown_url})"
     if code == 401:
         return EngineError("unauthorized", f"{where} refused the API key (401){said_part}.",
                            "Check the API key saved for this server.")
@@ -154,7 +160,7 @@ def _status_error_for(endpoint: RemoteEndpoint, code: int, said: str, retry: str
 
 
 def _transport_error(endpoint: RemoteEndpoint, exc: Exception) -> EngineError:
-    where = f"{endpoint.name} ({endpoint.root})"
+    where = f"{endpoint.name} ({endpoint.shown_url})"
     if isinstance(exc, httpx.ConnectTimeout):
         return EngineError("unreachable", f"{where} did not accept a connection within "
                            f"{endpoint.connect_timeout_s:.0f} s.", "Is the server running, and is the address right?")
@@ -192,7 +198,7 @@ def list_models(endpoint: RemoteEndpoint) -> list[str]:
                 body = response.json()
                 return [str(m["id"]) for m in body["data"]]
             except (ValueError, KeyError, TypeError) as exc:
-                raise EngineError("bad_response", f"{endpoint.name} ({endpoint.root}) answered /models with "
+                raise EngineError("bad_response", f"{endpoint.name} ({endpoint.shown_url}) answered /models with "
                                   "something that is not an OpenAI model list.",
                                   "Does the base URL end in /v1?") from exc
     except httpx.HTTPError as exc:
@@ -388,7 +394,7 @@ class RemoteEngine:
         """
         started = time.perf_counter()
         if progress is not None:
-            progress(LoadProgress("resolve", message=f"Connecting to {self.endpoint.name} ({self.endpoint.root})"))
+            progress(LoadProgress("resolve", message=f"Connecting to {self.endpoint.name} ({self.endpoint.shown_url})"))
         status = check_endpoint(self.endpoint)
         if not status.ok:
             raise EngineError(status.kind, status.message,
@@ -436,7 +442,7 @@ class RemoteEngine:
             if name in body and self.extras.get(name) == "ignored":
                 notes.append(f"{self.endpoint.name} ignores {name} (found when connecting): the reply was made "
                              f"without it.")
-        stats = GenerationStats(engine="remote", server=f"{self.endpoint.name} ({self.endpoint.root})")
+        stats = GenerationStats(engine="remote", server=f"{self.endpoint.name} ({self.endpoint.shown_url})")
         stats.seed = body.get("seed")
         token_data = usage_seen = False
         for attempt in range(2):
@@ -651,7 +657,7 @@ def bench_remote(engine: RemoteEngine, *, new_tokens: int = 32, repeats: int = 3
                                 cancel=threading.Event()))
     rates = [r.decode_tokens_per_s for r in runs if r.decode_tokens_per_s]
     ttfts = [r.ttft_s for r in runs if r.ttft_s is not None]
-    return {"server": engine.endpoint.name, "base_url": engine.endpoint.root, "model": engine.model,
+    return {"server": engine.endpoint.name, "base_url": engine.endpoint.shown_url, "model": engine.model,
             "new_tokens": new_tokens, "repeats": repeats,
             "ttft_s": statistics.median(ttfts) if ttfts else None,
             "decode_tokens_per_s": statistics.median(rates) if rates else None,

@@ -201,3 +201,13 @@ def test_stop_scanner(pieces: list[str], stops: list[str], shown: str, hit: bool
     scanner = StopScanner(stops)
     out = "".join(scanner.push(p) for p in pieces) + scanner.flush()
     assert (out, scanner.hit) == (shown, hit)
+
+
+def test_credentials_in_the_url_never_reach_messages_or_stats(fake: FakeServer) -> None:
+    url = fake.url("ok").replace("http://", "http://bob:hunter2@")
+    engine = RemoteEngine(RemoteEndpoint("creds", url, MODEL), probe=False)
+    engine.load()
+    _, _, stats = _chat(engine)
+    assert "hunter2" not in repr(stats.to_dict()) and stats.server == f"creds ({fake.url('ok')})"
+    status = check_endpoint(RemoteEndpoint("creds", url.replace("/ok/", "/nomodels/"), MODEL))
+    assert status.kind == "not_found" and "hunter2" not in status.message
