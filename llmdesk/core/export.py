@@ -210,6 +210,9 @@ def message_note(message: Message) -> str:
     model = meta.get("model")
     if isinstance(model, str) and model:
         parts.append(model)
+    server = meta.get("server")
+    if isinstance(server, str) and server:  # a reply from a remote engine: which server made it
+        parts.append(f"via {server}")
     stats = meta.get("stats") if isinstance(meta.get("stats"), dict) else {}
     tokens = stats.get("new_tokens")
     if isinstance(tokens, int) and not isinstance(tokens, bool):
