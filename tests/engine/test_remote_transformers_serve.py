@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -65,7 +64,6 @@ def transformers_server(tiny_model_dir: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-        print(f"transformers serve used: {sys.executable}", file=sys.stderr)
 
 
 def test_greedy_reply_equals_the_servers_own_non_streamed_reply(transformers_server: str,
@@ -95,8 +93,11 @@ def test_refused_top_k_is_reported_and_the_reply_still_comes(transformers_server
     engine = RemoteEngine(RemoteEndpoint("ts", transformers_server, str(tiny_model_dir)), probe=False)
     engine.load()
     pieces: list[str] = []
+    tokens: list = []
     stats = engine.chat([ChatTurn("user", "Hi")], DecodingSettings(do_sample=True, top_k=5, seed=3,
                                                                    max_new_tokens=5),
-                        "", on_text=pieces.append, cancel=threading.Event())
+                        "", on_text=pieces.append, cancel=threading.Event(), on_token=tokens.append)
     assert pieces and stats.new_tokens == 5
     assert any("refused top_k" in note for note in stats.notes), stats.notes
+    # it accepts logprobs but sends none: the reply says so instead of showing empty per-token data
+    assert tokens == [] and any("no per-token data" in note for note in stats.notes), stats.notes
