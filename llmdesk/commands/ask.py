@@ -14,7 +14,7 @@ import sys
 import threading
 from typing import Any
 
-from llmdesk.commands._common import add_model_flags
+from llmdesk.commands._common import add_model_flags, add_remote_flags, remote_endpoint
 from llmdesk.core.settings import (
     DecodingSettings,
     ModelSettings,
@@ -27,6 +27,7 @@ from llmdesk.core.settings import (
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_model_flags(parser)
+    add_remote_flags(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--greedy", action="store_true", help="always pick the most likely token")
     mode.add_argument("--sample", action="store_true", help="sample (implied by --seed/--temperature/...)")
@@ -76,9 +77,10 @@ def run(args: argparse.Namespace) -> int:
         print("llmdesk ask: the message is empty", file=sys.stderr)
         return 2
     system_prompt = settings.system_prompt if args.system is None else args.system
+    endpoint = remote_endpoint(args)
     if args.conversation is not None:
-        return _ask_in_conversation(args, model, decoding, system_prompt)
-    problem = _model_unavailable(model.model)
+        return _ask_in_conversation(args, model, decoding, system_prompt, endpoint)
+    problem = None if endpoint is not None else _model_unavailable(model.model)
     if problem is not None:
         print(f"llmdesk ask: {problem}", file=sys.stderr)
         return 1
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: cancel.set())  # Ctrl+C stops the reply within one step
     try:
-        engine, _info = _load_engine(model, cancel)
+        engine, _info = _load_engine(model, cancel, endpoint)
 
         def out(piece: str) -> None:
             sys.stdout.write(piece)
@@ -117,11 +119,18 @@ def _model_unavailable(model: str) -> str | None:
     return None
 
 
-def _load_engine(model: ModelSettings, cancel: threading.Event) -> tuple[Any, Any]:
-    """(engine, ModelInfo): the model loaded, its progress on stderr. Raises EngineError."""
-    from llmdesk.engine.session import ChatEngine
+def _load_engine(model: ModelSettings, cancel: threading.Event, endpoint: Any = None) -> tuple[Any, Any]:
+    """(engine, ModelInfo): the local model loaded, or the remote server's model connected when ``endpoint`` is
+    given (an OpenAI-compatible server: no torch imported); progress on stderr. Raises EngineError."""
+    engine: Any
+    if endpoint is not None:
+        from llmdesk.engine.remote import RemoteEngine
 
-    engine = ChatEngine()
+        engine = RemoteEngine(endpoint)
+    else:
+        from llmdesk.engine.session import ChatEngine
+
+        engine = ChatEngine()
     info = engine.load(model, progress=lambda p: print(f"[{p.stage}] {p.message}", file=sys.stderr)
                        if p.stage != "weights" or p.total == 0 else None, cancel=cancel)
     print(f"loaded {info.model_id} on {info.device} ({info.dtype}) in {info.load_seconds:.1f} s", file=sys.stderr)
@@ -143,7 +152,7 @@ def _find_conversation(store: Any, wanted: str) -> str:
 
 
 def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decoding: DecodingSettings,
-                         system_prompt: str) -> int:
+                         system_prompt: str, endpoint: Any = None) -> int:
     """Continue a stored conversation: send ``args.prompt`` on its shown branch, stream and save the reply."""
     from llmdesk.core import branches
     from llmdesk.core.store import ConversationStore, ReplyCheckpointer, StoreError, reply_meta
@@ -162,14 +171,14 @@ def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decodin
         except (LookupError, StoreError) as exc:
             print(f"llmdesk ask: --conversation: {exc}", file=sys.stderr)
             return 2
-        problem = _model_unavailable(model.model)
+        problem = None if endpoint is not None else _model_unavailable(model.model)
         if problem is not None:
             print(f"llmdesk ask: {problem}", file=sys.stderr)
             return 1
         cancel = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: cancel.set())
         try:
-            engine, info = _load_engine(model, cancel)
+            engine, info = _load_engine(model, cancel, endpoint)
         except EngineError as exc:
             print(f"llmdesk ask: {exc}", file=sys.stderr)
             return 1
@@ -209,4 +218,6 @@ def _report(stats: Any) -> int:
     seed = f", seed {stats.seed}" if stats.seed is not None else ""
     print(f"[{stats.stop_reason}] prompt {stats.prompt_tokens} tokens, reply {stats.new_tokens} tokens, "
           f"first token {ttft}, decode {rate}{seed}", file=sys.stderr)
+    for note in stats.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 130 if stats.stop_reason == "cancelled" else 0

@@ -7,11 +7,12 @@ import json
 import sys
 import time
 
-from llmdesk.commands._common import add_model_flags
+from llmdesk.commands._common import add_model_flags, add_remote_flags, remote_endpoint
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_model_flags(parser)
+    add_remote_flags(parser)
     parser.add_argument("--random-weights", metavar="CONFIG_DIR",
                         help="build the model from this folder's config.json with random weights (no download)")
     parser.add_argument("--prompt-tokens", type=int, default=32, metavar="N", help="prompt length (default 32)")
@@ -30,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"llmdesk bench: --{flag.replace('_', '-')} must be at least {1 + (flag == 'new_tokens')}",
                   file=sys.stderr)
             return 2
+    endpoint = remote_endpoint(args)
+    if endpoint is not None:
+        return _run_remote(args, endpoint)
     import torch
 
     from llmdesk.core.settings import load_settings
@@ -66,4 +70,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"llmdesk bench: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
+    return 0
+
+
+def _run_remote(args: argparse.Namespace, endpoint: object) -> int:
+    """Time to first token and decode speed through a remote engine (what the window would see)."""
+    from llmdesk.engine.errors import EngineError
+    from llmdesk.engine.remote import RemoteEngine, bench_remote
+
+    engine = RemoteEngine(endpoint, probe=False)  # type: ignore[arg-type]
+    try:
+        engine.load()
+        report = bench_remote(engine, new_tokens=args.new_tokens, repeats=args.repeats)
+    except EngineError as exc:
+        print(f"llmdesk bench: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    ttft = f"{report['ttft_s'] * 1000:.1f} ms" if report["ttft_s"] is not None else "n/a"
+    rate = f"{report['decode_tokens_per_s']:.2f} tok/s" if report["decode_tokens_per_s"] else "n/a"
+    print(f"server          {report['server']} ({report['base_url']}), model {report['model']}\n"
+          f"new tokens      {report['new_tokens']}, median of {report['repeats']} runs\n"
+          f"time to first   {ttft}\ndecode          {rate}")
     return 0

@@ -88,6 +88,12 @@ class GenerationStats:
     dropped_messages: int = 0
     error: str | None = None
     seed: int | None = None
+    # Which engine made the reply ("transformers" here, "remote" for an OpenAI-compatible server), the server
+    # ("name (base URL)") for a remote one, and what the user should know about it (settings a server refused or
+    # ignored, missing per-token data).
+    engine: str = "transformers"
+    server: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -812,7 +812,7 @@ class ChatWindow(QMainWindow):
         self.device_label.setText(f"{info.device} · {info.dtype}")
         from llmdesk.engine.download import format_bytes  # plain Python, after the model has loaded
 
-        self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use")
+        self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use" if info.memory_bytes else "")
         self.setWindowTitle(f"{info.model_id} — {APP_NAME}")
         self.settings_panel.set_loaded(info, self._loading_settings)
 
@@ -990,6 +990,9 @@ class ChatWindow(QMainWindow):
             self.model_picker_dialog.reject()  # cancels its download, stops its threads
         if self.first_run is not None and not self.first_run.shutdown():
             log.error("closing while the download thread is still busy")
+        api_switch = getattr(self, "api_switch", None)
+        if api_switch is not None:  # API clients get their answer before the model thread ends
+            api_switch.stop()
         ended = self.controller.shutdown()
         if not ended:
             log.error("closing while the model thread is still busy")

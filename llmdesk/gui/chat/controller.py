@@ -119,6 +119,7 @@ class ChatController(QObject):
     _request_estimate = Signal(object)
     _request_unload = Signal()
     _request_shutdown = Signal()
+    _request_api_job = Signal(object)
 
     def __init__(self, decoding: DecodingSettings | None = None, system_prompt: str = "", *,
                  backend_factory: Callable[[], EngineBackend] | None = None, store: MessageStore | None = None,
@@ -153,6 +154,7 @@ class ChatController(QObject):
         self._request_estimate.connect(self._worker.estimate)
         self._request_unload.connect(self._worker.unload)
         self._request_shutdown.connect(self._worker.shutdown)
+        self._request_api_job.connect(self._worker.api_job)
         self._worker.ready.connect(self._on_ready)
         self._worker.start_failed.connect(self._on_start_failed)
         self._worker.load_progress.connect(self._on_load_progress)
@@ -230,6 +232,15 @@ class ChatController(QObject):
         return bool(ended)
 
     # -- model ------------------------------------------------------------------------------------------------
+    def submit_api_job(self, job: Any) -> None:
+        """Queue an API request (a :class:`llmdesk.server.runner.GenerationJob`) for the model thread, behind the
+        window's own requests. Safe to call from any thread (the API server's); the job's ``on_done`` is always
+        called, with an error when the model thread is not running."""
+        if not self.running:
+            job.on_done(None, "The model thread is not running.")
+            return
+        self._request_api_job.emit(job)
+
     def load_model(self, settings: ModelSettings) -> int:
         """Load (or reload) a model; a load already running is cancelled. Returns the request id."""
         self._ensure_started()

@@ -58,10 +58,12 @@ class EngineBackend:
 
 
 def default_backend() -> EngineBackend:
-    """The real engine. Imports torch and transformers: call it on the worker thread only."""
-    from llmdesk.engine import devices, session
+    """The real engine: local models, or a saved remote server when the model setting is ``remote:NAME``. Imports
+    torch and transformers: call it on the worker thread only."""
+    from llmdesk.engine import devices
+    from llmdesk.engine.switching import SwitchingEngine
 
-    return EngineBackend(make_engine=session.ChatEngine, list_devices=devices.list_devices,
+    return EngineBackend(make_engine=SwitchingEngine, list_devices=devices.list_devices,
                          estimate_memory=devices.estimate_memory)
 
 
@@ -213,6 +215,18 @@ class ModelWorker(QObject):
             else:
                 message, kind = outcome[1]
                 self.failed.emit(rid, message, kind)
+
+    @Slot(object)
+    def api_job(self, job: Any) -> None:
+        """Run one API request (a :class:`llmdesk.server.runner.GenerationJob`) on the loaded model. Its callbacks
+        run here and go straight to the API server; nothing reaches the GUI thread per token. Queued behind (and
+        ahead of) the window's own replies, so the two never run on the model at once."""
+        from llmdesk.server.runner import run_job
+
+        if self._engine is None or self._engine.info is None:
+            job.on_done(None, "No model is loaded in the window.")
+            return
+        run_job(self._engine, job)
 
     @Slot(object)
     def estimate(self, request: LoadRequest) -> None:
