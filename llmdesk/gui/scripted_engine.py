@@ -150,7 +150,7 @@ class ScriptedEngine:
     def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
              on_text: Callable[[str], None], cancel: threading.Event,
              on_token: Callable[[TokenInfo], None] | None = None,
-             continue_final: bool = False) -> GenerationStats:
+             continue_final: bool = False, cache_key: str | None = None) -> GenerationStats:
         self.calls.append("chat")
         self.requests.append((list(turns), continue_final))
         self.thread_ids.append(threading.get_ident())

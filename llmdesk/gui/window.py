@@ -532,9 +532,7 @@ class ChatWindow(QMainWindow):
         self.model_label.setToolTip(f"{info.architecture}, {info.parameters / 1e6:.0f}M parameters, context "
                                     f"{info.context_window} tokens, loaded in {info.load_seconds:.1f} s")
         self.device_label.setText(f"{info.device} · {info.dtype}")
-        from llmdesk.engine.download import format_bytes  # plain Python, after the model has loaded
-
-        self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use")
+        self._show_memory(info.memory_bytes, 0)
         self.setWindowTitle(f"{info.model_id} — {APP_NAME}")
         self.settings_panel.set_loaded(info, self._loading_settings)
 
@@ -641,7 +639,23 @@ class ChatWindow(QMainWindow):
         else:
             self.statusBar().showMessage("Copied to the clipboard", 2000)
 
+    def _show_memory(self, model_bytes: int, kv_cache_bytes: int) -> None:
+        """The memory label: the model plus the KV caches kept between turns."""
+        from llmdesk.engine.download import format_bytes  # plain Python
+
+        text = f"{format_bytes(model_bytes + kv_cache_bytes)} in use"
+        if kv_cache_bytes:
+            text += f" (KV caches {format_bytes(kv_cache_bytes)})"
+        self.memory_label.setText(text)
+        self.memory_label.setToolTip(f"Model {format_bytes(model_bytes)}, KV caches kept between turns "
+                                     f"{format_bytes(kv_cache_bytes)}")
+
     def show_stats(self, stats: GenerationStats) -> None:
+        info = self.controller.model_info
+        if info is not None:
+            self._show_memory(info.memory_bytes, stats.kv_cache_bytes)
+        if stats.notice:
+            self.statusBar().showMessage(stats.notice, 10000)
         parts = []
         if stats.decode_tokens_per_s:
             parts.append(f"{stats.decode_tokens_per_s:.1f} tok/s")

@@ -38,7 +38,7 @@ class EngineLike(Protocol):
     def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
              on_text: Callable[[str], None], cancel: threading.Event,
              on_token: Callable[[TokenInfo], None] | None = None,
-             continue_final: bool = False) -> GenerationStats: ...
+             continue_final: bool = False, cache_key: str | None = None) -> GenerationStats: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ class LoadRequest:
 @dataclass(frozen=True)
 class ChatRequest:
     """Generate a reply to ``turns``; ``cancel`` stops it within one forward pass. With ``continue_final`` the
-    last turn is an assistant reply that the model continues (the engine's ``continue_final=True``)."""
+    last turn is an assistant reply that the model continues (the engine's ``continue_final=True``).
+    ``cache_key`` (the conversation's id) lets the engine keep and reuse that conversation's KV cache."""
 
     request_id: int
     turns: tuple[ChatTurn, ...]
@@ -85,6 +86,7 @@ class ChatRequest:
     system_prompt: str
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
     continue_final: bool = False
+    cache_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,8 @@ class ModelWorker(QObject):
                 return
             engine = self._require_engine()
             extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
+            if request.cache_key is not None:
+                extra["cache_key"] = request.cache_key
             stats = engine.chat(request.turns, request.decoding, request.system_prompt,
                                 on_text=lambda piece: self.text.emit(rid, piece), cancel=request.cancel, **extra)
             outcome = ("finished", stats)
