@@ -165,8 +165,8 @@ class ChatEngine:
         if resumed_from:
             stats.new_tokens += resumed_from
             stats.prompt_tokens = len(prompt)
-            if streamer.first_token_at is not None:  # the first token came in the first attempt
-                stats.ttft_s = streamer.first_token_at - started
+        if streamer.first_token_at is not None:  # from the request, prompt building and cache look-up included
+            stats.ttft_s = streamer.first_token_at - started
         stats.cached_tokens = plan.reused_tokens
         stats.kv_cache_bytes = caches.total_bytes
         stats.notice = notice
