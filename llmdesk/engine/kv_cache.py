@@ -55,7 +55,10 @@ def cache_length(cache: Any) -> int | None:
     layers = getattr(cache, "layers", None)
     if not layers:
         return 0 if layers is not None else None
-    lengths = {int(layer.get_seq_length()) for layer in layers}
+    try:
+        lengths = {int(layer.get_seq_length()) for layer in layers}
+    except Exception:  # noqa: BLE001 - a layer kind without a length (e.g. linear attention): not reusable
+        return None
     return lengths.pop() if len(lengths) == 1 else None
 
 

@@ -17,7 +17,7 @@ from transformers import DynamicCache
 
 from llmdesk.core.settings import DecodingSettings, ModelSettings
 from llmdesk.engine.errors import EngineError
-from llmdesk.engine.kv_cache import KVCacheStore, bytes_per_token
+from llmdesk.engine.kv_cache import CachePlan, KVCacheStore, bytes_per_token
 from llmdesk.engine.loader import LoadedModel, free_model, load_model
 from llmdesk.engine.prompt import fit_prompt
 from llmdesk.engine.streaming import ReplyStreamer, TextCallback, TokenCallback, TokenInspector, \
@@ -119,8 +119,12 @@ class ChatEngine:
         inspector = TokenInspector() if on_token is not None else None
         streamer = ReplyStreamer(loaded.tokenizer, on_text, cancel, decoding.stop_sequences, on_token, inspector)
         caches = self.caches
-        with torch.inference_mode():
-            plan = caches.take(cache_key, loaded.model, prompt)
+        try:
+            with torch.inference_mode():
+                plan = caches.take(cache_key, loaded.model, prompt)
+        except Exception:  # noqa: BLE001 - a cache that cannot be reused is read again, never a failed reply
+            caches.drop(cache_key or "")
+            plan = CachePlan(DynamicCache(config=loaded.model.config), 0, "the kept cache could not be reused")
         if cache_key is not None:  # room for this reply's cache beside the others
             caches.make_room(bytes_per_token(loaded.model) * (len(prompt) + decoding.max_new_tokens))
         sequence: list[int] = []
@@ -161,7 +165,10 @@ class ChatEngine:
         except Exception as exc:  # noqa: BLE001 - the reply fails with a message; the app keeps running
             raise EngineError("generation_failed", f"Generation failed: {type(exc).__name__}: {exc}") from exc
         if cache_key is not None and sequence:
-            caches.put(cache_key, plan.cache, sequence)
+            try:
+                caches.put(cache_key, plan.cache, sequence)
+            except Exception:  # noqa: BLE001 - the reply went through; only its cache is not kept
+                caches.drop(cache_key)
         if resumed_from:
             stats.new_tokens += resumed_from
             stats.prompt_tokens = len(prompt)
