@@ -17,6 +17,8 @@ from llmdesk.engine.prompt import fit_prompt
 from llmdesk.engine.session import ChatEngine
 from llmdesk.engine.types import ChatTurn, GenerationStats
 
+pytestmark = pytest.mark.slow
+
 SYSTEM = "You are a helpful assistant."
 GREEDY = DecodingSettings(max_new_tokens=12)
 
