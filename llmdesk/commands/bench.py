@@ -1,4 +1,5 @@
-"""``llmdesk bench``: load time, time to first token and decode speed, engine streaming path vs bare generate."""
+"""``llmdesk bench``: load time, time to first token and decode speed, engine streaming path vs bare generate; and a
+scripted multi-turn chat, re-reading the whole prompt vs the KV cache kept between turns."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--new-tokens", type=int, default=32, metavar="N", help="tokens to generate (default 32)")
     parser.add_argument("--repeats", type=int, default=3, metavar="N", help="interleaved runs per path (default 3)")
     parser.add_argument("--threads", type=int, metavar="N", help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--turns", type=int, default=10, metavar="N",
+                        help="turns of the multi-turn chat bench (default 10; 0 skips it)")
+    parser.add_argument("--turn-tokens", type=int, default=140, metavar="N",
+                        help="tokens each turn adds to the multi-turn chat, message and reply (default 140)")
+    parser.add_argument("--reply-tokens", type=int, default=4, metavar="N",
+                        help="most tokens per reply in the multi-turn chat (default 4)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -31,13 +38,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"llmdesk bench: --{flag.replace('_', '-')} must be at least {1 + (flag == 'new_tokens')}",
                   file=sys.stderr)
             return 2
+    if args.turns < 0 or args.reply_tokens < 1 or args.turn_tokens <= args.reply_tokens + 16:
+        print("llmdesk bench: --turns must be at least 0, --reply-tokens at least 1, and --turn-tokens above "
+              "--reply-tokens + 16", file=sys.stderr)
+        return 2
     endpoint = remote_endpoint(args)
     if endpoint is not None:
         return _run_remote(args, endpoint)
     import torch
 
     from llmdesk.core.settings import load_settings
-    from llmdesk.engine.bench import run_bench
+    from llmdesk.engine.bench import run_bench, run_multi_turn
     from llmdesk.engine.devices import resolve_device, resolve_dtype
     from llmdesk.engine.errors import EngineError
 
@@ -66,10 +77,15 @@ def run(args: argparse.Namespace) -> int:
         load_s = time.perf_counter() - started
         report = run_bench(loaded, prompt_tokens=args.prompt_tokens, new_tokens=args.new_tokens,
                            repeats=args.repeats, load_s=load_s)
+        multi = run_multi_turn(loaded, turns=args.turns, turn_tokens=args.turn_tokens,
+                               reply_tokens=args.reply_tokens) if args.turns else None
     except EngineError as exc:
         print(f"llmdesk bench: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
+    if multi is not None:
+        report.multi_turn = multi.to_dict()
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.text()
+          + ("\n" + multi.text() if multi is not None else ""))
     return 0
 
 

@@ -93,6 +93,11 @@ class ModelSettings:
         "Run Python code shipped with the model. Off by default; Phi-3 does not need it."))
     skip_memory_check: bool = _spec(False, label="Load even if it may not fit", help=(
         "Load even when the estimate says the weights do not fit in the device's free memory."))
+    kv_cache_budget_mb: int = _spec(2048, label="Memory for kept KV caches (MB)", minimum=0, maximum=1048576,
+                                    step=256, help=(
+        "The KV caches of the most recent conversations are kept (on the model's device) so that the next turn, "
+        "or going back to a conversation, does not re-read the whole chat. Phi-3-mini's cache costs 0.39 MB per "
+        "token in bfloat16 (1.6 GB for a full 4k context). 0 keeps none. Applies at the next load."))
 
 
 @dataclass

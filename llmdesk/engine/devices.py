@@ -193,7 +193,8 @@ class MemoryEstimate:
     Attributes:
         weight_bytes: the weights at the chosen precision.
         cache_bytes: the KV cache for a full context window.
-        needed_bytes: weights + cache + 10% for activations and the runtime.
+        kept_cache_bytes: the most the KV caches kept between turns may hold (the ``kv_cache_budget_mb`` setting).
+        needed_bytes: weights + cache + kept caches + 10% for activations and the runtime.
         available_bytes: free memory on the device now (None if unknown).
         device, dtype: as resolved.
         fits: False only when the device's free memory is known and too small.
@@ -208,23 +209,26 @@ class MemoryEstimate:
     dtype: str
     fits: bool
     message: str
+    kept_cache_bytes: int = 0
 
 
 def _gib(n: int | None) -> str:
     return "unknown" if n is None else f"{n / 2**30:.1f} GiB"
 
 
-def estimate_for_config(config: Any, device: str, dtype: str) -> MemoryEstimate:
-    """The estimate for a config object on a resolved device and dtype."""
+def estimate_for_config(config: Any, device: str, dtype: str, kept_cache_bytes: int = 0) -> MemoryEstimate:
+    """The estimate for a config object on a resolved device and dtype; ``kept_cache_bytes``: the budget for KV
+    caches kept between turns (counted on top of one full-context cache)."""
     weights = count_parameters(config) * DTYPE_BYTES[dtype]
     cache = kv_cache_bytes(config, context_window(config), dtype)
-    needed = int((weights + cache) * 1.1)
+    needed = int((weights + cache + kept_cache_bytes) * 1.1)
     available = next((d.free_memory for d in list_devices() if d.id == device), None)
     fits = available is None or needed <= available
     verdict = "fits" if fits else "does NOT fit"
+    kept = f", up to {_gib(kept_cache_bytes)} of KV caches kept between turns" if kept_cache_bytes else ""
     message = (f"Needs about {_gib(needed)} on {device} in {dtype} ({_gib(weights)} of weights, {_gib(cache)} of "
-               f"cache for a full context); {_gib(available)} free: {verdict}.")
-    return MemoryEstimate(weights, cache, needed, available, device, dtype, fits, message)
+               f"cache for a full context{kept}); {_gib(available)} free: {verdict}.")
+    return MemoryEstimate(weights, cache, needed, available, device, dtype, fits, message, kept_cache_bytes)
 
 
 def estimate_memory(settings: ModelSettings) -> MemoryEstimate:
@@ -239,5 +243,5 @@ def estimate_memory(settings: ModelSettings) -> MemoryEstimate:
     device = resolve_device(settings.device)
     dtype = resolve_dtype(device, settings.dtype)
     return estimate_for_config(load_config(settings.model, settings.trust_remote_code, local_only=True), device,
-                               dtype)
+                               dtype, settings.kv_cache_budget_mb * 2**20)
 

@@ -202,34 +202,58 @@ def generation_config(decoding: DecodingSettings, base: GenerationConfig | None,
     return GenerationConfig(**kwargs)
 
 
+def _cache_kwarg() -> str:
+    """The name ``generate`` takes a cache under: ``cache`` from transformers 5.2x (where ``past_key_values`` is
+    deprecated), ``past_key_values`` before."""
+    from transformers.generation import utils
+
+    return "cache" if "cache" in getattr(utils, "ALL_CACHE_NAMES", ()) else "past_key_values"
+
+
 def stream_generate(model: Any, tokenizer: Any, input_ids: Sequence[int], config: GenerationConfig, *,
                     on_text: TextCallback, cancel: threading.Event, stop_sequences: Sequence[str] = (),
                     on_token: TokenCallback | None = None, seed: int | None = None,
-                    end_token_ids: Sequence[int] = ()) -> GenerationStats:
+                    end_token_ids: Sequence[int] = (), past_key_values: Any = None,
+                    streamer: ReplyStreamer | None = None, output_ids: list[int] | None = None) -> GenerationStats:
     """Run ``generate`` on the calling thread, streaming text through ``on_text``; return the stats.
 
     With sampling on, a seed is always used (the given one, or a fresh random one reported in the stats) so every
     reply can be reproduced. Exceptions from ``generate`` propagate; the caller turns them into an error.
+
+    Args:
+        past_key_values: a cache holding the keys and values of a prefix of ``input_ids`` (only the rest is
+            processed); ``generate`` extends it in place with the prompt and every generated token but the last.
+        streamer: a :class:`ReplyStreamer` to go on with (a reply resumed after an error); by default a new one.
+        output_ids: when given, filled with the prompt followed by the generated token ids.
     """
     stats = GenerationStats(prompt_tokens=len(input_ids))
     started = time.perf_counter()
     if cancel.is_set():
         stats.stop_reason = "cancelled"
+        if output_ids is not None:
+            output_ids[:] = list(input_ids)
         return stats
     if config.do_sample:
         stats.seed = seed if seed is not None else random.randrange(2**32)
         torch.manual_seed(stats.seed)
-    inspector = TokenInspector() if on_token is not None else None
-    streamer = ReplyStreamer(tokenizer, on_text, cancel, stop_sequences, on_token, inspector)
+    if streamer is None:
+        inspector = TokenInspector() if on_token is not None else None
+        streamer = ReplyStreamer(tokenizer, on_text, cancel, stop_sequences, on_token, inspector)
+    else:
+        inspector = streamer.inspector
+        streamer.prompt_seen = False  # generate() pushes the (longer) prompt again first
     device = model.device if getattr(model, "hf_device_map", None) is None else next(model.parameters()).device
     ids = torch.tensor([list(input_ids)], dtype=torch.long, device=device)
+    extra: dict[str, Any] = {_cache_kwarg(): past_key_values} if past_key_values is not None else {}
     with torch.inference_mode():
         output = model.generate(
             input_ids=ids, attention_mask=torch.ones_like(ids), generation_config=config, streamer=streamer,
             stopping_criteria=StoppingCriteriaList([CancelCriteria(cancel, streamer)]),
-            logits_processor=LogitsProcessorList([inspector]) if inspector is not None else None)
+            logits_processor=LogitsProcessorList([inspector]) if inspector is not None else None, **extra)
     stats.total_s = time.perf_counter() - started
     stats.new_tokens = int(output.shape[-1] - ids.shape[-1])
+    if output_ids is not None:
+        output_ids[:] = output[0].tolist()
     if streamer.first_token_at is not None:
         stats.ttft_s = streamer.first_token_at - started
         if streamer.new_tokens > 1 and streamer.last_token_at is not None:

@@ -77,7 +77,12 @@ class TokenInfo:
 
 @dataclass
 class GenerationStats:
-    """How a request went; every request ends with one, errors and cancels included."""
+    """How a request went; every request ends with one, errors and cancels included.
+
+    ``cached_tokens``: prompt tokens taken from the conversation's kept KV cache (not processed again);
+    ``kv_cache_bytes``: bytes all kept KV caches hold after this reply; ``notice``: something the user should be
+    told although the reply went through (e.g. the kept caches were dropped after running out of memory).
+    """
 
     prompt_tokens: int = 0
     new_tokens: int = 0
@@ -94,6 +99,9 @@ class GenerationStats:
     engine: str = "transformers"
     server: str | None = None
     notes: list[str] = field(default_factory=list)
+    cached_tokens: int = 0
+    kv_cache_bytes: int = 0
+    notice: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

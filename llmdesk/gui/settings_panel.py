@@ -415,9 +415,9 @@ class SettingsPanel(QWidget):
             self.errors["model.dtype"].show_error(str(exc))
             return None
         self.errors["model.dtype"].show_error(None)
-        return ModelSettings(model=text, device=str(self.device_combo.currentData()), dtype=dtype,
-                             trust_remote_code=self.trust_check.isChecked(),
-                             skip_memory_check=self.skip_check.isChecked())
+        return dataclasses.replace(self._model, model=text, device=str(self.device_combo.currentData()), dtype=dtype,
+                                   trust_remote_code=self.trust_check.isChecked(),
+                                   skip_memory_check=self.skip_check.isChecked())  # keeps fields shown elsewhere
 
     # -- updates from the app ---------------------------------------------------------------------------------
     def set_devices(self, devices: list[DeviceInfo]) -> None:

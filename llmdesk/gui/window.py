@@ -35,7 +35,7 @@ from llmdesk.core.atomic import WriteError
 from llmdesk.core.branches import BranchError, can_continue
 from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 from llmdesk.core.settings import ModelSettings, Settings, save_settings
-from llmdesk.engine.types import LoadProgress, ModelInfo
+from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
 from llmdesk.gui.chat.chat_view import ChatView, reply_stats_text
 from llmdesk.gui.chat.composer import Composer
 from llmdesk.gui.chat.controller import ChatController
@@ -810,9 +810,7 @@ class ChatWindow(QMainWindow):
         self.model_label.setToolTip(f"{info.architecture}, {info.parameters / 1e6:.0f}M parameters, context "
                                     f"{info.context_window} tokens, loaded in {info.load_seconds:.1f} s")
         self.device_label.setText(f"{info.device} · {info.dtype}")
-        from llmdesk.engine.download import format_bytes  # plain Python, after the model has loaded
-
-        self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use" if info.memory_bytes else "")
+        self._show_memory(info.memory_bytes, 0)
         self.setWindowTitle(f"{info.model_id} — {APP_NAME}")
         self.settings_panel.set_loaded(info, self._loading_settings)
 
@@ -915,6 +913,8 @@ class ChatWindow(QMainWindow):
         status = stop_reason_label(message.stop_reason) or "finished"
         stats = reply_stats_text(message)
         self.announce(f"Reply {status[:1].lower()}{status[1:]}" + (f": {stats}" if stats else ""))
+        if message.stop_reason != "error" and self.controller.last_stats is not None:
+            self.show_stats(self.controller.last_stats)
 
     def announce(self, text: str) -> None:
         """Have screen readers speak ``text`` (an accessibility announcement from the chat view), e.g. when a
@@ -928,6 +928,26 @@ class ChatWindow(QMainWindow):
             self.statusBar().showMessage(f"Link copied (links from the model are not opened): {text}", 5000)
         else:
             self.statusBar().showMessage("Copied to the clipboard", 2000)
+
+    def _show_memory(self, model_bytes: int, kv_cache_bytes: int) -> None:
+        """The memory label: the model plus the KV caches kept between turns."""
+        from llmdesk.engine.download import format_bytes  # plain Python
+
+        text = f"{format_bytes(model_bytes + kv_cache_bytes)} in use"
+        if kv_cache_bytes:
+            text += f" (KV caches {format_bytes(kv_cache_bytes)})"
+        self.memory_label.setText(text)
+        self.memory_label.setToolTip(f"Model {format_bytes(model_bytes)}, KV caches kept between turns "
+                                     f"{format_bytes(kv_cache_bytes)}")
+
+    def show_stats(self, stats: GenerationStats) -> None:
+        """After a reply: the memory in use with the KV caches kept between turns, and what the engine said about
+        them (caches dropped after running out of memory). The reply's own speed and token counts show under it."""
+        info = self.controller.model_info
+        if info is not None:
+            self._show_memory(info.memory_bytes, stats.kv_cache_bytes)
+        if stats.notice:
+            self.statusBar().showMessage(stats.notice, 10000)
 
     @Slot(object)
     def _on_estimate(self, result: MemoryEstimateResult) -> None:

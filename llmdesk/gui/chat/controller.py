@@ -397,7 +397,7 @@ class ChatController(QObject):
                      earlier_meta: dict[str, Any] | None = None) -> None:
         self._ensure_started()
         request = ChatRequest(self._new_id(), tuple(turns), dataclasses.replace(self.decoding), self.system_prompt,
-                              continue_final=continue_final)
+                              continue_final=continue_final, cache_key=self.conversation.id)
         self._reply = _Reply(request, message, earlier_meta=earlier_meta)
         if continue_final:  # stream onto the text already there
             self._reply.pieces.append(message.content)

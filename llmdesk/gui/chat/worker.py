@@ -38,7 +38,7 @@ class EngineLike(Protocol):
     def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
              on_text: Callable[[str], None], cancel: threading.Event,
              on_token: Callable[[TokenInfo], None] | None = None,
-             continue_final: bool = False) -> GenerationStats: ...
+             continue_final: bool = False, cache_key: str | None = None) -> GenerationStats: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ class LoadRequest:
 @dataclass(frozen=True)
 class ChatRequest:
     """Generate a reply to ``turns``; ``cancel`` stops it within one forward pass. With ``continue_final`` the
-    last turn is an assistant reply that the model continues (the engine's ``continue_final=True``)."""
+    last turn is an assistant reply that the model continues (the engine's ``continue_final=True``).
+    ``cache_key`` (the conversation's id) lets the engine keep and reuse that conversation's KV cache."""
 
     request_id: int
     turns: tuple[ChatTurn, ...]
@@ -90,6 +91,7 @@ class ChatRequest:
     # Written once by the worker, just before it signals the end: {"stats": GenerationStats}. Lets the controller
     # read how a reply it stopped waiting for went (the window closing waits for the thread, not for signals).
     outcome: dict[str, Any] = field(default_factory=dict, compare=False)
+    cache_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,8 @@ class ModelWorker(QObject):
                 return
             engine = self._require_engine()
             extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
+            if request.cache_key is not None:
+                extra["cache_key"] = request.cache_key
             stats = engine.chat(request.turns, request.decoding, request.system_prompt,
                                 on_text=lambda piece: self.text.emit(rid, piece), cancel=request.cancel, **extra)
             outcome = ("finished", stats)

@@ -145,6 +145,8 @@ class ScriptedEngine:
     thread_ids: list[int] = field(default_factory=list)
     started: threading.Event = field(default_factory=threading.Event)
     requests: list[tuple[list[ChatTurn], bool]] = field(default_factory=list)
+    cache_keys: list[str | None] = field(default_factory=list)
+    kv_cache_bytes: int = 0  # reported in each reply's stats as the bytes of kept KV caches
 
     # -- engine interface --------------------------------------------------------------------------------------
     def load(self, settings: ModelSettings, progress: Callable[[LoadProgress], None] | None = None,
@@ -188,9 +190,10 @@ class ScriptedEngine:
     def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
              on_text: Callable[[str], None], cancel: threading.Event,
              on_token: Callable[[TokenInfo], None] | None = None,
-             continue_final: bool = False) -> GenerationStats:
+             continue_final: bool = False, cache_key: str | None = None) -> GenerationStats:
         self.calls.append("chat")
         self.requests.append((list(turns), continue_final))
+        self.cache_keys.append(cache_key)
         self.thread_ids.append(threading.get_ident())
         if self.info is None:
             raise EngineError("no_model", "No model is loaded.", "Load a model in the settings panel first.")
@@ -226,7 +229,8 @@ class ScriptedEngine:
         decode = total - (first or 0.0)
         return GenerationStats(prompt_tokens=sum(len(t.content.split()) for t in turns), new_tokens=count,
                                ttft_s=first, decode_tokens_per_s=(count - 1) / decode if count > 1 and decode > 0
-                               else None, total_s=total, stop_reason=reason, seed=decoding.seed)
+                               else None, total_s=total, stop_reason=reason, seed=decoding.seed,
+                               kv_cache_bytes=self.kv_cache_bytes)
 
     # -- device interface --------------------------------------------------------------------------------------
     def list_devices(self) -> list[DeviceInfo]:
