@@ -27,7 +27,7 @@ from llmdesk.core.atomic import atomic_write_text
 SCHEMA_VERSION = 2
 
 DEVICE_AUTO = "auto"
-DTYPES = ("auto", "float32", "bfloat16", "float16")
+DTYPES = ("auto", "float32", "bfloat16", "float16", "int8", "int4")
 
 
 class SettingsError(ValueError):
@@ -89,7 +89,15 @@ class ModelSettings:
         "through accelerate."))
     dtype: str = _spec("auto", label="Precision", choices=DTYPES, help=(
         "Weight precision. auto: bfloat16 where the device runs it well, float16 on older GPUs and MPS, "
-        "float32 otherwise. Half precision halves memory."))
+        "float32 otherwise. Half precision halves memory. "
+        "int8 and int4 (CPU and CUDA) store the weights in 8 or 4 bits and compute in bfloat16: "
+        "int8 is near-lossless, about half the memory of bfloat16 and decodes about 2x faster on the CPU; "
+        "int4 loses a little quality, needs about a third of the memory and decodes about 4x faster. Both read "
+        "long prompts more slowly. The first load quantizes (tens of seconds); the result is kept in the cache "
+        "folder so later loads are quick."))
+    compile_decode: bool = _spec(False, label="Compile decoding (CUDA)", help=(
+        "CUDA only: a static KV cache and torch.compile of the decode step. The first reply waits for the "
+        "compilation (a minute or more); later tokens come faster. Ignored with a note on other devices."))
     trust_remote_code: bool = _spec(False, label="Trust remote code", help=(
         "Run Python code shipped with the model. Off by default; Phi-3 does not need it."))
     skip_memory_check: bool = _spec(False, label="Load even if it may not fit", help=(

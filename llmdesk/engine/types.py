@@ -56,6 +56,8 @@ class ModelInfo:
     memory_bytes: int
     context_window: int
     load_seconds: float
+    quality: dict[str, float] | None = None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
