@@ -149,6 +149,9 @@ def load(key: CacheKey, root: Path | None = None) -> CacheLookup:
         from safetensors.torch import load_file
 
         state = load_file(str(weights))
+        for name in list(state):  # torch's CPU kernels use aligned vector loads; safetensors aligns to 8 bytes
+            if state[name].data_ptr() % 64:
+                state[name] = state[name].clone()
     except Exception as exc:  # noqa: BLE001 - any unreadable file is rebuilt
         return CacheLookup("damaged", f"the weights file cannot be read ({type(exc).__name__}: {exc})")
     for alias, target in aliases.items():
