@@ -149,3 +149,27 @@ def test_saved_device_kept_when_devices_arrive(qtbot):
     assert combo.currentData() == "cuda:1"
     assert "not found" in combo.currentText()
     assert [combo.itemData(i) for i in range(combo.count())] == ["auto", "cpu", "cuda:1"]
+
+
+def test_loaded_quantized_model_shows_its_measured_quality(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    settings = dataclasses.replace(panel.model_settings(), dtype="int4")
+    figures = {"mean_logprob_diff": -0.0412, "mean_abs_logprob_diff": 0.09, "top1_agreement": 0.953, "tokens": 201}
+    panel.set_loaded(ModelInfo(settings.model, None, "cpu", "int4", "X", 1, 1, 1, 1, 0.1, quality=figures), settings)
+    text = panel.quality_label.text()
+    assert panel.quality_label.isVisible()
+    assert "top-1 agreement 95.3%" in text and "-0.041 nats/token" in text and "201 tokens" in text
+    panel.set_loaded(ModelInfo(settings.model, None, "cpu", "int4", "X", 1, 1, 1, 1, 0.1), settings)
+    assert "not measured" in panel.quality_label.text() and "llmdesk bench --quality" in panel.quality_label.text()
+    panel.set_loaded(ModelInfo(settings.model, None, "cpu", "bfloat16", "X", 1, 1, 1, 1, 0.1), settings)
+    assert not panel.quality_label.isVisible()
+
+
+def test_each_precision_choice_says_what_it_costs(qtbot):
+    panel = make_panel(qtbot)
+    combo = panel.dtype_combo
+    tips = {combo.itemData(i): combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())}
+    assert "near-lossless" in tips["int8"] and "2x faster" in tips["int8"]
+    assert "4x faster" in tips["int4"] and "third" in tips["int4"]
+    assert all(tips.values())

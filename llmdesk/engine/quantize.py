@@ -31,6 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from llmdesk.core.settings import PRECISION_NOTES
 from llmdesk.engine.errors import EngineError
 
 QUANTIZED = ("int8", "int4")
@@ -42,32 +43,22 @@ _INT4_INNER_K_TILES = 8  # the CPU packing ignores it, the signature requires it
 
 @dataclass(frozen=True)
 class PrecisionInfo:
-    """What a precision costs and saves, for people choosing one.
+    """A quantized precision.
 
     Attributes:
         name: the setting's value ("int8", "int4").
         bytes_per_weight: stored bytes per linear-layer weight, scales and zero points included.
-        quality, memory, speed: one sentence each.
+        note: what it costs and saves, for people (:data:`llmdesk.core.settings.PRECISION_NOTES`).
     """
 
     name: str
     bytes_per_weight: float
-    quality: str
-    memory: str
-    speed: str
+    note: str
 
 
 PRECISIONS: dict[str, PrecisionInfo] = {
-    "int8": PrecisionInfo(
-        "int8", 1.0,
-        quality="Near-lossless: one scale per output row; replies match bfloat16's almost always.",
-        memory="About half of bfloat16 (embeddings stay in bfloat16).",
-        speed="Decodes about 2x faster than bfloat16 on the CPU; reading a long prompt is slower."),
-    "int4": PrecisionInfo(
-        "int4", 0.5 + 4 / INT4_GROUP_SIZE,
-        quality="Small but measurable loss: groups of 128 weights share a scale; see `llmdesk bench --quality`.",
-        memory="About a quarter of bfloat16 for the decoder layers (output layer int8, embeddings bfloat16).",
-        speed="Decodes about 4x faster than bfloat16 on the CPU; reading a long prompt is slower."),
+    "int8": PrecisionInfo("int8", 1.0, PRECISION_NOTES["int8"]),
+    "int4": PrecisionInfo("int4", 0.5 + 4 / INT4_GROUP_SIZE, PRECISION_NOTES["int4"]),
 }
 
 
