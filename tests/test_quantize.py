@@ -260,3 +260,14 @@ def test_bench_command_rejects_a_bad_precision_list(capsys):
 
     assert main(["bench", "--precisions", "bfloat16,float16"]) == 2
     assert "at most one of" in capsys.readouterr().err
+
+
+def test_random_weight_model_can_be_built_quantized(tiny_model_dir):
+    from llmdesk.engine.random_model import build_random_model
+
+    loaded = build_random_model(tiny_model_dir, device="cpu", dtype="int4")
+    assert loaded.info.dtype == "int4"
+    assert isinstance(loaded.model.model.layers[0].mlp.down_proj, quantize.Int4WeightOnlyLinear)
+    assert loaded.info.weight_bytes == quantize.weight_bytes(loaded.model)
+    out = loaded.model.generate(input_ids=IDS[:, :4], max_new_tokens=2, min_new_tokens=2, do_sample=False)
+    assert out.shape == (1, 6)
