@@ -87,8 +87,10 @@ def torchao_problem() -> str | None:
         need = ".".join(map(str, TORCHAO_MIN_VERSION))
         return f"torchao {version} is too old (llmdesk needs {need} or newer: pip install -U torchao)"
     try:
-        import torchao.quantization  # noqa: F401
-        from torchao.quantization.utils import groupwise_affine_quantize_tensor  # noqa: F401
+        import torchao.quantization  # type: ignore[import-untyped]  # noqa: F401
+        from torchao.quantization.utils import (  # type: ignore[import-untyped]  # noqa: F401
+            groupwise_affine_quantize_tensor,
+        )
     except Exception as exc:  # noqa: BLE001 - a broken install is reported, not raised
         return f"torchao {version} cannot be imported ({type(exc).__name__}: {exc})"
     return None
@@ -158,6 +160,10 @@ class Int8WeightOnlyLinear(nn.Module):
     Input [..., in] in the compute dtype; output [..., out].
     """
 
+    weight: torch.Tensor
+    scales: torch.Tensor
+    bias: torch.Tensor | None
+
     def __init__(self, in_features: int, out_features: int, bias: bool, dtype: torch.dtype) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
@@ -195,6 +201,10 @@ class Int4WeightOnlyLinear(nn.Module):
     [in / group_size, out, 2] and ``bias`` [out] (optional) in the compute dtype.
     """
 
+    weight: torch.Tensor
+    scales_and_zeros: torch.Tensor
+    bias: torch.Tensor | None
+
     def __init__(self, in_features: int, out_features: int, bias: bool, dtype: torch.dtype,
                  group_size: int) -> None:
         super().__init__()
@@ -206,7 +216,7 @@ class Int4WeightOnlyLinear(nn.Module):
 
     @classmethod
     def from_linear(cls, linear: nn.Linear, dtype: torch.dtype, group_size: int) -> Int4WeightOnlyLinear:
-        from torchao.quantization.utils import groupwise_affine_quantize_tensor
+        from torchao.quantization.utils import groupwise_affine_quantize_tensor  # type: ignore[import-untyped]
 
         w = linear.weight.detach().to(dtype)
         module = cls(linear.in_features, linear.out_features, linear.bias is not None, dtype, group_size)
@@ -248,7 +258,8 @@ class LayerPlan:
 def plan_layers(model: nn.Module, precision: str) -> list[LayerPlan]:
     """The quantized form of each ``nn.Linear`` in ``model`` for ``precision`` (see the module docstring)."""
     plans: list[LayerPlan] = []
-    output = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    get_output = getattr(model, "get_output_embeddings", None)
+    output = get_output() if callable(get_output) else None
     for name, module in model.named_modules():
         if not isinstance(module, nn.Linear):
             continue
@@ -284,8 +295,9 @@ def quantize_cpu(model: nn.Module, precision: str, dtype: torch.dtype,
     plans = plan_layers(model, precision)
     for i, plan in enumerate(plans):
         linear = model.get_submodule(plan.name)
+        assert isinstance(linear, nn.Linear)
         _set_module(model, plan.name, _make(plan, linear, dtype))
-        linear.weight = None  # drop the bf16 weight now, not when the loop ends
+        linear.weight = None  # type: ignore[assignment]  # drop the bf16 weight now, not when the loop ends
         del linear
         if progress is not None:
             progress(i + 1, len(plans))
@@ -297,6 +309,7 @@ def skeleton_cpu(model: nn.Module, plans: Iterable[LayerPlan], dtype: torch.dtyp
     weights into)."""
     for plan in plans:
         linear = model.get_submodule(plan.name)
+        assert isinstance(linear, nn.Linear)
         if plan.scheme == "int4":
             module: nn.Module = Int4WeightOnlyLinear(linear.in_features, linear.out_features,
                                                     linear.bias is not None, dtype, plan.group_size)
@@ -316,7 +329,11 @@ def quantize_cuda(model: nn.Module, precision: str, device: str,
     Raises:
         EngineError: kind "load_failed" when torchao refuses a layer.
     """
-    from torchao.quantization import Int4WeightOnlyConfig, Int8WeightOnlyConfig, quantize_
+    from torchao.quantization import (  # type: ignore[import-untyped]
+        Int4WeightOnlyConfig,
+        Int8WeightOnlyConfig,
+        quantize_,
+    )
 
     plans = plan_layers(model, precision)
     for i, plan in enumerate(plans):
@@ -345,7 +362,7 @@ def _storage_tensors(t: torch.Tensor) -> list[torch.Tensor]:
     flatten = getattr(type(t), "__tensor_flatten__", None)
     if flatten is None or type(t) in (torch.Tensor, nn.Parameter):
         return [t]
-    names, _ = t.__tensor_flatten__()
+    names, _ = t.__tensor_flatten__()  # type: ignore[attr-defined]
     out: list[torch.Tensor] = []
     for name in names:
         inner = getattr(t, name)
@@ -361,7 +378,7 @@ def weight_bytes(model: nn.Module) -> int:
     total = 0
     tensors: list[torch.Tensor] = [p for p in model.parameters()]
     for module in model.modules():
-        skip = getattr(module, "_non_persistent_buffers_set", set())
+        skip: set[str] = getattr(module, "_non_persistent_buffers_set", set())
         tensors.extend(b for n, b in module.named_buffers(recurse=False) if n not in skip and b is not None)
     for t in tensors:
         for inner in _storage_tensors(t):
