@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -63,14 +64,20 @@ def main() -> int:
         save_random(Path(args.config), folder)
     cache = tempfile.mkdtemp(prefix="llmdesk-quant-cache-")
     env = dict(os.environ, XDG_CACHE_HOME=cache, XDG_DATA_HOME=cache, HF_HUB_OFFLINE="1")
-    precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
+    try:
+        return _measure(folder, env, [p.strip() for p in args.precisions.split(",") if p.strip()], args.repeats)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def _measure(folder: Path, env: dict[str, str], precisions: list[str], repeats: int) -> int:
     results: dict[str, list[dict]] = {"bfloat16": []}
     first: dict[str, dict] = {}
     for p in precisions:
         results[p] = []
         first[p] = load_once(folder, p, env)
         print("first", json.dumps(first[p]), flush=True)
-    for _ in range(args.repeats):
+    for _ in range(repeats):
         for dtype in ["bfloat16", *precisions]:
             r = load_once(folder, dtype, env)
             results[dtype].append(r)
