@@ -27,6 +27,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reply-tokens", type=int, default=4, metavar="N",
                         help="most tokens per reply in the multi-turn chat (default 4)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--precisions", metavar="LIST",
+                        help="compare precisions instead, e.g. bfloat16,int8,int4: the model is loaded once in the "
+                             "first floating-point one (default bfloat16), int8/int4 are quantized copies; runs "
+                             "interleaved, CPU only")
+    parser.add_argument("--quality", action="store_true",
+                        help="with --precisions (default bfloat16,int8,int4): also compare each int8/int4 copy "
+                             "with the reference by teacher forcing on a fixed text and keep the figures for the "
+                             "settings panel")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     loaded_settings = load_settings()
     for warning in loaded_settings.warnings:
         print(f"llmdesk: {warning}", file=sys.stderr)
+    if args.precisions or args.quality:
+        return _run_precisions(args)
     settings = loaded_settings.settings.model
     try:
         started = time.perf_counter()
@@ -109,4 +119,47 @@ def _run_remote(args: argparse.Namespace, endpoint: object) -> int:
     print(f"server          {report['server']} ({report['base_url']}), model {report['model']}\n"
           f"new tokens      {report['new_tokens']}, median of {report['repeats']} runs\n"
           f"time to first   {ttft}\ndecode          {rate}")
+    return 0
+
+
+def _run_precisions(args: argparse.Namespace) -> int:
+    """``--precisions`` / ``--quality``: see :mod:`llmdesk.engine.precision_bench`."""
+    import dataclasses
+
+    from llmdesk.core.settings import load_settings
+    from llmdesk.engine.errors import EngineError
+    from llmdesk.engine.precision_bench import run_precision_bench
+    from llmdesk.engine.quantize import QUANTIZED, check_precision
+
+    names = [p.strip() for p in (args.precisions or "bfloat16,int8,int4").split(",") if p.strip()]
+    floats = [p for p in names if p not in QUANTIZED]
+    if len(floats) > 1 or any(p not in ("bfloat16", "float16", "float32", *QUANTIZED) for p in names):
+        print("llmdesk bench: --precisions takes at most one of bfloat16/float16/float32 plus int8 and/or int4, "
+              f"not {args.precisions!r}", file=sys.stderr)
+        return 2
+    reference = floats[0] if floats else "bfloat16"
+    device = args.device or "cpu"
+    try:
+        for name in names:
+            if name in QUANTIZED:
+                check_precision(name, device)
+        revision = None
+        if args.random_weights:
+            from llmdesk.engine.random_model import build_random_model
+
+            loaded = build_random_model(args.random_weights, device=device, dtype=reference)
+        else:
+            from llmdesk.engine.loader import _source, info_revision, load_model
+
+            settings = load_settings().settings.model
+            model = dataclasses.replace(settings, model=args.model or settings.model, device=device,
+                                        dtype=reference)
+            loaded = load_model(model)
+            revision = info_revision(_source(model.model), loaded.model.config)
+        report = run_precision_bench(loaded, names, prompt_tokens=args.prompt_tokens, new_tokens=args.new_tokens,
+                                     repeats=args.repeats, quality=args.quality, revision=revision)
+    except (EngineError, ValueError) as exc:
+        print(f"llmdesk bench: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
     return 0

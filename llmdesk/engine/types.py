@@ -47,7 +47,13 @@ class LoadProgress:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What is loaded, for the status bar and for each reply's record."""
+    """What is loaded, for the status bar and for each reply's record.
+
+    ``weight_bytes`` counts packed int8/int4 weights as stored; ``memory_bytes`` is the process's own memory in
+    use (anonymous resident memory on the CPU, allocated memory on CUDA). ``quality``: the figures of
+    ``llmdesk bench --quality`` for this model, revision and int8/int4 precision, when measured. ``notes``: what
+    the user should know about the load (a kept quantized copy used or rebuilt, an option ignored).
+    """
 
     model_id: str
     revision: str | None
@@ -59,9 +65,22 @@ class ModelInfo:
     memory_bytes: int
     context_window: int
     load_seconds: float
+    quality: dict[str, float] | None = None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def quality_text(self) -> str:
+        """For int8/int4: the measured agreement with bfloat16 (``llmdesk bench --quality``) in one line, or how
+        to measure it; empty for floating-point precisions."""
+        if self.dtype not in ("int8", "int4"):
+            return ""
+        q = self.quality
+        if not q:
+            return f"{self.dtype} quality: not measured for this model (run `llmdesk bench --quality`)."
+        return (f"{self.dtype} quality, measured against bfloat16: top-1 agreement {q['top1_agreement'] * 100:.1f}%, "
+                f"mean log-prob change {q['mean_logprob_diff']:+.3f} nats/token ({int(q.get('tokens', 0))} tokens).")
 
 
 @dataclass(frozen=True)
