@@ -498,10 +498,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     available = {p: llmdesk_offers(PRECISIONS[p][0]) for p in pairs}
     results: list[PairResult] = []
-    hf_dir = prepare_weights(config_dir, cache_dir, args.seed, lock) if any(available.values()) else None
+    needed = args.prepare_only or any(available.values())
+    hf_dir = prepare_weights(config_dir, cache_dir, args.seed, lock) if needed else None
     for precision in pairs:
         dtype, gguf_types = PRECISIONS[precision]
-        if not available[precision]:
+        if not available[precision] and not args.prepare_only:
             from llmdesk.core.settings import DTYPES
 
             reason = f"llmdesk offers no '{dtype}' precision (it offers {', '.join(DTYPES)})"
@@ -562,7 +563,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--flash-attn", action="store_true", help="turn on llama.cpp's flash attention (default off, "
                                                               "as in llama-cpp-python)")
     p.add_argument("--lock", metavar="PATH", help="hold this flock during each heavy step (not with an outer flock)")
-    p.add_argument("--prepare-only", action="store_true", help="make the weights and GGUF files, time nothing")
+    p.add_argument("--prepare-only", action="store_true",
+                   help="make the weights and GGUF files of the chosen pairs (llmdesk's precision offered or not), "
+                        "time nothing")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     return p
 
