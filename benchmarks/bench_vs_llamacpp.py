@@ -47,8 +47,8 @@ is missing from the cache). The converter wants ``tokenizer.model`` in the confi
 
 Memory: a full-size pair holds both models at once (bf16: 7.6 GB + 7.6 GB); each pair is freed before the next.
 Run it under ``flock /tmp/bigmodel.lock`` on a shared machine, or give ``--lock /tmp/bigmodel.lock`` to hold that
-lock only during each heavy step (building, each conversion, each pair) so other work can run between them (never
-both: the script would wait on its own lock). GGUF files are large (BF16 7.6 GB): keep the cache out of the repo.
+lock only during each heavy step (building, each conversion, each pair) so other work can run between them (then
+other jobs may also slip in between the steps; never use both: the script would wait on its own lock). GGUF files are large (BF16 7.6 GB): keep the cache out of the repo.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def held(lock: Path | None, what: str) -> Iterator[None]:
         fcntl.flock(fh, fcntl.LOCK_EX)
         waited = time.perf_counter() - t0
         if waited > 1:
-            log(f"waited {waited:.0f} s for {lock}")
+            log(f"{what}: waited {waited:.0f} s for {lock}")
         try:
             yield
         finally:
@@ -220,8 +220,8 @@ def prepare_gguf(gguf_type: str, hf_dir: Path, cache_dir: Path, converter: Calla
     t0 = time.perf_counter()
     if gguf_type in CONVERTED:
         script = converter()
-        log(f"converting to {gguf_type} with {script} ...")
         with held(lock, f"convert {gguf_type}"):
+            log(f"converting to {gguf_type} with {script} ...")
             done = subprocess.run([sys.executable, str(script), str(hf_dir), "--outtype", CONVERTED[gguf_type],
                                    "--outfile", str(part)], capture_output=True, text=True)
         if done.returncode != 0:
@@ -231,11 +231,11 @@ def prepare_gguf(gguf_type: str, hf_dir: Path, cache_dir: Path, converter: Calla
         import llama_cpp
 
         source = prepare_gguf("BF16", hf_dir, cache_dir, converter, lock, threads)
-        log(f"quantizing {source.name} to {gguf_type} ...")
         params = llama_cpp.llama_model_quantize_default_params()
         params.ftype = getattr(llama_cpp, QUANTIZED[gguf_type])
         params.nthread = threads
         with held(lock, f"quantize {gguf_type}"):
+            log(f"quantizing {source.name} to {gguf_type} ...")
             status = llama_cpp.llama_model_quantize(str(source).encode(), str(part).encode(), params)
         if status != 0:
             part.unlink(missing_ok=True)
