@@ -47,8 +47,9 @@ is missing from the cache). The converter wants ``tokenizer.model`` in the confi
 
 Memory: a full-size pair holds both models at once (bf16: 7.6 GB + 7.6 GB); each pair is freed before the next.
 Run it under ``flock /tmp/bigmodel.lock`` on a shared machine, or give ``--lock /tmp/bigmodel.lock`` to hold that
-lock only during each heavy step (building, each conversion, each pair) so other work can run between them (then
-other jobs may also slip in between the steps; never use both: the script would wait on its own lock). GGUF files are large (BF16 7.6 GB): keep the cache out of the repo.
+lock only during each heavy step (building, each conversion, each pair) so other work can run between them (and
+may slip in between the steps); never both, or the script waits on its own lock. GGUF files are large (BF16
+7.6 GB): keep the cache out of the repo.
 """
 
 from __future__ import annotations
