@@ -441,6 +441,13 @@ def table(report: dict[str, Any]) -> str:
         f"workload    {report['prompt_tokens']}-token prompt, {report['new_tokens']} greedy tokens, median of "
         f"{report['repeats']} alternating runs; ratio = llmdesk speed / llama.cpp speed (>= 1: llmdesk at least "
         "as fast)",
+        f"host load   load average {report['load_before']:.1f} before, {report['load_after']:.1f} after, on "
+        f"{report['cores']} cores",
+    ]
+    if max(report["load_before"], report["load_after"]) > report["cores"]:
+        lines.append("WARNING     the host was busy with other work: the figures measure contention as much as the "
+                     "engines; rerun on a quiet host")
+    lines += [
         "",
         f"{'pair':<18}{'figure':<22}{'llmdesk':>14}{'llama.cpp':>14}{'ratio':>8}  target",
     ]
@@ -497,6 +504,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             converter_path.append(find_converter(args.converter))
         return converter_path[0]
 
+    load_before = os.getloadavg()[0]
     available = {p: llmdesk_offers(PRECISIONS[p][0]) for p in pairs}
     results: list[PairResult] = []
     needed = args.prepare_only or any(available.values())
@@ -536,6 +544,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ours.close()
     return {
         "model": f"random:{config_dir.name}", "cache_dir": str(cache_dir), "cpu": cpu_name(), "threads": threads,
+        "cores": os.cpu_count(), "load_before": load_before, "load_after": os.getloadavg()[0],
         "prompt_tokens": args.prompt_tokens, "new_tokens": args.new_tokens, "repeats": args.repeats,
         "flash_attn": args.flash_attn, "torch": torch.__version__, "transformers": transformers.__version__,
         "llama_cpp_python": llama_cpp.__version__,

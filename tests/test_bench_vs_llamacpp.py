@@ -73,6 +73,27 @@ def test_ratios_are_llmdesk_speed_over_llamacpp_speed(bench) -> None:
     assert bench.ratios(ours, peer) == {"prompt_processing": 2.0, "ttft": 2.0, "decode": 0.5}
 
 
+def _report(load: float) -> dict:
+    side = {"prompt_tokens_per_s": 100.0, "ttft_s": 1.3, "decode_tokens_per_s": 3.0, "decode_weight_gb_s": 22.9,
+            "weight_bytes": 7_640_000_000}
+    return {"model": "random:phi3", "cache_dir": "/tmp/c", "cpu": "x", "threads": 2, "cores": 2,
+            "load_before": 0.5, "load_after": load, "torch": "t", "transformers": "tf", "llama_cpp_python": "l",
+            "prompt_tokens": 128, "new_tokens": 32, "repeats": 3,
+            "pairs": [{"precision": "bf16", "gguf_type": "BF16", "status": "measured", "llmdesk": side,
+                       "llamacpp": {**side, "decode_tokens_per_s": 6.0}, "ratios": {"prompt_processing": 1.0,
+                                                                                  "ttft": 1.0, "decode": 0.5}},
+                      {"precision": "int8", "gguf_type": "Q8_0", "status": "unavailable", "reason": "no int8"}]}
+
+
+def test_the_table_marks_each_target_and_a_busy_host(bench) -> None:
+    quiet = bench.table(_report(1.5))
+    assert "time to first token          1300 ms       1300 ms    1.00  met" in quiet
+    assert "decode                    3.00 tok/s    6.00 tok/s    0.50  NOT met" in quiet
+    assert "int8 vs Q8_0      unavailable: no int8" in quiet
+    assert "WARNING" not in quiet
+    assert "WARNING     the host was busy" in bench.table(_report(7.0))
+
+
 def test_a_config_folder_without_config_json_is_named(bench, tmp_path: Path) -> None:
     with pytest.raises(bench.BenchError, match="has no config.json"):
         bench.prepare_weights(tmp_path, tmp_path / "cache", 0, None)
