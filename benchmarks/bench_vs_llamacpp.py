@@ -202,6 +202,28 @@ def prepare_weights(config_dir: Path, cache_dir: Path, seed: int, lock: Path | N
     return hf_dir
 
 
+def cut_config(config_dir: Path, layers: int, out: Path) -> Path:
+    """A copy of ``config_dir`` (config and tokenizer files) whose model has only its first ``layers`` layers.
+
+    Each layer keeps the full shape, so per-layer speed is that of the full model; the embedding and the output
+    layer weigh more in the total.
+
+    Raises:
+        BenchError: ``config_dir`` has no config.json, or ``layers`` is not below the model's layer count.
+    """
+    if not (config_dir / "config.json").is_file():
+        raise BenchError(f"{config_dir} has no config.json (give --config-dir a model folder)")
+    config = json.loads((config_dir / "config.json").read_text())
+    if not 1 <= layers < config.get("num_hidden_layers", 0):
+        raise BenchError(f"--layers must be from 1 to {config.get('num_hidden_layers', 0) - 1}, not {layers}")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in (*TOKENIZER_FILES, "generation_config.json"):
+        if (config_dir / name).is_file():
+            shutil.copy2(config_dir / name, out / name)
+    (out / "config.json").write_text(json.dumps({**config, "num_hidden_layers": layers}, indent=1))
+    return out
+
+
 def gguf_path(cache_dir: Path, gguf_type: str) -> Path:
     return cache_dir / "gguf" / f"model-{gguf_type}.gguf"
 
@@ -497,6 +519,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cache_dir = Path(args.cache_dir).expanduser()
     lock = Path(args.lock) if args.lock else None
     config_dir = Path(args.config_dir).expanduser()
+    if args.layers:
+        config_dir = cut_config(config_dir, args.layers, cache_dir / f"config-{args.layers}-layers")
     converter_path: list[Path] = []
 
     def converter() -> Path:
@@ -562,6 +586,9 @@ def parser() -> argparse.ArgumentParser:
                    help="model folder with config.json and tokenizer (default: ../shared/phi3-mini-4k-instruct)")
     p.add_argument("--cache-dir", default=str(DEFAULT_CACHE_DIR),
                    help=f"where the random weights and GGUF files are kept between runs (default {DEFAULT_CACHE_DIR})")
+    p.add_argument("--layers", type=int, metavar="N",
+                   help="keep only the model's first N layers (full-shape layers, less memory; a stand-in, give "
+                        "it its own --cache-dir)")
     p.add_argument("--converter", help=f"llama.cpp's {CONVERTER_NAME} or its folder (or ${CONVERTER_ENV})")
     p.add_argument("--prompt-tokens", type=int, default=128, metavar="N", help="prompt length (default 128)")
     p.add_argument("--new-tokens", type=int, default=32, metavar="N", help="greedy tokens to generate (default 32)")

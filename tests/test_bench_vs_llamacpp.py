@@ -94,6 +94,18 @@ def test_the_table_marks_each_target_and_a_busy_host(bench) -> None:
     assert "WARNING     the host was busy" in bench.table(_report(7.0))
 
 
+def test_a_cut_config_keeps_full_layers_and_the_tokenizer(bench, tmp_path: Path) -> None:
+    if not (SHARED_PHI3 / "tokenizer.model").is_file():
+        pytest.skip("needs ../shared/phi3-mini-4k-instruct")
+    out = bench.cut_config(SHARED_PHI3, 8, tmp_path / "cut")
+    config = json.loads((out / "config.json").read_text())
+    full = json.loads((SHARED_PHI3 / "config.json").read_text())
+    assert config == {**full, "num_hidden_layers": 8}
+    assert (out / "tokenizer.model").read_bytes() == (SHARED_PHI3 / "tokenizer.model").read_bytes()
+    with pytest.raises(bench.BenchError, match="--layers must be from 1 to 31, not 32"):
+        bench.cut_config(SHARED_PHI3, 32, tmp_path / "cut2")
+
+
 def test_a_config_folder_without_config_json_is_named(bench, tmp_path: Path) -> None:
     with pytest.raises(bench.BenchError, match="has no config.json"):
         bench.prepare_weights(tmp_path, tmp_path / "cache", 0, None)
