@@ -40,13 +40,20 @@ def prompt_turns(conv: Conversation, leaf_id: str | None = None) -> list[ChatTur
     """The turns to send to the model: the path from the root to ``leaf_id`` (default: the shown leaf).
 
     Messages with no text (a reply that failed before its first word, a reply just started) are left out, since
-    an empty turn tells the model nothing.
+    an empty turn tells the model nothing. A reply's reasoning (``meta["reasoning"]``) goes in the turn's
+    ``reasoning``, apart from its text.
     """
     if leaf_id is None and conv.current_leaf_id is None:
         return []
     if leaf_id is not None:
         _message(conv, leaf_id)
-    return [ChatTurn(m.role, m.content) for m in conv.path(leaf_id) if m.content]
+    return [ChatTurn(m.role, m.content, message_reasoning(m)) for m in conv.path(leaf_id) if m.content]
+
+
+def message_reasoning(message: Message) -> str:
+    """A reply's reasoning, kept apart from its text in ``meta["reasoning"]`` ("" when it has none)."""
+    reasoning = message.meta.get("reasoning") if isinstance(message.meta, dict) else None
+    return reasoning if isinstance(reasoning, str) else ""
 
 
 def send_message(conv: Conversation, text: str) -> tuple[Message, Message, list[ChatTurn]]:

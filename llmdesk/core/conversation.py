@@ -53,10 +53,13 @@ def stop_reason_label(reason: str | None) -> str:
 
 @dataclass(frozen=True)
 class ChatTurn:
-    """A message as the model is sent it: role "system", "user" or "assistant", and its text."""
+    """A message as the model is sent it: role "system", "user" or "assistant", and its text. ``reasoning`` is an
+    assistant reply's reasoning (see :mod:`llmdesk.core.reasoning`); it reaches the prompt only when the chat
+    template takes a ``reasoning_content`` field."""
 
     role: str
     content: str
+    reasoning: str = ""
 
 
 def new_id() -> str:

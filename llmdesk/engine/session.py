@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from llmdesk.core.reasoning import open_tag_at_end
 from llmdesk.core.settings import DecodingSettings, ModelSettings
 from llmdesk.engine.errors import EngineError
 from llmdesk.engine.loader import LoadedModel, free_model, load_model
@@ -58,7 +59,8 @@ class ChatEngine:
                 the model continues (a reply cut at the length limit).
             decoding: the decoding settings for this reply.
             system_prompt: sent first (or folded into the first user turn when the template has no system role).
-            on_text: called with each printable piece, on this thread.
+            on_text: called with each printable piece, on this thread. When the prompt ends with an opened
+                reasoning tag (``<think>``), the first piece is that tag.
             cancel: set from any thread to stop within one forward pass (stop reason "cancelled").
             on_token: when given, called per token with its id, log-probability and top alternatives.
 
@@ -72,6 +74,12 @@ class ChatEngine:
         fit = fit_prompt(loaded.tokenizer, turns, system_prompt, loaded.info.context_window,
                          decoding.max_new_tokens, continue_final)
         config = generation_config(decoding, loaded.model.generation_config, loaded.end_token_ids)
+        if not continue_final:
+            # A template that opens the reasoning tag in the prompt: the reply starts inside the reasoning, so the
+            # stream starts with that tag and the reply's text splits the same way (llmdesk.core.reasoning).
+            opened = open_tag_at_end(loaded.tokenizer.decode(fit.input_ids[-16:], skip_special_tokens=False))
+            if opened is not None:
+                on_text(opened)
         try:
             stats = stream_generate(loaded.model, loaded.tokenizer, fit.input_ids, config, on_text=on_text,
                                     cancel=cancel, stop_sequences=decoding.stop_sequences, on_token=on_token,
