@@ -18,7 +18,7 @@ A typical regenerate::
 
 from __future__ import annotations
 
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, message_reasoning
 from llmdesk.core.conversation import ChatTurn
 
 # Stop reasons after which a reply can be continued where it stopped.
@@ -49,11 +49,6 @@ def prompt_turns(conv: Conversation, leaf_id: str | None = None) -> list[ChatTur
         _message(conv, leaf_id)
     return [ChatTurn(m.role, m.content, message_reasoning(m)) for m in conv.path(leaf_id) if m.content]
 
-
-def message_reasoning(message: Message) -> str:
-    """A reply's reasoning, kept apart from its text in ``meta["reasoning"]`` ("" when it has none)."""
-    reasoning = message.meta.get("reasoning") if isinstance(message.meta, dict) else None
-    return reasoning if isinstance(reasoning, str) else ""
 
 
 def send_message(conv: Conversation, text: str) -> tuple[Message, Message, list[ChatTurn]]:

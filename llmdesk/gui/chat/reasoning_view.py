@@ -15,8 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from llmdesk.core.branches import message_reasoning
-from llmdesk.core.conversation import Message
+from llmdesk.core.conversation import Message, message_reasoning
 from llmdesk.core.reasoning import ReasoningSplitter
 
 
