@@ -112,3 +112,54 @@ def test_saved_apart_and_left_out_of_the_next_prompt(qtbot, tmp_path):
     block = window.chat_view.message_widgets()[1].reasoning
     assert block is not None and block.text == REASONING and not block.expanded and not block.isHidden()
     store.close()
+
+
+class _RecordingStore(ConversationStore):
+    def __init__(self, path) -> None:
+        super().__init__(path)
+        self.updates: list[tuple[str | None, dict | None]] = []
+
+    def update_message(self, message_id, *, content=None, stop_reason=None, meta=None):
+        self.updates.append((content, None if meta is None else dict(meta)))
+        super().update_message(message_id, content=content, stop_reason=stop_reason, meta=meta)
+
+
+def test_checkpoints_while_it_thinks_keep_reasoning_out_of_the_text(qtbot, tmp_path, monkeypatch):
+    import llmdesk.gui.chat.controller as controller_module
+
+    monkeypatch.setattr(controller_module, "CHECKPOINT_INTERVAL_S", 0.02)
+    store = _RecordingStore(tmp_path / "db.sqlite")
+    engine = ScriptedEngine(reply=ANSWER * 20, reasoning=REASONING * 3, reasoning_rate=150, rate=150)
+    window = _window(qtbot, engine, store)
+    with qtbot.waitSignal(window.controller.reply_finished, timeout=15000):
+        send_with_enter(qtbot, window, "What is 2+2?")
+    contents = [c for c, _m in store.updates if c is not None]
+    assert len(contents) >= 3
+    assert all("think>" not in c and "Simple arithmetic" not in c for c in contents)
+    partial_reasoning = [m["reasoning"] for c, m in store.updates if m and "reasoning" in m and c == ""]
+    assert partial_reasoning and all(REASONING * 3 != r and (REASONING * 3).startswith(r)
+                                     for r in partial_reasoning[:1])  # saved mid-reasoning, answer still empty
+    assert all(m.get("model") == "scripted/model" for _c, m in store.updates if m)  # meta kept, not replaced
+    store.close()
+
+
+def test_continue_keeps_the_reasoning(qtbot):
+    engine = ScriptedEngine(reply="one two three four five six seven eight", reasoning="Count up.", rate=0,
+                            piece_chars=4)
+    window = _window(qtbot, engine)
+    controller = window.controller
+    controller.decoding.max_new_tokens = 8  # the reasoning is 5 pieces: the answer is cut at the token limit
+    with qtbot.waitSignal(controller.reply_finished, timeout=10000) as first:
+        send_with_enter(qtbot, window, "Count")
+    message: Message = first.args[0]
+    assert message.stop_reason == "length" and message.content and message.meta["reasoning"] == "Count up."
+    engine.reasoning = None
+    engine.reply = " nine ten"
+    controller.decoding.max_new_tokens = 50
+    with qtbot.waitSignal(controller.reply_finished, timeout=10000) as second:
+        controller.continue_reply(message.id)
+    done: Message = second.args[0]
+    assert done.content.endswith(" nine ten") and "think>" not in done.content
+    assert done.meta["reasoning"] == "Count up."
+    widget = window.chat_view.message_widget(done.id)
+    assert widget.reasoning.text == "Count up." and widget.text == done.content
