@@ -70,6 +70,17 @@ def test_toggle_by_keyboard_and_accessible_name(qtbot):
     assert not view.expanded
 
 
+def test_reasoning_text_follows_a_theme_switch(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    view = ReasoningView(Message("assistant", "A", stop_reason="eos", meta={"reasoning": "R"}))
+    qtbot.addWidget(view)
+    pal = QPalette(view.palette())
+    pal.setColor(QPalette.ColorRole.PlaceholderText, QColor("#123456"))
+    view.setPalette(pal)
+    assert view.body.palette().color(QPalette.ColorRole.WindowText) == QColor("#123456")
+
+
 def test_reply_without_reasoning_has_no_block(qtbot):
     from PySide6.QtWidgets import QWidget
 
