@@ -189,7 +189,7 @@ def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decodin
         except (StoreError, KeyError, ValueError) as exc:
             print(f"llmdesk ask: could not save the message: {exc}", file=sys.stderr)
             return 1
-        writer = ReplyCheckpointer(store, reply.id)
+        writer = ReplyCheckpointer(store, reply.id, meta=reply.meta)
 
         def out(piece: str) -> None:
             sys.stdout.write(piece)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import torch
 from transformers import DynamicCache
 
+from llmdesk.core.reasoning import open_tag_at_end
 from llmdesk.core.settings import DecodingSettings, ModelSettings
 from llmdesk.engine.errors import EngineError
 from llmdesk.engine.kv_cache import CachePlan, KVCacheStore, bytes_per_token
@@ -94,7 +95,8 @@ class ChatEngine:
                 the model continues (a reply cut at the length limit).
             decoding: the decoding settings for this reply.
             system_prompt: sent first (or folded into the first user turn when the template has no system role).
-            on_text: called with each printable piece, on this thread.
+            on_text: called with each printable piece, on this thread. When the prompt ends with an opened
+                reasoning tag (``<think>``), the first piece is that tag.
             cancel: set from any thread to stop within one forward pass (stop reason "cancelled").
             on_token: when given, called per token with its id, log-probability and top alternatives.
             cache_key: the conversation's id: its KV cache is kept after the reply and the longest common token
@@ -112,6 +114,12 @@ class ChatEngine:
         fit = fit_prompt(loaded.tokenizer, turns, system_prompt, loaded.info.context_window,
                          decoding.max_new_tokens, continue_final)
         config = generation_config(decoding, loaded.model.generation_config, loaded.end_token_ids)
+        if not continue_final:
+            # A template that opens the reasoning tag in the prompt: the reply starts inside the reasoning, so the
+            # stream starts with that tag and the reply's text splits the same way (llmdesk.core.reasoning).
+            opened = open_tag_at_end(loaded.tokenizer.decode(fit.input_ids[-16:], skip_special_tokens=False))
+            if opened is not None:
+                on_text(opened)
         prompt = list(fit.input_ids)
         seed = None
         if decoding.do_sample:  # chosen here so that a reply resumed after running out of memory keeps it

@@ -278,3 +278,13 @@ def test_a_latin_pdf_is_left_as_qt_wrote_it(qapp, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(pdf_export, "fix_text_layer", lambda pdf, layer: seen.append(real(pdf, layer) == pdf))
     export_bytes([branched_conversation()], "pdf")
     assert seen == [True]
+
+
+def test_pdf_marks_the_reasoning_before_the_answer(qapp) -> None:
+    from tests.core.test_export_reasoning import reasoning_conversation
+
+    pages = _pages(to_pdf_bytes([reasoning_conversation()]))
+    reply = pages[1]
+    assert "Reasoning" in reply and "add them" in reply and "Answer" in reply
+    assert reply.index("Reasoning") < reply.index("add them") < reply.index("Answer") < reply.rindex("4")
+    assert "Reasoning" not in pages[3]

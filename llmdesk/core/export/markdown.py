@@ -175,6 +175,16 @@ def message_body(message: MessageOutline) -> str:
     return message_markdown(message.source) if message.markdown else verbatim_markdown(message.source)
 
 
+REASONING_LABEL = "Reasoning"
+
+
+def reasoning_markdown(reasoning: str) -> str:
+    """A reply's reasoning as a quoted section headed **Reasoning**: every line of its (made safe) Markdown
+    behind ``> ``, so it reads as apart from the answer and cannot end early or fake a message marker."""
+    lines = message_markdown(reasoning).rstrip("\n").split("\n")
+    return "\n".join([f"> **{REASONING_LABEL}**", ">", *(f"> {line}" if line else ">" for line in lines)]) + "\n"
+
+
 def render_markdown(outline: Outline) -> str:
     """CommonMark: a ``#`` heading per conversation, a ``##`` heading per message on the shown path.
 
@@ -198,6 +208,8 @@ def render_markdown(outline: Outline) -> str:
             out.append(f"<!-- llmdesk:message role={msg.role} id={msg.id} -->\n")
             heading = msg.label + (" · " + msg.note if msg.note else "")
             out.append(f"## {md_escape_inline(heading)}\n")
+            if msg.reasoning:
+                out.append(reasoning_markdown(msg.reasoning))
             body = message_body(msg)
             if body:
                 out.append(body + "\n")

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from llmdesk.core.reasoning import SplitReply, split_reasoning
+
 
 class MessageWriter(Protocol):
     """What a checkpointer writes through: :meth:`ConversationStore.update_message` (or a wrapper of it that
@@ -23,16 +25,24 @@ class ReplyCheckpointer:
     stopped, failed, or the window closing). Killing the process loses at most the text of the last
     ``interval_s`` seconds.
 
+    A reasoning model's reply is saved split (:func:`llmdesk.core.reasoning.split_reasoning`): the answer as the
+    message's text, the reasoning in ``meta["reasoning"]`` (added to ``meta`` while it streams, and to the meta
+    given to :meth:`finish`).
+
     Args:
         store: the store holding the message (or a wrapper that reports failed saves, as the window uses).
         message_id: the assistant message being written.
         interval_s: the longest time text may stay unsaved.
         clock: a monotonic clock in seconds (injectable for tests).
         text: the message's text so far (for continuing a reply).
+        meta: the message's meta as saved when it was added; checkpoints that carry reasoning save it with
+            ``"reasoning"`` added (None: ``{}``).
     """
 
     def __init__(self, store: MessageWriter, message_id: str, *, interval_s: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic, text: str = "") -> None:
+                 clock: Callable[[], float] = time.monotonic, text: str = "",
+                 meta: dict[str, Any] | None = None) -> None:
+        self._meta = dict(meta or {})
         self._store = store
         self.message_id = message_id
         self.interval_s = interval_s
@@ -50,6 +60,10 @@ class ReplyCheckpointer:
         if len(self._parts) > 1:
             self._parts = ["".join(self._parts)]
         return self._parts[0] if self._parts else ""
+
+    def split(self) -> SplitReply:
+        """The text so far split into reasoning and answer."""
+        return split_reasoning(self.text)
 
     @property
     def dirty(self) -> bool:
@@ -75,7 +89,12 @@ class ReplyCheckpointer:
     def flush(self) -> None:
         """Save the text now if any is unsaved."""
         if self.dirty and not self.finished:
-            self._store.update_message(self.message_id, content=self.text)
+            split = self.split()
+            if split.reasoning:
+                self._store.update_message(self.message_id, content=split.answer,
+                                           meta={**self._meta, "reasoning": split.reasoning})
+            else:
+                self._store.update_message(self.message_id, content=split.answer)
             self._saved_len = self._len
             self._last_save = self._clock()
             self.saves += 1
@@ -84,7 +103,10 @@ class ReplyCheckpointer:
         """Save the final text with its stop reason and meta (see :func:`reply_meta`). Only the first call counts."""
         if self.finished:
             return
-        self._store.update_message(self.message_id, content=self.text, stop_reason=stop_reason, meta=meta)
+        split = self.split()
+        if split.reasoning:
+            meta = {**(meta if meta is not None else self._meta), "reasoning": split.reasoning}
+        self._store.update_message(self.message_id, content=split.answer, stop_reason=stop_reason, meta=meta)
         self._saved_len = self._len
         self._last_save = self._clock()
         self.finished = True

@@ -29,6 +29,7 @@ from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 from llmdesk.gui.chat.highlight import CodeHighlighter
 from llmdesk.gui.chat.markdown_document import InertTextDocument
 from llmdesk.gui.chat.message_renderer import COPY_SCHEME, MessageRenderer
+from llmdesk.gui.chat.reasoning_view import ReasoningView
 
 WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** `code` ~~struck~~ [link](x).\n\n"
                   "- item\n  1. nested\n\n> quote\n\n| a | b |\n|---|---|\n| **1** | `2` |\n\n"
@@ -277,6 +278,9 @@ class MessageWidget(QFrame):
         self._can_continue = False
         self._index, self._count = 1, 1
 
+        self.reasoning = ReasoningView(message, self) if message.role == "assistant" else None
+        if self.reasoning is not None:
+            layout.addWidget(self.reasoning)
         self.browser = MessageBrowser(self)
         self.browser.setAccessibleName("Your message" if message.role == "user" else "Assistant reply")
         self.browser.link_activated.connect(self._on_link)
@@ -500,8 +504,14 @@ class MessageWidget(QFrame):
         return self.status_label.text() == "Writing…"
 
     def append(self, text: str) -> None:
-        """Add streamed text to the reply."""
-        if self.renderer is not None:
+        """Add streamed text to the reply (its reasoning goes to the reasoning block)."""
+        if self.reasoning is not None:
+            text, reset = self.reasoning.feed(text)
+            if reset and self.renderer is not None:  # the text so far was reasoning
+                self.renderer.document.clear()
+                self.renderer = MessageRenderer(self.browser.document(), self.renderer.highlighter,
+                                                self.renderer.link_color)
+        if self.renderer is not None and text:
             self.browser.begin_batch()
             self.browser.repaint_below(self.renderer.stable_top())
             try:
@@ -527,6 +537,8 @@ class MessageWidget(QFrame):
                 self.renderer.append(text)
             finally:
                 self.browser.end_batch()
+        if self.reasoning is not None:
+            self.reasoning.resume(self.text)
         self.status_label.setText("Writing…")
         self.status_label.setAccessibleName("")
         self.stats_label.hide()
@@ -539,6 +551,8 @@ class MessageWidget(QFrame):
         """The reply ended: show why (stopped, length...) or the error, and render it once more in full."""
         self._show_status(message)
         self._update_actions()
+        if self.reasoning is not None:
+            self.reasoning.finish(message)
         if self.renderer is not None and self.renderer.text != message.content:
             self.flush_final_render()
             self.renderer.set_text(message.content)

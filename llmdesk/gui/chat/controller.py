@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, S
 
 from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.reasoning import split_reasoning
 from llmdesk.core.settings import DecodingSettings, ModelSettings
 from llmdesk.core.store import ReplyCheckpointer, reply_meta
 from llmdesk.engine.types import ChatTurn, DeviceInfo, GenerationStats, LoadProgress, ModelInfo
@@ -404,7 +405,8 @@ class ChatController(QObject):
         if self.store is not None:
             self._reply.checkpoint = ReplyCheckpointer(_ReportingStore(self), message.id,
                                                        interval_s=CHECKPOINT_INTERVAL_S,
-                                                       text=message.content if continue_final else "")
+                                                       text=message.content if continue_final else "",
+                                                       meta=message.meta)
             self._checkpoint_timer.start(int(CHECKPOINT_INTERVAL_S * 1000))
         self.busy_changed.emit(True)
         if self._ready and self._load is None:
@@ -508,9 +510,9 @@ class ChatController(QObject):
         the text that arrived after the stop, instead of the zeros it was first saved with."""
         reply = self._detached.pop(rid)
         message = reply.message
-        message.content = "".join(reply.pieces)
+        reasoning = self._take_text(reply)
         stats = dataclasses.replace(stats, stop_reason="cancelled")
-        message.meta = self._final_meta(reply, stats, None)
+        message.meta = self._final_meta(reply, stats, None, reasoning)
         self._persist("update_message", message.id, content=message.content, meta=message.meta)
 
     @Slot(int, str, str)
@@ -571,8 +573,7 @@ class ChatController(QObject):
         reply = self._reply
         if reply is not None:
             self._end_reply(self._stats_so_far(reply), None, save=save)
-            if save and not reply.held:
-                reply.pieces[:] = [reply.message.content]
+            if save and not reply.held:  # reply.pieces holds the whole text (reasoning included) as one piece
                 self._detached[reply.request.request_id] = reply
 
     @staticmethod
@@ -591,9 +592,9 @@ class ChatController(QObject):
         self._reply = None
         self._last_piece_count = len(reply.pieces)
         message = reply.message
-        message.content = "".join(reply.pieces)
+        reasoning = self._take_text(reply)
         message.stop_reason = stats.stop_reason
-        meta = self._final_meta(reply, stats, error)
+        meta = self._final_meta(reply, stats, error, reasoning)
         message.meta = meta
         if error is None and stats.new_tokens:
             self.last_stats = stats
@@ -602,10 +603,22 @@ class ChatController(QObject):
         self.reply_finished.emit(message)
         self.busy_changed.emit(False)
 
-    def _final_meta(self, reply: _Reply, stats: GenerationStats, error: str | None) -> dict[str, Any]:
+    @staticmethod
+    def _take_text(reply: _Reply) -> str:
+        """Put the reply's answer in the message's text (the pieces become one, the whole raw text) and return
+        its reasoning ("" when none), which goes to ``meta["reasoning"]`` (``llmdesk.core.reasoning``)."""
+        raw = "".join(reply.pieces)
+        reply.pieces[:] = [raw]
+        split = split_reasoning(raw)
+        reply.message.content = split.answer
+        return split.reasoning
+
+    def _final_meta(self, reply: _Reply, stats: GenerationStats, error: str | None,
+                    reasoning: str = "") -> dict[str, Any]:
         """What produced the reply (``llmdesk.core.store.reply_meta``): the model it was started with (or the one
         loaded when a held reply ran), the decoding settings sent, the seed actually used (``stats.seed``), the
-        stats, the stop reason and the time. A continued reply keeps its earlier runs under ``"earlier"``."""
+        stats, the stop reason and the time; the reasoning, if any, under ``"reasoning"``. A continued reply keeps
+        its earlier runs under ``"earlier"`` and its reasoning."""
         started = reply.message.meta
         model: Any = None
         if "model" in started:
@@ -617,6 +630,9 @@ class ChatController(QObject):
                           stop_reason=stats.stop_reason, error=error)
         if reply.earlier_meta is not None:
             earlier = dict(reply.earlier_meta)
+            reasoning = reasoning or earlier.pop("reasoning", "")
             runs = list(earlier.pop("earlier", []))
             meta["earlier"] = [*runs, earlier]
+        if reasoning:
+            meta["reasoning"] = reasoning
         return meta

@@ -2,7 +2,8 @@
 
 Runs the real window with the scripted engine (no model needed): one shot mid-reply, one with the settings panel
 open, and (``--conversations``) one with the conversation sidebar and a regenerated reply ("2 / 2"), built on a
-throw-away database in a temporary folder. Run it under a display (e.g. ``xvfb-run``) to see what a person sees; QT_SCALE_FACTOR=2 shows 200%.
+throw-away database in a temporary folder; ``--reasoning``: a reasoning model's reply while it thinks, then done
+(its reasoning folded) and opened. Run it under a display (e.g. ``xvfb-run``) to see what a person sees; QT_SCALE_FACTOR=2 shows 200%.
 """
 
 from __future__ import annotations
@@ -251,6 +252,84 @@ def take_fitted(out: Path, *, dark: bool = False, suffix: str = "", no_model: bo
     return path
 
 
+REASONING = ("The user wants to know how long a 12 km hike takes. A typical walking pace on a trail is about 4 "
+             "km/h, slower uphill.\n\nSo 12 km at 4 km/h is 3 hours of walking. Add breaks: roughly 10 minutes "
+             "per hour, so about 30 minutes more. With 400 m of climb, Naismith's rule adds 1 hour per 600 m, "
+             "about 40 minutes.\n\nTotal: 3 h + 0.5 h + 0.7 h, about 4 to 4.5 hours. I should give a range and "
+             "the reasoning briefly.")
+REASONING_ANSWER = """Plan for **about 4 to 4½ hours**:
+
+- walking 12 km at ~4 km/h: 3 h
+- the 400 m climb (Naismith's rule): ~40 min
+- short breaks: ~30 min
+
+Start early so you have daylight to spare.
+"""
+
+
+def take_reasoning(out: Path, *, dark: bool = False, suffix: str = "") -> list[Path]:
+    """Three shots of a reasoning model's reply: thinking (the block open, "Thinking… n s"), done (folded above
+    the answer) and done with the block opened from the keyboard."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.app import dark_palette, make_application
+    from llmdesk.gui.chat.controller import ChatController
+    from llmdesk.gui.chat.worker import EngineBackend
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
+    from llmdesk.gui.window import ChatWindow
+
+    app = QApplication.instance() or make_application()
+    if dark:
+        from llmdesk.core import resources
+        from llmdesk.gui.app import spin_box_css
+
+        app.setPalette(dark_palette())
+        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+    engine = ScriptedEngine(reply=REASONING_ANSWER, reasoning=REASONING, prompt_opens_reasoning=True,
+                            reasoning_rate=30, rate=80, piece_chars=4)
+    settings = Settings()
+    settings.model.model = "Qwen/Qwen3-0.6B"
+    controller = ChatController(backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
+                                                                       list_devices=engine.list_devices))
+    window = ChatWindow(settings, controller, save=None, remember_geometry=False)
+    window.resize(1000, 720)
+    window.show()
+    window.start()
+    loop = QEventLoop()
+    controller.model_loaded.connect(lambda _info: loop.quit())
+    loop.exec()
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    window.send("How long will a 12 km hike with 400 m of climb take?")
+    _wait(int(len(REASONING) / 4 / 30 * 1000 * 0.6))
+    path = out / f"reasoning-thinking{suffix}.png"
+    window.grab().save(str(path))
+    written.append(path)
+    if controller.busy:
+        done = QEventLoop()
+        controller.reply_finished.connect(lambda _m: done.quit())
+        done.exec()
+    _wait(400)
+    path = out / f"reasoning-collapsed{suffix}.png"
+    window.grab().save(str(path))
+    written.append(path)
+    widget = window.chat_view.message_widgets()[-1]
+    assert widget.reasoning is not None
+    toggle = widget.reasoning.toggle
+    toggle.setFocus()
+    for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):  # Space, as a keyboard user opens it
+        app.sendEvent(toggle, QKeyEvent(kind, Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier, " "))
+    _wait(400)
+    path = out / f"reasoning-open{suffix}.png"
+    window.grab().save(str(path))
+    written.append(path)
+    window.close()
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
@@ -261,7 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fitted", action="store_true",
                         help="only the window as it opens on this screen, settings open (window-WxH.png)")
     parser.add_argument("--no-model", action="store_true", help="with --fitted: the empty state without a model")
+    parser.add_argument("--reasoning", action="store_true",
+                        help="only the shots of a reasoning model's reply (thinking, folded, open)")
     args = parser.parse_args(argv)
+    if args.reasoning:
+        for path in take_reasoning(args.out, dark=args.dark, suffix=args.suffix):
+            print(path)
+        return 0
     if args.fitted:
         print(take_fitted(args.out, dark=args.dark, suffix=args.suffix, no_model=args.no_model))
         return 0

@@ -125,6 +125,10 @@ class ScriptedEngine:
             pieces).
         devices: what :meth:`list_devices` reports.
         requests: what each ``chat`` call was sent: (turns, continue_final).
+        reasoning: when given, each reply first streams this reasoning in ``<think>…</think>`` (like a reasoning
+            model), then the reply; with ``prompt_opens_reasoning`` the opening tag comes as the first piece on
+            its own, as :class:`~llmdesk.engine.session.ChatEngine` sends it for a template that opens it.
+        reasoning_rate: pieces per second while the reasoning streams (0: ``rate``).
     """
 
     reply: str | None = "Hello! This is a **scripted** reply.\n\n```python\nprint('hi')\n```\n"
@@ -147,6 +151,9 @@ class ScriptedEngine:
     requests: list[tuple[list[ChatTurn], bool]] = field(default_factory=list)
     cache_keys: list[str | None] = field(default_factory=list)
     kv_cache_bytes: int = 0  # reported in each reply's stats as the bytes of kept KV caches
+    reasoning: str | None = None
+    prompt_opens_reasoning: bool = False
+    reasoning_rate: float = 0.0
 
     # -- engine interface --------------------------------------------------------------------------------------
     def load(self, settings: ModelSettings, progress: Callable[[LoadProgress], None] | None = None,
@@ -179,6 +186,14 @@ class ScriptedEngine:
         self.info = None
 
     def _script(self) -> Iterator[str]:
+        if self.reasoning is not None:
+            if self.prompt_opens_reasoning:
+                yield "<think>"
+                thought = f"{self.reasoning}\n</think>\n\n"
+            else:
+                thought = f"<think>\n{self.reasoning}\n</think>\n\n"
+            for i in range(0, len(thought), self.piece_chars):
+                yield thought[i:i + self.piece_chars]
         if self.pieces is not None:
             yield from self.pieces
         elif self.reply is not None:
@@ -202,7 +217,14 @@ class ScriptedEngine:
         first: float | None = None
         count = 0
         reason = "eos"
+        thinking = self.reasoning is not None and self.reasoning_rate > 0
+        pace0, paced, tail = t0, 0, ""  # pacing restarts when the reasoning ends
         for piece in self._script():
+            tail = (tail + piece)[-16:]
+            if thinking and "</think>" in tail:
+                thinking = False
+                pace0, paced = time.perf_counter(), 0
+            rate = self.reasoning_rate if thinking else self.rate
             if cancel.is_set():
                 reason = "cancelled"
                 break
@@ -211,8 +233,8 @@ class ScriptedEngine:
             if count >= decoding.max_new_tokens:
                 reason = "length"
                 break
-            if self.rate:
-                delay = t0 + count / self.rate - time.perf_counter()
+            if rate:
+                delay = pace0 + paced / rate - time.perf_counter()
                 if delay > 0:
                     cancel.wait(delay)
                     if cancel.is_set():
@@ -220,6 +242,7 @@ class ScriptedEngine:
                         break
             on_text(piece)
             count += 1
+            paced += 1
             if first is None:
                 first = time.perf_counter() - t0
         else:

@@ -350,6 +350,12 @@ class PdfDocumentBuilder:
         self._block(msg.label, self.styles.roles.get(msg.role, self.styles.text), top=0 if first else 12, bottom=1)
         if msg.note:
             self._block(msg.note, self.styles.muted, bottom=4)
+        if msg.reasoning:  # a marked, quoted section before the answer
+            self._block("Reasoning", self.styles.muted, top=2, bottom=2, background=QUOTE_BACKGROUND)
+            quoted = _Context(INDENT_PT * 0.6, quote=True)
+            for block in msg.reasoning_blocks:
+                self.add_block(block, quoted)
+            self._block("Answer", self.styles.muted, top=4, bottom=2)
         for block in msg.blocks:
             self.add_block(block, _Context())
 
