@@ -16,7 +16,7 @@ from llmdesk.engine.errors import EngineError
 from llmdesk.engine.loader import LoadedModel, free_model, load_model
 from llmdesk.engine.prompt import fit_prompt
 from llmdesk.engine.streaming import TextCallback, TokenCallback, generation_config, stream_generate
-from llmdesk.engine.types import ChatTurn, GenerationStats, LoadProgress, ModelInfo
+from llmdesk.engine.types import ChatTurn, GenerationStats, LoadProgress, ModelInfo, PromptFit
 
 
 class ChatEngine:
@@ -89,3 +89,56 @@ class ChatEngine:
         stats.dropped_messages = fit.dropped_messages
         stats.total_s = time.perf_counter() - started
         return stats
+
+    def continue_from_tokens(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str,
+                             reply_ids: Sequence[int], *, on_text: TextCallback, cancel: threading.Event,
+                             on_token: TokenCallback | None = None) -> GenerationStats:
+        """Generate a reply that starts with the given tokens: "continue from here with this token".
+
+        The prompt is built for ``turns`` as for :meth:`chat` (a new reply to the last user turn), then
+        ``reply_ids`` (the reply's tokens up to the chosen point, and the chosen token) are appended and generation
+        goes on from there. ``on_text`` first receives the text of ``reply_ids``, then each new piece, decoded after
+        them. Stats count only the new tokens; ``prompt_tokens`` includes ``reply_ids``.
+
+        Raises:
+            EngineError: no model loaded, the prompt cannot fit, or generation failed.
+        """
+        loaded = self._loaded
+        if loaded is None:
+            raise EngineError("no_model", "No model is loaded.", "Load a model first.")
+        if not reply_ids:
+            raise EngineError("bad_settings", "There is no token to continue from.")
+        started = time.perf_counter()
+        room = decoding.max_new_tokens + len(reply_ids)
+        fit = fit_prompt(loaded.tokenizer, turns, system_prompt, loaded.info.context_window, room)
+        prefix_text = loaded.tokenizer.decode(list(reply_ids), skip_special_tokens=True,
+                                              clean_up_tokenization_spaces=False)
+        if prefix_text and not cancel.is_set():
+            on_text(prefix_text)
+        config = generation_config(decoding, loaded.model.generation_config, loaded.end_token_ids)
+        try:
+            stats = stream_generate(loaded.model, loaded.tokenizer, [*fit.input_ids, *reply_ids], config,
+                                    on_text=on_text, cancel=cancel, stop_sequences=decoding.stop_sequences,
+                                    on_token=on_token, seed=decoding.seed, end_token_ids=loaded.end_token_ids,
+                                    reply_prefix=len(reply_ids))
+        except EngineError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the reply fails with a message; the app keeps running
+            raise EngineError("generation_failed", f"Generation failed: {type(exc).__name__}: {exc}") from exc
+        stats.dropped_messages = fit.dropped_messages
+        stats.total_s = time.perf_counter() - started
+        return stats
+
+    def prompt_ids(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str,
+                   continue_final: bool = False) -> PromptFit:
+        """The prompt :meth:`chat` would send for these arguments (token ids, dropped and kept turns), without
+        generating: for the prompt view and the context meter.
+
+        Raises:
+            EngineError: no model loaded, or the prompt cannot fit.
+        """
+        loaded = self._loaded
+        if loaded is None:
+            raise EngineError("no_model", "No model is loaded.", "Load a model first.")
+        return fit_prompt(loaded.tokenizer, turns, system_prompt, loaded.info.context_window,
+                          decoding.max_new_tokens, continue_final)

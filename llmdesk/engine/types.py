@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from llmdesk.core.conversation import ChatTurn, StopReason
+from llmdesk.core.token_trace import TokenInfo
 
 __all__ = ["ChatTurn", "DeviceInfo", "GenerationStats", "LoadProgress", "ModelInfo", "PromptFit", "StopReason",
            "TokenInfo"]
@@ -62,17 +63,6 @@ class ModelInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """One generated token for the token inspector: its id, text, log-probability and the top alternatives
-    (token id, text, probability) under the distribution the token was chosen from."""
-
-    token_id: int
-    text: str
-    logprob: float
-    top: tuple[tuple[int, str, float], ...]
 
 
 @dataclass
