@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "export conversations to Markdown, HTML, PDF, text, JSON or JSONL"),
     "import": ("import_", "import conversations from llmdesk JSON, ChatGPT, Open WebUI, OpenAI or ShareGPT JSONL"),
     "search": ("search", "search every message and print the hits"),
+    "prompt": ("prompt", "print the exact prompt the model would receive and its token count"),
 }
 
 

@@ -330,6 +330,26 @@ def trace_tokens(meta: dict[str, Any]) -> list[TokenInfo] | None:
         return None
 
 
+def forced_token(at: TokenInfo, token_id: int) -> TokenInfo:
+    """The token ``token_id`` put in place of ``at`` ("continue from here with this token"): its text and
+    probabilities are read from ``at``'s alternatives (unknown ones are NaN), ``chars`` unknown."""
+    texts = {i: s for i, s, _ in (*at.raw_top, *at.top)}
+    texts.setdefault(at.token_id, at.text)
+
+    def find(alts: tuple[Alternative, ...]) -> tuple[float, int | None]:
+        for rank, (i, _s, p) in enumerate(alts):
+            if i == token_id:
+                return _logprob(p), rank
+        return math.nan, None
+
+    lp, rank = find(at.top)
+    raw_lp, raw_rank = find(at.raw_top)
+    if token_id == at.token_id:
+        lp, rank, raw_lp, raw_rank = at.logprob, at.rank, at.raw_logprob, at.raw_rank
+    return TokenInfo(token_id, texts.get(token_id, ""), lp, at.top, None if raw_lp is None or
+                     (math.isnan(raw_lp) and not at.raw_top) else raw_lp, at.raw_top, rank, raw_rank, at.candidates)
+
+
 def token_json(tokens: Iterable[TokenInfo], *, sampled: bool = False, k: int = TOP_ALTERNATIVES) -> list[dict]:
     """Per-token dicts for JSON output: ``{"id", "text", "logprob", "top": [{"id", "text", "logprob"}]}`` under the
     raw distribution, or with ``sampled`` the one sampling drew from (also the fallback when no raw one is known)."""

@@ -249,6 +249,13 @@ class ChatWindow(QMainWindow):
         focus.setShortcut(QKeySequence("Ctrl+L"))
         focus.triggered.connect(lambda: self.composer.editor.setFocus())
         view.addAction(focus)
+        self.shade_tokens_action = QAction("S&hade tokens by probability", self)
+        self.shade_tokens_action.setCheckable(True)
+        self.shade_tokens_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.shade_tokens_action.setToolTip("Shade each token of the replies by how likely the model found it; "
+                                            "hover or click a token for its alternatives")
+        self.shade_tokens_action.toggled.connect(self.chat_view.set_token_shading)
+        view.addAction(self.shade_tokens_action)
         self.view_menu = view
 
         model = menu.addMenu("&Model")
@@ -343,6 +350,8 @@ class ChatWindow(QMainWindow):
         v.continue_requested.connect(lambda mid: self._branch_action(c.continue_reply, mid))
         v.edit_requested.connect(lambda mid, text: self._branch_action(c.edit_message, mid, text))
         v.switch_requested.connect(lambda mid, step: self._branch_action(c.switch_sibling, mid, step))
+        v.continue_from_token_requested.connect(
+            lambda mid, index, token: self._branch_action(c.continue_from_token, mid, index, token))
 
     def _last_reply(self) -> Message | None:
         """The reply at the end of the shown path, or None."""

@@ -54,6 +54,9 @@ class _Reply:
     received_len: int = 0
     held: bool = False
     earlier_meta: dict[str, Any] | None = None  # a continued reply: its meta before this run
+    tokens: list[Any] | None = None  # the engine's TokenInfo list, when it reported one
+    prefix_tokens: list[Any] | None = None  # a branch from a token: the original's tokens up to it, and the forced one
+    prefix_text_len: int | None = None
 
 
 class ChatController(QObject):
@@ -146,6 +149,7 @@ class ChatController(QObject):
         self._worker.load_progress.connect(self._on_load_progress)
         self._worker.loaded.connect(self._on_loaded)
         self._worker.text.connect(self._on_text)
+        self._worker.tokens.connect(self._on_tokens)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.estimated.connect(self._on_estimated)
@@ -344,6 +348,40 @@ class ChatController(QObject):
         self.reply_resumed.emit(message)
         return message
 
+    def continue_from_token(self, reply_id: str, index: int, token_id: int) -> Message | None:
+        """"Continue from here with this token": a new version of reply ``reply_id`` made of its tokens before
+        position ``index``, then ``token_id`` (one of the alternatives there), then what the model generates from
+        that point. It is a sibling of the reply (the arrows switch between them) and is saved like one. Returns
+        the new reply being written, or None while a reply streams.
+
+        Raises:
+            BranchError: ``reply_id`` is not a reply of the conversation on show.
+            BranchError: also when the reply has no saved tokens, or ``index`` is not one of its positions.
+        """
+        from llmdesk.core.token_trace import forced_token, trace_tokens
+
+        if self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        original = conv.messages.get(reply_id)
+        tokens = trace_tokens(original.meta) if original is not None else None
+        if not tokens:
+            raise branches.BranchError("This reply has no saved tokens to continue from.")
+        if not 0 <= index < len(tokens):
+            raise branches.BranchError(f"Token position {index} is outside the reply's {len(tokens)} tokens")
+        parent, turns = branches.regenerate_parent(conv, reply_id)
+        reply = branches.new_reply(conv, parent.id)
+        reply.stop_reason = None
+        reply.meta = self._reply_meta()
+        reply.meta["branched_from"] = {"message": reply_id, "token_index": index, "token_id": token_id}
+        self._persist("add_message", conv.id, reply)
+        self.conversation_changed.emit(conv)
+        prefix = [*tokens[:index], forced_token(tokens[index], token_id)]
+        self._start_reply(reply, turns, reply_ids=tuple(t.token_id for t in prefix))
+        assert self._reply is not None
+        self._reply.prefix_tokens = prefix
+        return reply
+
     def send(self, text: str) -> Message | None:
         """Add a user message and ask for a reply. Returns the assistant message being written, or None when the
         text is empty or a reply is still streaming. Sent during a load, the reply starts once the model is
@@ -361,10 +399,10 @@ class ChatController(QObject):
         return assistant
 
     def _start_reply(self, message: Message, turns: list[ChatTurn], *, continue_final: bool = False,
-                     earlier_meta: dict[str, Any] | None = None) -> None:
+                     earlier_meta: dict[str, Any] | None = None, reply_ids: tuple[int, ...] = ()) -> None:
         self._ensure_started()
         request = ChatRequest(self._new_id(), tuple(turns), dataclasses.replace(self.decoding), self.system_prompt,
-                              continue_final=continue_final)
+                              continue_final=continue_final, reply_ids=reply_ids)
         self._reply = _Reply(request, message, earlier_meta=earlier_meta)
         if continue_final:  # stream onto the text already there
             self._reply.pieces.append(message.content)
@@ -429,6 +467,8 @@ class ChatController(QObject):
         reply = self._reply
         if reply is None or rid != reply.request.request_id:
             return
+        if reply.prefix_tokens is not None and reply.prefix_text_len is None:
+            reply.prefix_text_len = len(piece)  # the engine sends the forced start of the reply as one piece
         reply.pieces.append(piece)
         reply.pending.append(piece)
         reply.received_len += len(piece)
@@ -459,6 +499,11 @@ class ChatController(QObject):
             reply.pieces[:] = ["".join(reply.pieces)]
         reply.saved_at, reply.saved_len = now, reply.received_len
         self._persist("update_message", reply.message.id, content=reply.pieces[0])
+
+    @Slot(int, list)
+    def _on_tokens(self, rid: int, tokens: list) -> None:
+        if self._reply is not None and rid == self._reply.request.request_id:
+            self._reply.tokens = tokens
 
     @Slot(int, object)
     def _on_finished(self, rid: int, stats: GenerationStats) -> None:
@@ -562,5 +607,32 @@ class ChatController(QObject):
         if reply.earlier_meta is not None:
             earlier = dict(reply.earlier_meta)
             runs = list(earlier.pop("earlier", []))
+            earlier.pop("tokens", None)  # carried on in this run's trace
             meta["earlier"] = [*runs, earlier]
+        if "branched_from" in started:
+            meta["branched_from"] = started["branched_from"]
+        trace = self._trace(reply)
+        if trace is not None:
+            meta["tokens"] = trace
         return meta
+
+    @staticmethod
+    def _trace(reply: _Reply) -> dict[str, Any] | None:
+        """The stored form of the reply's tokens: a continued reply's earlier tokens, or a branch's tokens up to
+        the chosen one, come first."""
+        from llmdesk.core.token_trace import encode_trace, trace_tokens
+
+        if not reply.tokens:
+            return None
+        before: list[Any] = []
+        if reply.prefix_tokens is not None:
+            before = list(reply.prefix_tokens)
+            known = sum(t.chars or 0 for t in before[:-1])
+            before[-1] = dataclasses.replace(before[-1], chars=max(0, (reply.prefix_text_len or 0) - known))
+        elif reply.earlier_meta is not None:
+            before = trace_tokens(reply.earlier_meta) or []
+        try:
+            return encode_trace([*before, *reply.tokens])
+        except (ValueError, OverflowError) as exc:  # a token the stored form cannot hold: the reply is kept
+            log.warning("token data not saved: %s", exc)
+            return None

@@ -85,6 +85,7 @@ class ChatRequest:
     system_prompt: str
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
     continue_final: bool = False
+    reply_ids: tuple[int, ...] = ()  # "continue from here with this token": the reply's start, forced
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class ModelWorker(QObject):
         load_progress(int, object): request id, LoadProgress.
         loaded(int, object): request id, ModelInfo. Ends a load request.
         text(int, str): request id, a piece of the reply.
+        tokens(int, list): request id, the reply's TokenInfo list (the token inspector's record); sent once,
+            just before ``finished`` or ``failed``, when the engine reported tokens.
         finished(int, object): request id, GenerationStats. Ends a chat request.
         failed(int, str, str): request id, message for the user (with the hint), error kind. Ends a load or chat
             request.
@@ -130,6 +133,7 @@ class ModelWorker(QObject):
     load_progress = Signal(int, object)
     loaded = Signal(int, object)
     text = Signal(int, str)
+    tokens = Signal(int, list)
     finished = Signal(int, object)
     failed = Signal(int, str, str)
     estimated = Signal(object)
@@ -191,19 +195,32 @@ class ModelWorker(QObject):
         """Generate one reply, streaming pieces through ``text``."""
         rid = request.request_id
         outcome: tuple[str, Any] = ("failed", ("The reply stopped unexpectedly.", "internal"))
+        tokens: list[TokenInfo] = []  # kept here, sent once at the end: no per-token signal while streaming
         try:
             if request.cancel.is_set():
                 outcome = ("finished", GenerationStats(stop_reason="cancelled"))
                 return
             engine = self._require_engine()
-            extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
-            stats = engine.chat(request.turns, request.decoding, request.system_prompt,
-                                on_text=lambda piece: self.text.emit(rid, piece), cancel=request.cancel, **extra)
+            on_text = lambda piece: self.text.emit(rid, piece)  # noqa: E731
+            if request.reply_ids:
+                go_on = getattr(engine, "continue_from_tokens", None)
+                if go_on is None:
+                    from llmdesk.engine.errors import EngineError
+
+                    raise EngineError("bad_settings", "This engine cannot continue from a chosen token.")
+                stats = go_on(request.turns, request.decoding, request.system_prompt, list(request.reply_ids),
+                              on_text=on_text, cancel=request.cancel, on_token=tokens.append)
+            else:
+                extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
+                stats = engine.chat(request.turns, request.decoding, request.system_prompt, on_text=on_text,
+                                    cancel=request.cancel, on_token=tokens.append, **extra)
             outcome = ("finished", stats)
         except Exception as exc:  # noqa: BLE001
             log.debug("generation failed: %s", traceback.format_exc())
             outcome = ("failed", _error_text(exc))
         finally:
+            if tokens:
+                self.tokens.emit(rid, tokens)
             if outcome[0] == "finished":
                 self.finished.emit(rid, outcome[1])
             else:
