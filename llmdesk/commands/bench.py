@@ -19,6 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=int, default=3, metavar="N", help="interleaved runs per path (default 3)")
     parser.add_argument("--threads", type=int, metavar="N", help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--inspector", action="store_true",
+                        help="also time the engine path with the token inspector on (per-token distributions)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             loaded = load_model(model)
         load_s = time.perf_counter() - started
         report = run_bench(loaded, prompt_tokens=args.prompt_tokens, new_tokens=args.new_tokens,
-                           repeats=args.repeats, load_s=load_s)
+                           repeats=args.repeats, load_s=load_s, inspect=args.inspector)
     except EngineError as exc:
         print(f"llmdesk bench: {exc}", file=sys.stderr)
         return 1
