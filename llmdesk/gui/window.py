@@ -34,7 +34,7 @@ from llmdesk.core.atomic import WriteError
 from llmdesk.core.branches import BranchError, can_continue
 from llmdesk.core.conversation import Conversation, Message
 from llmdesk.core.settings import ModelSettings, Settings, save_settings
-from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
+from llmdesk.engine.types import ChatTurn, GenerationStats, LoadProgress, ModelInfo
 from llmdesk.gui.chat.chat_view import ChatView
 from llmdesk.gui.chat.composer import Composer
 from llmdesk.gui.chat.controller import ChatController
@@ -172,6 +172,11 @@ class ChatWindow(QMainWindow):
         column.addWidget(self.chat_view, 1)
         self.composer = Composer()
         column.addWidget(self.composer)
+        from llmdesk.gui.chat.context_meter import ContextMeter, PromptCounter
+
+        self.context_meter = ContextMeter()
+        column.addWidget(self.context_meter)
+        self.prompt_counter = PromptCounter(self)
         self.setCentralWidget(central)
 
         # settings dock
@@ -350,8 +355,40 @@ class ChatWindow(QMainWindow):
         v.continue_requested.connect(lambda mid: self._branch_action(c.continue_reply, mid))
         v.edit_requested.connect(lambda mid, text: self._branch_action(c.edit_message, mid, text))
         v.switch_requested.connect(lambda mid, step: self._branch_action(c.switch_sibling, mid, step))
+        self._wire_context_meter()
         v.continue_from_token_requested.connect(
             lambda mid, index, token: self._branch_action(c.continue_from_token, mid, index, token))
+
+    def _wire_context_meter(self) -> None:
+        """Recount the next prompt (debounced, off the GUI thread) whenever what it holds may have changed."""
+        from llmdesk.gui.chat.context_meter import mark_left_out
+
+        c = self.controller
+        self.prompt_counter.counted.connect(self.context_meter.show_result)
+        self.prompt_counter.counted.connect(lambda r: mark_left_out(self.chat_view, r.left_out))
+        recount = lambda *_: self.request_context_count()  # noqa: E731
+        self.composer.editor.textChanged.connect(recount)
+        for signal in (c.conversation_changed, c.message_added, c.reply_finished, c.model_loaded):
+            signal.connect(recount)
+        self.settings_panel.decoding_changed.connect(recount)
+        self.settings_panel.system_prompt_changed.connect(recount)
+
+    def request_context_count(self) -> None:
+        """Ask for a count of the next prompt: system prompt, the shown branch and the draft."""
+        c = self.controller
+        if c.model_info is None:
+            return
+        path = [m for m in (c.conversation.path() if c.conversation.current_leaf_id else []) if m.content]
+        turns = [ChatTurn(m.role, m.content) for m in path]
+        ids = [m.id for m in path]
+        draft = self.composer.editor.toPlainText().strip()
+        if draft:
+            turns.append(ChatTurn("user", draft))
+            ids.append("")
+        if not any(t.role == "user" for t in turns):
+            turns.append(ChatTurn("user", ""))
+            ids.append("")
+        self.prompt_counter.request(c.model_info.model_id, turns, ids, c.system_prompt, c.decoding.max_new_tokens)
 
     def _last_reply(self) -> Message | None:
         """The reply at the end of the shown path, or None."""
