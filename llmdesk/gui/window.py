@@ -356,6 +356,7 @@ class ChatWindow(QMainWindow):
         v.edit_requested.connect(lambda mid, text: self._branch_action(c.edit_message, mid, text))
         v.switch_requested.connect(lambda mid, step: self._branch_action(c.switch_sibling, mid, step))
         self._wire_context_meter()
+        v.prompt_requested.connect(self.show_prompt)
         v.continue_from_token_requested.connect(
             lambda mid, index, token: self._branch_action(c.continue_from_token, mid, index, token))
 
@@ -372,6 +373,13 @@ class ChatWindow(QMainWindow):
             signal.connect(recount)
         self.settings_panel.decoding_changed.connect(recount)
         self.settings_panel.system_prompt_changed.connect(recount)
+
+    def show_prompt(self, reply_id: str) -> Any:
+        """Open "Show the prompt" for a reply: the exact text and tokens the model received."""
+        from llmdesk.gui.chat.prompt_dialog import open_prompt_dialog
+
+        self.prompt_dialog = open_prompt_dialog(self, reply_id)
+        return self.prompt_dialog
 
     def request_context_count(self) -> None:
         """Ask for a count of the next prompt: system prompt, the shown branch and the draft."""

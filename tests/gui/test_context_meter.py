@@ -59,3 +59,38 @@ def test_newest_request_wins_and_errors_are_said(qtbot, tmp_path):
         counter.request(str(tmp_path / "missing2"), [ChatTurn("user", "b")], [""], "", 10)
     counter.wait()
     assert len(seen) == 1 and "missing2" in seen[0].error
+
+
+def test_prompt_view_rebuilds_the_engine_ids_from_what_the_reply_saved(qtbot, tiny_model_dir, engine):
+    from llmdesk.core.conversation import Conversation, Message
+    from llmdesk.gui.chat.prompt_dialog import PromptDialog, PromptTask, prompt_request
+
+    conv = Conversation()
+    u1 = conv.add(Message("user", "Tell me about foxes."))
+    a1 = conv.add(Message("assistant", "Foxes are small.", parent_id=u1.id, stop_reason="eos"))
+    u2 = conv.add(Message("user", "And wolves?", parent_id=a1.id))
+    reply = conv.add(Message("assistant", "Wolves are big.", parent_id=u2.id, stop_reason="eos",
+                             meta={"decoding": {"max_new_tokens": 80}, "system_prompt": "Be brief."}))
+    request = prompt_request(conv, reply.id, "some other default")
+    counter = PromptCounter()
+    got = []
+
+    class Done:
+        def emit(self, view, error):
+            got.append((view, error))
+
+    PromptTask(counter, str(tiny_model_dir), request, Done()).run()
+    view, error = got[0]
+    assert not error
+    turns = [ChatTurn("user", "Tell me about foxes."), ChatTurn("assistant", "Foxes are small."),
+             ChatTurn("user", "And wolves?")]
+    fit = engine.prompt_ids(turns, DecodingSettings(max_new_tokens=80), "Be brief.")
+    assert view.input_ids == fit.input_ids
+    assert view.text == engine.loaded.tokenizer.decode(fit.input_ids, skip_special_tokens=False,
+                                                       clean_up_tokenization_spaces=False)
+    dialog = PromptDialog("prompt")
+    qtbot.addWidget(dialog)
+    dialog.show_view(view)
+    assert dialog.text.toPlainText() == view.text  # what is shown and copied is the exact decode
+    assert f"{len(fit.input_ids):,} tokens" in dialog.summary.text()
+    assert dialog.tokens.toPlainText().count("<|user|>") == 2

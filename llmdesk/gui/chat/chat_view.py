@@ -573,9 +573,11 @@ class ChatView(QScrollArea):
         switch_requested(str, int): show the previous (-1) or next (+1) alternative of a message.
         continue_from_token_requested(str, int, int): "continue from here with this token" on a reply: its id,
             the token's position and the alternative's id (see :mod:`llmdesk.gui.chat.token_view`).
+        prompt_requested(str): "Show the prompt" on a reply; its id.
     """
 
     continue_from_token_requested = Signal(str, int, int)
+    prompt_requested = Signal(str)
     copied = Signal(str)
     regenerate_requested = Signal(str)
     continue_requested = Signal(str)
@@ -798,6 +800,7 @@ class ChatView(QScrollArea):
         if widget.token_controls is not None:
             widget.token_controls.set_window_switch(self.token_shading)
             widget.token_controls.continue_requested.connect(self.continue_from_token_requested)
+            widget.token_controls.prompt_requested.connect(self.prompt_requested)
         self._messages[message.id] = widget
         self._update_branch(widget)
         widget.set_actions_enabled(not self._busy)

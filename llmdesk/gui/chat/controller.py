@@ -609,6 +609,7 @@ class ChatController(QObject):
             runs = list(earlier.pop("earlier", []))
             earlier.pop("tokens", None)  # carried on in this run's trace
             meta["earlier"] = [*runs, earlier]
+        meta["system_prompt"] = reply.request.system_prompt  # rebuilds the exact prompt ("Show the prompt")
         if "branched_from" in started:
             meta["branched_from"] = started["branched_from"]
         trace = self._trace(reply)

@@ -255,13 +255,16 @@ class TokenPopup(QFrame):
 
 
 class TokenControls(QWidget):
-    """The token inspector of one reply: a "Tokens" switch in the message header and the shaded view.
+    """The token inspector of one reply: a "Tokens" switch and a "Prompt" button in the message header, and the
+    shaded view.
 
     Signals:
         continue_requested(str, int, int): message id, token index, alternative token id.
+        prompt_requested(str): "Show the prompt" on this reply; its id.
     """
 
     continue_requested = Signal(str, int, int)
+    prompt_requested = Signal(str)
 
     def __init__(self, widget: Any) -> None:
         super().__init__(widget)
@@ -282,12 +285,21 @@ class TokenControls(QWidget):
         self.button.toggled.connect(self._apply)
         self.button.hide()
         widget._header.insertWidget(2, self.button)
+        self.prompt_button = QToolButton(widget)
+        self.prompt_button.setText("Prompt")
+        self.prompt_button.setAutoRaise(True)
+        self.prompt_button.setToolTip("Show the prompt: the exact text and tokens the model received for this reply")
+        self.prompt_button.setAccessibleName("Show the prompt of this reply")
+        self.prompt_button.clicked.connect(lambda: self.prompt_requested.emit(widget.message_id))
+        self.prompt_button.hide()
+        widget._header.insertWidget(2, self.prompt_button)
 
     def set_message(self, message: Message) -> None:
         """Read the reply's saved tokens (after it ended, or when it is opened)."""
         self.tokens = trace_tokens(message.meta) if message.stop_reason is not None else None
         self.content = message.content
         self.button.setVisible(bool(self.tokens))
+        self.prompt_button.setVisible(message.stop_reason is not None)
         if self.tokens and self.window_on and not self.button.isChecked():
             self.button.setChecked(True)
         else:
