@@ -46,7 +46,10 @@ def _shot(window, path: Path) -> Path:  # noqa: ANN001
     return path
 
 
-def take(out: Path, *, dark: bool = False) -> list[Path]:
+def take(out: Path, *, dark: bool = False, model: str = "microsoft/Phi-3-mini-4k-instruct") -> list[Path]:
+    """Shots: tokens-shaded (a token's alternatives open), context-meter (a message marked as left out; the
+    meter and the prompt need ``model`` to be a folder or cached id with the tokenizer and config) and
+    prompt-view."""
     from PySide6.QtWidgets import QApplication
 
     from llmdesk.core.settings import Settings
@@ -66,7 +69,7 @@ def take(out: Path, *, dark: bool = False) -> list[Path]:
     suffix = "-dark" if dark else ""
     engine = ScriptedEngine(pieces=_pieces(REPLY), rate=500)
     settings = Settings()
-    settings.model.model = "microsoft/Phi-3-mini-4k-instruct"
+    settings.model.model = model
     controller = ChatController(backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
                                                                        list_devices=engine.list_devices))
     window = ChatWindow(settings, controller, save=None, remember_geometry=False)
@@ -95,6 +98,44 @@ def take(out: Path, *, dark: bool = False) -> list[Path]:
     _wait(300)
     written.append(_shot(window, out / f"tokens-shaded{suffix}.png"))
     controls.popup.close()
+    controls.button.setChecked(False)
+    # The meter: room for 3,990 new tokens leaves 106 for the prompt, so the first exchange will not be sent.
+    import dataclasses
+
+    window.controller.set_decoding(dataclasses.replace(window.controller.decoding, max_new_tokens=3990))
+    done = QEventLoop()
+    controller.reply_finished.connect(lambda _m: done.quit())
+    window.send("Where do foxes live, and what do they eat in winter when the ground is frozen?")
+    done.exec()
+    window.composer.editor.setPlainText("And how do they find mice under deep snow? " * 2)
+    for _ in range(300):  # the first count loads transformers and the tokenizer on the pool's thread
+        _wait(100)
+        result = window.context_meter.result
+        if result is not None and result.left_out:
+            break
+    _wait(300)
+    window.chat_view.verticalScrollBar().setValue(0)
+    _wait(200)
+    written.append(_shot(window, out / f"context-meter{suffix}.png"))
+    # The prompt view of the last reply.
+    last = window.controller.conversation.current_leaf_id
+    dialog = window.show_prompt(last)
+    filled = QEventLoop()
+    dialog.ready.connect(lambda *_: QTimer.singleShot(200, filled.quit))
+    QTimer.singleShot(20_000, filled.quit)
+    filled.exec()
+    dialog.resize(900, 560)
+    dialog.move(40, 40)
+    _wait(300)
+    path = out / f"prompt-view{suffix}.png"
+    dialog.grab().save(str(path))
+    written.append(path)
+    dialog.tabs.setCurrentIndex(1)
+    _wait(200)
+    path = out / f"prompt-tokens{suffix}.png"
+    dialog.grab().save(str(path))
+    written.append(path)
+    dialog.close()
     window.close()
     return written
 
@@ -103,8 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--dark", action="store_true")
+    parser.add_argument("--model", default="microsoft/Phi-3-mini-4k-instruct",
+                        help="model id or folder whose tokenizer and config the meter and the prompt view use")
     args = parser.parse_args(argv)
-    for path in take(args.out, dark=args.dark):
+    for path in take(args.out, dark=args.dark, model=args.model):
         print(path)
     return 0
 
