@@ -142,3 +142,34 @@ class ChatEngine:
             raise EngineError("no_model", "No model is loaded.", "Load a model first.")
         return fit_prompt(loaded.tokenizer, turns, system_prompt, loaded.info.context_window,
                           decoding.max_new_tokens, continue_final)
+
+    def complete_raw(self, text: str, decoding: DecodingSettings, *, on_text: TextCallback,
+                     cancel: threading.Event, on_token: TokenCallback | None = None) -> GenerationStats:
+        """Raw completion: the model continues ``text`` as it is, with no chat template (as a pretrained base
+        model would), streaming the continuation through ``on_text``.
+
+        Raises:
+            EngineError: no model loaded, the text does not fit, or generation failed.
+        """
+        from llmdesk.engine.prompt_view import raw_prompt_ids
+
+        loaded = self._loaded
+        if loaded is None:
+            raise EngineError("no_model", "No model is loaded.", "Load a model first.")
+        started = time.perf_counter()
+        ids = raw_prompt_ids(loaded.tokenizer, text)
+        room = loaded.info.context_window - decoding.max_new_tokens
+        if len(ids) > room:
+            raise EngineError("prompt_too_long", f"The text is {len(ids)} tokens; with max new tokens "
+                                                 f"{decoding.max_new_tokens} it does not fit the model's context "
+                                                 f"window of {loaded.info.context_window} tokens.",
+                              "Shorten the text or lower max new tokens.")
+        config = generation_config(decoding, loaded.model.generation_config, loaded.end_token_ids)
+        try:
+            stats = stream_generate(loaded.model, loaded.tokenizer, ids, config, on_text=on_text, cancel=cancel,
+                                    stop_sequences=decoding.stop_sequences, on_token=on_token, seed=decoding.seed,
+                                    end_token_ids=loaded.end_token_ids)
+        except Exception as exc:  # noqa: BLE001 - the reply fails with a message; the app keeps running
+            raise EngineError("generation_failed", f"Generation failed: {type(exc).__name__}: {exc}") from exc
+        stats.total_s = time.perf_counter() - started
+        return stats

@@ -289,6 +289,17 @@ class ChatWindow(QMainWindow):
         self.continue_action.setStatusTip("Let the model go on with a reply that stopped at the token limit")
         self.continue_action.triggered.connect(self.continue_last)
         model.addAction(self.continue_action)
+        self.compare_action = QAction("Co&mpare decoding settings…", self)
+        self.compare_action.setToolTip("Answer the last message again under two decoding settings, one after the "
+                                       "other, side by side; both answers are kept as versions")
+        self.compare_action.triggered.connect(lambda: self.compare_last())
+        model.addAction(self.compare_action)
+        self.raw_action = QAction("&Raw completion (no chat template)", self)
+        self.raw_action.setCheckable(True)
+        self.raw_action.setToolTip("The model continues your text as it is, as a pretrained base model would; "
+                                   "Show the prompt shows the difference")
+        self.raw_action.toggled.connect(lambda on: setattr(self.controller, "raw_completion", on))
+        model.addAction(self.raw_action)
         # Esc stops the reply from anywhere in the window (a shortcut, so it also works while the editor has focus).
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -373,6 +384,31 @@ class ChatWindow(QMainWindow):
             signal.connect(recount)
         self.settings_panel.decoding_changed.connect(recount)
         self.settings_panel.system_prompt_changed.connect(recount)
+
+    def compare_last(self, preset: int | None = None) -> Any:
+        """Compare decoding settings on the reply at the end of the shown path: pick a pair (asked when
+        ``preset`` is None), then both answers stream one after the other into a side-by-side dialog."""
+        from llmdesk.gui.chat.compare_dialog import PRESETS, CompareDialog, preset_settings
+
+        reply = self._last_reply()
+        if reply is None or self.controller.busy:
+            self.banner.show_message("Compare needs a finished reply at the end of the chat.", kind="notice")
+            return None
+        if preset is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            names = [name for name, _a, _b in PRESETS]
+            name, ok = QInputDialog.getItem(self, "Compare decoding settings", "Answer twice, under:", names, 0,
+                                            False)
+            if not ok:
+                return None
+            preset = names.index(name)
+        self.settings_panel.flush_pending()
+        first, second, title = preset_settings(self.controller.decoding, preset)
+        self.compare_dialog = CompareDialog(self.controller, title, (first, second), self)
+        self.compare_dialog.show()
+        self._branch_action(self.controller.compare, reply.id, first, second)
+        return self.compare_dialog
 
     def show_prompt(self, reply_id: str) -> Any:
         """Open "Show the prompt" for a reply: the exact text and tokens the model received."""

@@ -188,3 +188,20 @@ def test_branch_from_token_continues_as_bare_generate(engine, at):
                                        skip_special_tokens=True, clean_up_tokenization_spaces=False)
     assert "".join(pieces) == expected
     assert not math.isnan(new[0].logprob)
+
+
+def test_raw_completion_continues_the_text_as_bare_generate(engine):
+    loaded = engine.loaded
+    pieces: list[str] = []
+    stats = engine.complete_raw("Once upon a time", DecodingSettings(max_new_tokens=10), on_text=pieces.append,
+                                cancel=threading.Event())
+    ids = torch.tensor([loaded.tokenizer("Once upon a time")["input_ids"]])
+    assert "<|user|>" not in loaded.tokenizer.decode(ids[0])
+    with torch.inference_mode():
+        out = loaded.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=10,
+                                    do_sample=False, eos_token_id=list(loaded.end_token_ids),
+                                    pad_token_id=loaded.tokenizer.pad_token_id)
+    bare = out[0, ids.shape[1]:].tolist()
+    assert stats.new_tokens == len(bare) and stats.prompt_tokens == ids.shape[1]
+    assert "".join(pieces) == loaded.tokenizer.decode([t for t in bare if t not in loaded.end_token_ids],
+                                                      skip_special_tokens=True)

@@ -74,3 +74,36 @@ def test_popup_lists_alternatives_and_continue_makes_a_saved_version(qtbot):
         again = store.load_conversation(conv.id)
     assert trace_tokens(again.messages[branch.id].meta) is not None
     assert trace_tokens(again.messages[reply.id].meta) is not None
+
+
+def test_compare_answers_twice_side_by_side_each_kept_as_a_version(qtbot):
+    window, _ = _window(qtbot)
+    reply = send(qtbot, window, "What is a fox?")
+    replies = []
+    window.controller.reply_finished.connect(replies.append)
+    dialog = window.compare_last(0)  # greedy vs temperature 1.2
+    qtbot.waitUntil(lambda: len(replies) == 2, timeout=10_000)
+    a, b = replies
+    assert a.meta["compare"]["label"] == "A" and b.meta["compare"]["label"] == "B"
+    assert a.meta["compare"]["group"] == b.meta["compare"]["group"]
+    assert a.meta["decoding"]["do_sample"] is False
+    assert b.meta["decoding"]["do_sample"] is True and b.meta["decoding"]["temperature"] == 1.2
+    conv = window.controller.conversation
+    assert [m.id for m in conv.siblings(reply.id)] == [reply.id, a.id, b.id]
+    assert dialog.text("A") == a.content and dialog.text("B") == b.content
+    assert "greedy" in dialog.columns["A"][0].text() and "temperature 1.2" in dialog.columns["B"][0].text()
+    assert window.controller.decoding.do_sample is False  # the window's own settings are untouched
+
+
+def test_raw_completion_sends_the_text_without_template(qtbot):
+    from llmdesk.gui.chat.prompt_dialog import prompt_request
+
+    window, engine = _window(qtbot)
+    window.raw_action.setChecked(True)
+    reply = send(qtbot, window, "Once upon a time")
+    assert engine.raw_texts == ["Once upon a time"]
+    assert reply.meta["raw_completion"] is True
+    assert prompt_request(window.controller.conversation, reply.id, "")["raw"] is True
+    window.raw_action.setChecked(False)
+    send(qtbot, window, "Hello")
+    assert engine.raw_texts == ["Once upon a time"]

@@ -50,6 +50,24 @@ class CountResult:
     error: str = ""
 
 
+def tokenizer_on_disk(model: str) -> bool:
+    """Whether ``model``'s config is on this machine (a folder, or the Hugging Face cache), checked before torch
+    and transformers are imported for a count: nothing is downloaded for the meter."""
+    from pathlib import Path
+
+    folder = Path(model).expanduser()
+    if folder.is_dir():
+        return (folder / "config.json").is_file()
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return False
+    try:
+        return isinstance(try_to_load_from_cache(model, "config.json"), str)
+    except Exception:  # noqa: BLE001 - a malformed id: not on disk
+        return False
+
+
 class _Signals(QObject):
     done = Signal(object)
 
@@ -65,6 +83,10 @@ class _CountTask(QRunnable):
 
     def run(self) -> None:
         request = self.request
+        if request.model not in self.counter._tokenizers and not tokenizer_on_disk(request.model):
+            self.signals.done.emit(CountResult(request.generation, error="the model's tokenizer is not on this "
+                                                                          "machine yet"))
+            return
         try:
             from llmdesk.engine.errors import EngineError, PromptTooLongError
             from llmdesk.engine.prompt import fit_prompt

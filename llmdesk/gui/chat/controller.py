@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from llmdesk.core import branches
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, new_id
 from llmdesk.core.settings import DecodingSettings, ModelSettings
 from llmdesk.core.store import reply_meta
 from llmdesk.engine.types import ChatTurn, DeviceInfo, GenerationStats, LoadProgress, ModelInfo
@@ -87,6 +87,7 @@ class ChatController(QObject):
         conversation_changed(object): another Conversation is on show.
         estimate_ready(object): a MemoryEstimateResult.
         store_error(str): saving failed (the conversation stays in memory); the reason.
+        compare_started(object, str): one reply of a comparison started; the Message and its label.
     """
 
     engine_ready = Signal(list)
@@ -105,6 +106,7 @@ class ChatController(QObject):
     conversation_changed = Signal(object)
     estimate_ready = Signal(object)
     store_error = Signal(str)
+    compare_started = Signal(object, str)
 
     # to the worker (queued: the worker lives on the model thread)
     _request_start = Signal()
@@ -121,6 +123,9 @@ class ChatController(QObject):
         super().__init__(parent)
         self.decoding = decoding or DecodingSettings()
         self.system_prompt = system_prompt
+        self.raw_completion = False  # the next replies continue the text with no chat template
+        self.next_decoding: DecodingSettings | None = None  # one reply's own settings (Compare)
+        self._queued: list[Callable[[], Any]] = []  # replies that start when the one streaming ends (Compare)
         self.store = store
         self.devices: list[DeviceInfo] = []
         self.model_info: ModelInfo | None = None
@@ -382,6 +387,36 @@ class ChatController(QObject):
         self._reply.prefix_tokens = prefix
         return reply
 
+    def compare(self, reply_id: str, first: DecodingSettings, second: DecodingSettings,
+                labels: tuple[str, str] = ("A", "B")) -> Message | None:
+        """Compare: answer the same conversation as ``reply_id`` under two decoding settings, one after the other
+        with the one loaded model. Each answer is a new version of the reply (kept as a branch; its meta has
+        ``"compare": {"group", "label"}``) and ``compare_started`` announces each. Returns the first reply, or None
+        while a reply streams.
+
+        Raises:
+            BranchError: ``reply_id`` is not a reply of the conversation on show.
+        """
+        if self._reply is not None or self._stopped:
+            return None
+        group = new_id()
+
+        def start(decoding: DecodingSettings, label: str) -> Message | None:
+            self.next_decoding = decoding
+            try:
+                reply = self.regenerate(reply_id)
+            finally:
+                self.next_decoding = None
+            if reply is not None:
+                reply.meta["compare"] = {"group": group, "label": label}
+                self.compare_started.emit(reply, label)
+            return reply
+
+        first_reply = start(first, labels[0])
+        if first_reply is not None:
+            self._queued.append(lambda: start(second, labels[1]))
+        return first_reply
+
     def send(self, text: str) -> Message | None:
         """Add a user message and ask for a reply. Returns the assistant message being written, or None when the
         text is empty or a reply is still streaming. Sent during a load, the reply starts once the model is
@@ -401,8 +436,13 @@ class ChatController(QObject):
     def _start_reply(self, message: Message, turns: list[ChatTurn], *, continue_final: bool = False,
                      earlier_meta: dict[str, Any] | None = None, reply_ids: tuple[int, ...] = ()) -> None:
         self._ensure_started()
-        request = ChatRequest(self._new_id(), tuple(turns), dataclasses.replace(self.decoding), self.system_prompt,
-                              continue_final=continue_final, reply_ids=reply_ids)
+        decoding = dataclasses.replace(self.next_decoding or self.decoding)
+        self.next_decoding = None
+        raw = self.raw_completion and not continue_final and not reply_ids
+        request = ChatRequest(self._new_id(), tuple(turns), decoding, self.system_prompt,
+                              continue_final=continue_final, reply_ids=reply_ids, raw=raw)
+        if raw:
+            message.meta["raw_completion"] = True
         self._reply = _Reply(request, message, earlier_meta=earlier_meta)
         if continue_final:  # stream onto the text already there
             self._reply.pieces.append(message.content)
@@ -545,7 +585,7 @@ class ChatController(QObject):
     def _reply_meta(self) -> dict[str, Any]:
         """What is known when a reply starts (the model on show and the decoding settings); completed by
         :meth:`_end_reply` with the stats, the seed actually used and the stop reason."""
-        meta: dict[str, Any] = {"decoding": dataclasses.asdict(self.decoding)}
+        meta: dict[str, Any] = {"decoding": dataclasses.asdict(self.next_decoding or self.decoding)}
         if self.model_info is not None:
             info = self.model_info
             meta.update(model=info.model_id, revision=info.revision, device=info.device, dtype=info.dtype)
@@ -590,6 +630,11 @@ class ChatController(QObject):
                           meta=meta)
         self.reply_finished.emit(message)
         self.busy_changed.emit(False)
+        if self._queued:
+            if stats.stop_reason == "cancelled" or error is not None:
+                self._queued.clear()  # a stopped comparison does not go on
+            else:
+                QTimer.singleShot(0, self._queued.pop(0))
 
     def _final_meta(self, reply: _Reply, stats: GenerationStats, error: str | None) -> dict[str, Any]:
         """What produced the reply (``llmdesk.core.store.reply_meta``): the model it was started with (or the one
@@ -610,8 +655,9 @@ class ChatController(QObject):
             earlier.pop("tokens", None)  # carried on in this run's trace
             meta["earlier"] = [*runs, earlier]
         meta["system_prompt"] = reply.request.system_prompt  # rebuilds the exact prompt ("Show the prompt")
-        if "branched_from" in started:
-            meta["branched_from"] = started["branched_from"]
+        for key in ("branched_from", "raw_completion", "compare"):
+            if key in started:
+                meta[key] = started[key]
         trace = self._trace(reply)
         if trace is not None:
             meta["tokens"] = trace

@@ -86,6 +86,7 @@ class ChatRequest:
     cancel: threading.Event = field(default_factory=threading.Event, compare=False)
     continue_final: bool = False
     reply_ids: tuple[int, ...] = ()  # "continue from here with this token": the reply's start, forced
+    raw: bool = False  # raw completion: the last turn's text continued with no chat template
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,15 @@ class ModelWorker(QObject):
                 return
             engine = self._require_engine()
             on_text = lambda piece: self.text.emit(rid, piece)  # noqa: E731
-            if request.reply_ids:
+            if request.raw:
+                raw = getattr(engine, "complete_raw", None)
+                if raw is None:
+                    from llmdesk.engine.errors import EngineError
+
+                    raise EngineError("bad_settings", "This engine has no raw completion.")
+                stats = raw(request.turns[-1].content, request.decoding, on_text=on_text, cancel=request.cancel,
+                            on_token=tokens.append)
+            elif request.reply_ids:
                 go_on = getattr(engine, "continue_from_tokens", None)
                 if go_on is None:
                     from llmdesk.engine.errors import EngineError

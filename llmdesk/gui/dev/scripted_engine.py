@@ -220,6 +220,12 @@ class ScriptedEngine:
         self.requests.append((list(turns), False))
         return self.chat(turns, decoding, system_prompt, on_text=on_text, cancel=cancel, on_token=on_token)
 
+    def complete_raw(self, text: str, decoding: DecodingSettings, *, on_text: Callable[[str], None],
+                     cancel: threading.Event, on_token: Callable[[TokenInfo], None] | None = None) -> GenerationStats:
+        """Raw completion: the scripted reply, as a continuation of ``text``."""
+        self.raw_texts = [*self.__dict__.get("raw_texts", []), text]
+        return self.chat([ChatTurn("user", text)], decoding, "", on_text=on_text, cancel=cancel, on_token=on_token)
+
     # -- device interface --------------------------------------------------------------------------------------
     def list_devices(self) -> list[DeviceInfo]:
         return list(self.devices)
