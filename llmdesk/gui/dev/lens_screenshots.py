@@ -136,6 +136,21 @@ def take(out: Path, *, dark: bool = False, model: str = "microsoft/Phi-3-mini-4k
     dialog.grab().save(str(path))
     written.append(path)
     dialog.close()
+    # Compare: greedy vs temperature 1.2 on the last reply, side by side.
+    finished: list = []
+    controller.reply_finished.connect(finished.append)
+    compare = window.compare_last(0)
+    for _ in range(200):
+        _wait(50)
+        if len(finished) >= 2:
+            break
+    compare.resize(1000, 420)
+    compare.move(40, 40)
+    _wait(300)
+    path = out / f"compare{suffix}.png"
+    compare.grab().save(str(path))
+    written.append(path)
+    compare.close()
     window.close()
     return written
 

@@ -162,7 +162,10 @@ class ScriptedEngine:
         first: float | None = None
         count = 0
         reason = "eos"
+        rng = random.Random(decoding.seed or 1)
         for piece in self._script():
+            if decoding.do_sample and piece.startswith(" ") and rng.random() < min(0.9, decoding.temperature / 4):
+                piece = " " + rng.choice(_WORDS)  # sampling strays from the script, more so when hotter
             if cancel.is_set():
                 reason = "cancelled"
                 break
