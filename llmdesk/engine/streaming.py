@@ -197,23 +197,34 @@ class TokenInspector(LogitsProcessor):
             self._texts[token_id] = cached
         return cached
 
-    def _dist(self, scores: torch.Tensor, token_id: int, tokenizer: Any) -> tuple[float, int, tuple, int]:
+    def _dist(self, scores: torch.Tensor, token_id: int, tokenizer: Any,
+              filtered: bool = True) -> tuple[float, int, tuple, int]:
+        """(log-probability, rank, top alternatives, tokens left) of ``token_id`` under softmax(``scores``); the
+        count of tokens the filters left is taken only when ``filtered`` (raw logits are all finite)."""
         logprobs = torch.log_softmax(scores, dim=-1)
         chosen = logprobs[token_id]
         rank = int((logprobs > chosen).sum())
-        finite = torch.isfinite(logprobs)
-        kept = int(finite.sum())
+        kept = int(torch.isfinite(logprobs).sum()) if filtered else int(logprobs.numel())
         values, indices = torch.topk(logprobs, min(self.top, kept))
-        top = tuple((int(i), self.text(int(i), tokenizer), float(math.exp(v)))
-                    for v, i in zip(values.tolist(), indices.tolist(), strict=True))
+        ids = indices.tolist()
+        self._learn([i for i in ids if i not in self._texts], tokenizer)
+        top = tuple((i, self._texts[i], math.exp(v)) for v, i in zip(values.tolist(), ids, strict=True))
         return float(chosen), rank, top, kept
+
+    def _learn(self, ids: list[int], tokenizer: Any) -> None:
+        """Decode the texts of ``ids`` not seen yet in one batch call (one call into the tokenizer per step
+        instead of one per token: the per-token cost stays well under a millisecond)."""
+        if not ids:
+            return
+        for token_id, text in zip(ids, token_texts(tokenizer, ids), strict=True):
+            self._texts[token_id] = text
 
     def describe(self, token_id: int, tokenizer: Any) -> TokenInfo:
         """The token just chosen, with both distributions of the step that chose it."""
         text = self.text(token_id, tokenizer)
         if self.raw is None or self.processed is None:
             return TokenInfo(token_id, text, math.nan, ())
-        raw_lp, raw_rank, raw_top, _ = self._dist(self.raw, token_id, tokenizer)
+        raw_lp, raw_rank, raw_top, _ = self._dist(self.raw, token_id, tokenizer, filtered=False)
         if self.processed is self.raw or not self.processors:
             return TokenInfo(token_id, text, raw_lp, raw_top, raw_lp, raw_top, raw_rank, raw_rank,
                              int(self.raw.numel()))
@@ -243,6 +254,24 @@ def token_text(tokenizer: Any, token_id: int) -> str:
         if isinstance(piece, str) and piece:
             return piece
     return text
+
+
+def token_texts(tokenizer: Any, token_ids: Sequence[int]) -> list[str]:
+    """:func:`token_text` for many ids in one batch decode."""
+    token_text(tokenizer, token_ids[0]) if token_ids else None  # sets the anchor
+    anchor_id, anchor_text = tokenizer._llmdesk_anchor
+    if anchor_id < 0:
+        return [token_text(tokenizer, i) for i in token_ids]
+    out = []
+    decoded = tokenizer.batch_decode([[anchor_id, i] for i in token_ids], skip_special_tokens=False,
+                                     clean_up_tokenization_spaces=False)
+    for token_id, both in zip(token_ids, decoded, strict=True):
+        text = both[len(anchor_text):] if both.startswith(anchor_text) else both
+        if "\ufffd" in text:
+            piece = tokenizer.convert_ids_to_tokens(token_id)
+            text = piece if isinstance(piece, str) and piece else text
+        out.append(text)
+    return out
 
 
 def split_processors(config: GenerationConfig) -> tuple[GenerationConfig, LogitsProcessorList]:

@@ -517,7 +517,7 @@ class ChatController(QObject):
             self._flush_timer.start(int(max(0.0, self._flush_interval_ms - since)))
 
     @Slot()
-    def _flush(self) -> None:
+    def _flush(self, checkpoint: bool = True) -> None:
         reply = self._reply
         if reply is None or not reply.pending:
             return
@@ -525,7 +525,8 @@ class ChatController(QObject):
         reply.pending.clear()
         self._last_flush = time.perf_counter()
         self.reply_text.emit(reply.message.id, chunk)
-        self._checkpoint(reply)
+        if checkpoint:
+            self._checkpoint(reply)
 
     def _checkpoint(self, reply: _Reply) -> None:
         """Save the text so far when the last save is CHECKPOINT_INTERVAL_S old: killing the app loses at most
@@ -614,7 +615,7 @@ class ChatController(QObject):
         reply = self._reply
         if reply is None:
             return
-        self._flush()
+        self._flush(checkpoint=False)  # the final save follows at once
         self._flush_timer.stop()
         self._reply = None
         self._last_piece_count = len(reply.pieces)
