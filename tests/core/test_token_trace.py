@@ -78,3 +78,17 @@ def test_damaged_trace_is_named(stored):
 def test_visible_piece():
     assert visible_piece(" Hello\n\t\x1b") == "␣Hello↵⇥\\x1b"
     assert visible_piece("<0xE6>") == "<0xE6>"
+
+
+def test_json_export_carries_the_trace():
+    from llmdesk.core.conversation import Conversation, Message
+    from llmdesk.core.export import to_json
+
+    tokens = [TokenInfo(5, " the", -0.5, ((5, " the", 0.6), (9, " a", 0.3)), -0.7, ((5, " the", 0.5),), 0, 0, 7, 4)]
+    conv = Conversation()
+    user = conv.add(Message("user", "hi"))
+    conv.add(Message("assistant", " the", parent_id=user.id, stop_reason="eos", meta={"tokens": encode_trace(tokens)}))
+    data = json.loads(to_json([conv]))
+    (reply,) = [m for m in data["conversations"][0]["messages"] if m["role"] == "assistant"]
+    (back,) = decode_trace(reply["meta"]["tokens"])
+    assert back.token_id == 5 and back.chars == 4 and back.raw_top[0][:2] == (5, " the")
