@@ -343,6 +343,7 @@ def forced_token(at: TokenInfo, token_id: int) -> TokenInfo:
         return math.nan, None
 
     lp, rank = find(at.top)
+    raw_lp: float | None
     raw_lp, raw_rank = find(at.raw_top)
     if token_id == at.token_id:
         lp, rank, raw_lp, raw_rank = at.logprob, at.rank, at.raw_logprob, at.raw_rank

@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, MinPLogitsWarper, \
@@ -186,7 +186,7 @@ class TokenInspector(LogitsProcessor):
         self.raw = scores[0].float().clone() if self.processors else scores[0].float()
         out = self.processors(input_ids, scores) if self.processors else scores
         self.processed = out[0].float()
-        return out
+        return cast(torch.FloatTensor, out)
 
     def text(self, token_id: int, tokenizer: Any) -> str:
         """The token's text on its own (cached): decoded, or as the tokenizer spells it when it is not whole

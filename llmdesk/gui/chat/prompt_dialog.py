@@ -26,7 +26,8 @@ def prompt_request(conv: Conversation, reply_id: str, default_system: str) -> di
     reply = conv.messages[reply_id]
     meta = reply.meta if isinstance(reply.meta, dict) else {}
     turns = branches.prompt_turns(conv, reply.parent_id) if reply.parent_id else []
-    decoding = meta.get("decoding") if isinstance(meta.get("decoding"), dict) else {}
+    found = meta.get("decoding")
+    decoding: dict[str, Any] = found if isinstance(found, dict) else {}
     system = meta.get("system_prompt", default_system)
     reply_ids: list[int] = []
     start = meta.get("branched_from")
