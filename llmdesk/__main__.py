@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("search", "search every message and print the hits"),
     "serve": ("serve", "serve a model over an OpenAI-compatible API on 127.0.0.1"),
     "remote": ("remote", "add, list, check or remove OpenAI-compatible servers (vLLM, SGLang, llama-server, ...)"),
+    "prompt": ("prompt", "print the exact prompt the model would receive and its token count"),
 }
 
 

@@ -42,6 +42,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "continue this stored conversation (its id, or a unique start of it): the message and the reply are "
         "saved to it, on its shown branch"))
     parser.add_argument("--show-dropped", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object: the reply, its stats and per token its id, text, logprob and "
+                             "the top alternatives")
+    parser.add_argument("--top-logprobs", type=int, default=10, metavar="K",
+                        help="with --json: alternatives per token, 0 to 10 (default 10)")
+    parser.add_argument("--sampled-distribution", action="store_true",
+                        help="with --json: log-probabilities under the distribution sampling drew from (after "
+                             "repetition penalty, temperature, top-k, top-p, min-p) instead of the model's raw one")
     parser.add_argument("prompt", help="the user message")
 
 
@@ -71,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"llmdesk ask: invalid setting {exc}", file=sys.stderr)
         return 2
+    if not 0 <= args.top_logprobs <= 10:
+        print(f"llmdesk ask: --top-logprobs must be 0 to 10, not {args.top_logprobs}", file=sys.stderr)
+        return 2
     model = dataclasses.replace(settings.model, **{k: v for k in ("model", "device", "dtype")
                                                    if (v := getattr(args, k)) is not None})
     if not args.prompt.strip():
@@ -92,14 +103,33 @@ def run(args: argparse.Namespace) -> int:
     try:
         engine, _info = _load_engine(model, cancel, endpoint)
 
+        pieces: list[str] = []
+        tokens: list = []
+
         def out(piece: str) -> None:
+            if args.json:
+                pieces.append(piece)
+                return
             sys.stdout.write(piece)
             sys.stdout.flush()
 
-        stats = engine.chat([ChatTurn("user", args.prompt)], decoding, system_prompt, on_text=out, cancel=cancel)
+        stats = engine.chat([ChatTurn("user", args.prompt)], decoding, system_prompt, on_text=out, cancel=cancel,
+                            on_token=tokens.append if args.json else None)
     except EngineError as exc:
         print(f"\nllmdesk ask: {exc}", file=sys.stderr)
         return 1
+    if args.json:
+        import json
+
+        from llmdesk.core.token_trace import token_json
+
+        print(json.dumps({
+            "reply": "".join(pieces), "model": _info.model_id, "stats": stats.to_dict(),
+            "decoding": dataclasses.asdict(decoding),
+            "distribution": "sampled" if args.sampled_distribution else "raw",
+            "tokens": token_json(tokens, sampled=args.sampled_distribution, k=args.top_logprobs),
+        }, ensure_ascii=False, indent=1))
+        return _report(stats, newline=False)
     return _report(stats)
 
 
@@ -211,8 +241,10 @@ def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decodin
     return _report(stats)
 
 
-def _report(stats: Any) -> int:
-    sys.stdout.write("\n")
+def _report(stats: Any, *, newline: bool = True) -> int:
+    """Stats on stderr (after a newline on stdout that ends the streamed reply); the exit status."""
+    if newline:
+        sys.stdout.write("\n")
     rate = f"{stats.decode_tokens_per_s:.2f} tok/s" if stats.decode_tokens_per_s else "n/a"
     ttft = f"{stats.ttft_s * 1000:.0f} ms" if stats.ttft_s is not None else "n/a"
     seed = f", seed {stats.seed}" if stats.seed is not None else ""

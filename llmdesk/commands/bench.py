@@ -35,6 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with --precisions (default bfloat16,int8,int4): also compare each int8/int4 copy "
                              "with the reference by teacher forcing on a fixed text and keep the figures for the "
                              "settings panel")
+    parser.add_argument("--inspector", action="store_true",
+                        help="also time the engine path with the token inspector on (per-token distributions)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             loaded = load_model(model)
         load_s = time.perf_counter() - started
         report = run_bench(loaded, prompt_tokens=args.prompt_tokens, new_tokens=args.new_tokens,
-                           repeats=args.repeats, load_s=load_s)
+                           repeats=args.repeats, load_s=load_s, inspect=args.inspector)
         multi = run_multi_turn(loaded, turns=args.turns, turn_tokens=args.turn_tokens,
                                reply_tokens=args.reply_tokens) if args.turns else None
     except EngineError as exc:

@@ -54,6 +54,9 @@ class BenchReport:
     transformers_version: str
     threads: int
     multi_turn: dict[str, Any] | None = None
+    inspector: dict[str, float] | None = None  # the engine path with the token inspector on (``inspect=True``)
+    inspector_runs: list[float] | None = None
+    inspector_decode_ratio: float | None = None  # inspector on / off, decode tokens/s
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,7 +78,10 @@ class BenchReport:
             f"implied weight bandwidth while decoding: {self.implied_bandwidth_gb_s:.2f} GB/s",
             "decode tok/s per run (engine | bare): " + " ".join(f"{x:.2f}" for x in self.engine_runs) + " | "
             + " ".join(f"{x:.2f}" for x in self.bare_runs),
-        ])
+        ] + ([f"token inspector on: decode {self.inspector['decode_tokens_per_s']:.2f} tok/s, "
+              f"on/off ratio {self.inspector_decode_ratio:.3f}; per run: "
+              + " ".join(f"{x:.2f}" for x in self.inspector_runs or [])]
+             if self.inspector is not None and self.inspector_decode_ratio is not None else []))
 
 
 def _sync(device: torch.device) -> None:
@@ -84,7 +90,7 @@ def _sync(device: torch.device) -> None:
 
 
 def run_bench(loaded: LoadedModel, *, prompt_tokens: int = 32, new_tokens: int = 32, repeats: int = 3,
-              load_s: float | None = None, seed: int = 0) -> BenchReport:
+              load_s: float | None = None, seed: int = 0, inspect: bool = False) -> BenchReport:
     """Measure both paths on ``loaded``; see the module docstring for the method."""
     import transformers
 
@@ -111,20 +117,27 @@ def run_bench(loaded: LoadedModel, *, prompt_tokens: int = 32, new_tokens: int =
         assert out.shape[-1] - ids.shape[-1] == cfg.max_new_tokens
         return time.perf_counter() - t0
 
-    def engine() -> tuple[float, float]:
+    def engine(on_token: Any = None) -> tuple[float, float]:
         t0 = time.perf_counter()
         stats = stream_generate(model, tokenizer, prompt, config, on_text=lambda s: None, cancel=threading.Event(),
-                                end_token_ids=loaded.end_token_ids)
+                                end_token_ids=loaded.end_token_ids, on_token=on_token)
         _sync(device)
         assert stats.new_tokens == new_tokens, stats
         return stats.ttft_s or 0.0, time.perf_counter() - t0
 
     bare(one)  # warm-up: kernels, caches, allocator
     engine()
-    eng, bar = PathResult(), PathResult()
+    eng, bar, ins = PathResult(), PathResult(), PathResult()
+    paths = (0, 1, 2) if inspect else (0, 1)
     for i in range(repeats):
-        order = (0, 1) if i % 2 == 0 else (1, 0)
+        order = paths if i % 2 == 0 else tuple(reversed(paths))
         for which in order:
+            if which == 2:
+                ttft, total = engine(lambda token: None)
+                ins.ttft_s.append(ttft)
+                ins.total_s.append(total)
+                ins.decode_tokens_per_s.append((new_tokens - 1) / max(total - ttft, 1e-9))
+                continue
             if which == 0:
                 ttft, total = engine()
                 eng.ttft_s.append(ttft)
@@ -147,7 +160,9 @@ def run_bench(loaded: LoadedModel, *, prompt_tokens: int = 32, new_tokens: int =
         ttft_ratio=e["ttft_s"] / b["ttft_s"],
         implied_bandwidth_gb_s=info.weight_bytes * e["decode_tokens_per_s"] / 1e9,
         torch_version=torch.__version__, transformers_version=transformers.__version__,
-        threads=torch.get_num_threads())
+        threads=torch.get_num_threads(),
+        inspector=ins.medians() if inspect else None, inspector_runs=ins.decode_tokens_per_s if inspect else None,
+        inspector_decode_ratio=ins.medians()["decode_tokens_per_s"] / e["decode_tokens_per_s"] if inspect else None)
 
 
 # --------------------------------------------------------------------------------------------------------------

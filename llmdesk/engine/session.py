@@ -21,9 +21,9 @@ from llmdesk.engine.errors import EngineError
 from llmdesk.engine.kv_cache import CachePlan, KVCacheStore, bytes_per_token
 from llmdesk.engine.loader import LoadedModel, free_model, load_model
 from llmdesk.engine.prompt import fit_prompt
-from llmdesk.engine.streaming import ReplyStreamer, TextCallback, TokenCallback, TokenInspector, \
-    generation_config, stream_generate
-from llmdesk.engine.types import ChatTurn, GenerationStats, LoadProgress, ModelInfo
+from llmdesk.engine.streaming import TextCallback, TokenCallback, generation_config, make_streamer, \
+    stream_generate
+from llmdesk.engine.types import ChatTurn, GenerationStats, LoadProgress, ModelInfo, PromptFit
 
 _OOM_HINT = "Lower max new tokens, shorten the conversation, or load in a smaller precision."
 
@@ -124,8 +124,8 @@ class ChatEngine:
         seed = None
         if decoding.do_sample:  # chosen here so that a reply resumed after running out of memory keeps it
             seed = decoding.seed if decoding.seed is not None else random.randrange(2**32)
-        inspector = TokenInspector() if on_token is not None else None
-        streamer = ReplyStreamer(loaded.tokenizer, on_text, cancel, decoding.stop_sequences, on_token, inspector)
+        config, streamer = make_streamer(loaded.tokenizer, config, on_text, cancel, decoding.stop_sequences,
+                                         on_token)
         caches = self.caches
         try:
             with torch.inference_mode():
@@ -186,5 +186,89 @@ class ChatEngine:
         stats.kv_cache_bytes = caches.total_bytes
         stats.notice = notice
         stats.dropped_messages = fit.dropped_messages
+        stats.total_s = time.perf_counter() - started
+        return stats
+
+    def continue_from_tokens(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str,
+                             reply_ids: Sequence[int], *, on_text: TextCallback, cancel: threading.Event,
+                             on_token: TokenCallback | None = None) -> GenerationStats:
+        """Generate a reply that starts with the given tokens: "continue from here with this token".
+
+        The prompt is built for ``turns`` as for :meth:`chat` (a new reply to the last user turn), then
+        ``reply_ids`` (the reply's tokens up to the chosen point, and the chosen token) are appended and generation
+        goes on from there. ``on_text`` first receives the text of ``reply_ids``, then each new piece, decoded after
+        them. Stats count only the new tokens; ``prompt_tokens`` includes ``reply_ids``.
+
+        Raises:
+            EngineError: no model loaded, the prompt cannot fit, or generation failed.
+        """
+        loaded = self._loaded
+        if loaded is None:
+            raise EngineError("no_model", "No model is loaded.", "Load a model first.")
+        if not reply_ids:
+            raise EngineError("bad_settings", "There is no token to continue from.")
+        started = time.perf_counter()
+        room = decoding.max_new_tokens + len(reply_ids)
+        fit = fit_prompt(loaded.tokenizer, turns, system_prompt, loaded.info.context_window, room)
+        prefix_text = loaded.tokenizer.decode(list(reply_ids), skip_special_tokens=True,
+                                              clean_up_tokenization_spaces=False)
+        if prefix_text and not cancel.is_set():
+            on_text(prefix_text)
+        config = generation_config(decoding, loaded.model.generation_config, loaded.end_token_ids)
+        try:
+            stats = stream_generate(loaded.model, loaded.tokenizer, [*fit.input_ids, *reply_ids], config,
+                                    on_text=on_text, cancel=cancel, stop_sequences=decoding.stop_sequences,
+                                    on_token=on_token, seed=decoding.seed, end_token_ids=loaded.end_token_ids,
+                                    reply_prefix=len(reply_ids))
+        except EngineError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the reply fails with a message; the app keeps running
+            raise EngineError("generation_failed", f"Generation failed: {type(exc).__name__}: {exc}") from exc
+        stats.dropped_messages = fit.dropped_messages
+        stats.total_s = time.perf_counter() - started
+        return stats
+
+    def prompt_ids(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str,
+                   continue_final: bool = False) -> PromptFit:
+        """The prompt :meth:`chat` would send for these arguments (token ids, dropped and kept turns), without
+        generating: for the prompt view and the context meter.
+
+        Raises:
+            EngineError: no model loaded, or the prompt cannot fit.
+        """
+        loaded = self._loaded
+        if loaded is None:
+            raise EngineError("no_model", "No model is loaded.", "Load a model first.")
+        return fit_prompt(loaded.tokenizer, turns, system_prompt, loaded.info.context_window,
+                          decoding.max_new_tokens, continue_final)
+
+    def complete_raw(self, text: str, decoding: DecodingSettings, *, on_text: TextCallback,
+                     cancel: threading.Event, on_token: TokenCallback | None = None) -> GenerationStats:
+        """Raw completion: the model continues ``text`` as it is, with no chat template (as a pretrained base
+        model would), streaming the continuation through ``on_text``.
+
+        Raises:
+            EngineError: no model loaded, the text does not fit, or generation failed.
+        """
+        from llmdesk.engine.prompt_view import raw_prompt_ids
+
+        loaded = self._loaded
+        if loaded is None:
+            raise EngineError("no_model", "No model is loaded.", "Load a model first.")
+        started = time.perf_counter()
+        ids = raw_prompt_ids(loaded.tokenizer, text)
+        room = loaded.info.context_window - decoding.max_new_tokens
+        if len(ids) > room:
+            raise EngineError("prompt_too_long", f"The text is {len(ids)} tokens; with max new tokens "
+                                                 f"{decoding.max_new_tokens} it does not fit the model's context "
+                                                 f"window of {loaded.info.context_window} tokens.",
+                              "Shorten the text or lower max new tokens.")
+        config = generation_config(decoding, loaded.model.generation_config, loaded.end_token_ids)
+        try:
+            stats = stream_generate(loaded.model, loaded.tokenizer, ids, config, on_text=on_text, cancel=cancel,
+                                    stop_sequences=decoding.stop_sequences, on_token=on_token, seed=decoding.seed,
+                                    end_token_ids=loaded.end_token_ids)
+        except Exception as exc:  # noqa: BLE001 - the reply fails with a message; the app keeps running
+            raise EngineError("generation_failed", f"Generation failed: {type(exc).__name__}: {exc}") from exc
         stats.total_s = time.perf_counter() - started
         return stats

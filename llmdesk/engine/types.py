@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from llmdesk.core.conversation import ChatTurn, StopReason
+from llmdesk.core.token_trace import TokenInfo
 
 __all__ = ["ChatTurn", "DeviceInfo", "GenerationStats", "LoadProgress", "ModelInfo", "PromptFit", "StopReason",
            "TokenInfo"]
@@ -81,17 +82,6 @@ class ModelInfo:
             return f"{self.dtype} quality: not measured for this model (run `llmdesk bench --quality`)."
         return (f"{self.dtype} quality, measured against bfloat16: top-1 agreement {q['top1_agreement'] * 100:.1f}%, "
                 f"mean log-prob change {q['mean_logprob_diff']:+.3f} nats/token ({int(q.get('tokens', 0))} tokens).")
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """One generated token for the token inspector: its id, text, log-probability and the top alternatives
-    (token id, text, probability) under the distribution the token was chosen from."""
-
-    token_id: int
-    text: str
-    logprob: float
-    top: tuple[tuple[int, str, float], ...]
 
 
 @dataclass

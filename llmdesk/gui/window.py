@@ -35,7 +35,7 @@ from llmdesk.core.atomic import WriteError
 from llmdesk.core.branches import BranchError, can_continue
 from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 from llmdesk.core.settings import ModelSettings, Settings, save_settings
-from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
+from llmdesk.engine.types import ChatTurn, GenerationStats, LoadProgress, ModelInfo
 from llmdesk.gui.chat.chat_view import ChatView, reply_stats_text
 from llmdesk.gui.chat.composer import Composer
 from llmdesk.gui.chat.controller import ChatController
@@ -254,6 +254,11 @@ class ChatWindow(QMainWindow):
         column.addWidget(self.chat_view, 1)
         self.composer = Composer()
         column.addWidget(self.composer)
+        from llmdesk.gui.chat.context_meter import ContextMeter, PromptCounter
+
+        self.context_meter = ContextMeter()
+        column.addWidget(self.context_meter)
+        self.prompt_counter = PromptCounter(self)
         central.setMinimumWidth(CHAT_MIN_WIDTH)
         self.setCentralWidget(central)
 
@@ -369,6 +374,13 @@ class ChatWindow(QMainWindow):
         focus.setShortcut(QKeySequence("Ctrl+L"))
         focus.triggered.connect(lambda: self.composer.editor.setFocus())
         view.addAction(focus)
+        self.shade_tokens_action = QAction("S&hade tokens by probability", self)
+        self.shade_tokens_action.setCheckable(True)
+        self.shade_tokens_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.shade_tokens_action.setToolTip("Shade each token of the replies by how likely the model found it; "
+                                            "hover or click a token for its alternatives")
+        self.shade_tokens_action.toggled.connect(self.chat_view.set_token_shading)
+        view.addAction(self.shade_tokens_action)
         self.view_menu = view
 
         model = menu.addMenu("&Model")
@@ -397,6 +409,17 @@ class ChatWindow(QMainWindow):
         self.continue_action.setStatusTip("Let the model go on with a reply that stopped at the token limit")
         self.continue_action.triggered.connect(self.continue_last)
         model.addAction(self.continue_action)
+        self.compare_action = QAction("Co&mpare decoding settings…", self)
+        self.compare_action.setToolTip("Answer the last message again under two decoding settings, one after the "
+                                       "other, side by side; both answers are kept as versions")
+        self.compare_action.triggered.connect(lambda: self.compare_last())
+        model.addAction(self.compare_action)
+        self.raw_action = QAction("&Raw completion (no chat template)", self)
+        self.raw_action.setCheckable(True)
+        self.raw_action.setToolTip("The model continues your text as it is, as a pretrained base model would; "
+                                   "Show the prompt shows the difference")
+        self.raw_action.toggled.connect(lambda on: setattr(self.controller, "raw_completion", on))
+        model.addAction(self.raw_action)
         # Esc stops the reply from anywhere in the window (a shortcut, so it also works while the editor has focus).
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -565,6 +588,73 @@ class ChatWindow(QMainWindow):
         v.continue_requested.connect(lambda mid: self._branch_action(c.continue_reply, mid))
         v.edit_requested.connect(lambda mid, text: self._branch_action(c.edit_message, mid, text))
         v.switch_requested.connect(lambda mid, step: self._branch_action(c.switch_sibling, mid, step))
+        self._wire_context_meter()
+        v.prompt_requested.connect(self.show_prompt)
+        v.continue_from_token_requested.connect(
+            lambda mid, index, token: self._branch_action(c.continue_from_token, mid, index, token))
+
+    def _wire_context_meter(self) -> None:
+        """Recount the next prompt (debounced, off the GUI thread) whenever what it holds may have changed."""
+        from llmdesk.gui.chat.context_meter import mark_left_out
+
+        c = self.controller
+        self.prompt_counter.counted.connect(self.context_meter.show_result)
+        self.prompt_counter.counted.connect(lambda r: mark_left_out(self.chat_view, r.left_out))
+        recount = lambda *_: self.request_context_count()  # noqa: E731
+        self.composer.editor.textChanged.connect(recount)
+        for signal in (c.conversation_changed, c.message_added, c.reply_finished, c.model_loaded):
+            signal.connect(recount)
+        self.settings_panel.decoding_changed.connect(recount)
+        self.settings_panel.system_prompt_changed.connect(recount)
+
+    def compare_last(self, preset: int | None = None) -> Any:
+        """Compare decoding settings on the reply at the end of the shown path: pick a pair (asked when
+        ``preset`` is None), then both answers stream one after the other into a side-by-side dialog."""
+        from llmdesk.gui.chat.compare_dialog import PRESETS, CompareDialog, preset_settings
+
+        reply = self._last_reply()
+        if reply is None or self.controller.busy:
+            self.banner.show_message("Compare needs a finished reply at the end of the chat.", kind="notice")
+            return None
+        if preset is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            names = [name for name, _a, _b in PRESETS]
+            name, ok = QInputDialog.getItem(self, "Compare decoding settings", "Answer twice, under:", names, 0,
+                                            False)
+            if not ok:
+                return None
+            preset = names.index(name)
+        self.settings_panel.flush_pending()
+        first, second, title = preset_settings(self.controller.decoding, preset)
+        self.compare_dialog = CompareDialog(self.controller, title, (first, second), self)
+        self.compare_dialog.show()
+        self._branch_action(self.controller.compare, reply.id, first, second)
+        return self.compare_dialog
+
+    def show_prompt(self, reply_id: str) -> Any:
+        """Open "Show the prompt" for a reply: the exact text and tokens the model received."""
+        from llmdesk.gui.chat.prompt_dialog import open_prompt_dialog
+
+        self.prompt_dialog = open_prompt_dialog(self, reply_id)
+        return self.prompt_dialog
+
+    def request_context_count(self) -> None:
+        """Ask for a count of the next prompt: system prompt, the shown branch and the draft."""
+        c = self.controller
+        if c.model_info is None:
+            return
+        path = [m for m in (c.conversation.path() if c.conversation.current_leaf_id else []) if m.content]
+        turns = [ChatTurn(m.role, m.content) for m in path]
+        ids = [m.id for m in path]
+        draft = self.composer.editor.toPlainText().strip()
+        if draft:
+            turns.append(ChatTurn("user", draft))
+            ids.append("")
+        if not any(t.role == "user" for t in turns):
+            turns.append(ChatTurn("user", ""))
+            ids.append("")
+        self.prompt_counter.request(c.model_info.model_id, turns, ids, c.system_prompt, c.decoding.max_new_tokens)
 
     def _last_reply(self) -> Message | None:
         """The reply at the end of the shown path, or None."""

@@ -72,12 +72,16 @@ class ReplyCheckpointer:
 
     def append(self, piece: str) -> bool:
         """Add text; saves when the last save is ``interval_s`` old. Returns True when it saved."""
+        self.add(piece)
+        return self.poll()
+
+    def add(self, piece: str) -> None:
+        """Add text without saving (the caller's :meth:`finish` follows at once)."""
         if self.finished:
             raise RuntimeError(f"reply {self.message_id} is finished; no more text can be added")
         if piece:
             self._parts.append(piece)
             self._len += len(piece)
-        return self.poll()
 
     def poll(self) -> bool:
         """Save if there is unsaved text and the last save is ``interval_s`` old. Returns True when it saved."""

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlain
 
 from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message, stop_reason_label
+from llmdesk.gui.chat import token_view
 from llmdesk.gui.chat.highlight import CodeHighlighter
 from llmdesk.gui.chat.markdown_document import InertTextDocument
 from llmdesk.gui.chat.message_renderer import COPY_SCHEME, MessageRenderer
@@ -297,6 +298,7 @@ class MessageWidget(QFrame):
         self._edit_bar: QWidget | None = None
 
         self.renderer: MessageRenderer | None = None
+        self.token_controls: token_view.TokenControls | None = None
         self._finish_steps: Iterator[None] | None = None
         self._finish_timer: QTimer | None = None
         self._plain = message.content
@@ -661,8 +663,13 @@ class ChatView(QScrollArea):
         continue_requested(str): Continue on a reply; its id.
         edit_requested(str, str): an edited user message was saved; its id and the new text.
         switch_requested(str, int): show the previous (-1) or next (+1) alternative of a message.
+        continue_from_token_requested(str, int, int): "continue from here with this token" on a reply: its id,
+            the token's position and the alternative's id (see :mod:`llmdesk.gui.chat.token_view`).
+        prompt_requested(str): "Show the prompt" on a reply; its id.
     """
 
+    continue_from_token_requested = Signal(str, int, int)
+    prompt_requested = Signal(str)
     copied = Signal(str)
     regenerate_requested = Signal(str)
     continue_requested = Signal(str)
@@ -721,6 +728,7 @@ class ChatView(QScrollArea):
         bar.valueChanged.connect(self._on_value_changed)
         self._highlighter = CodeHighlighter(dark=is_dark(self.palette()))
         self._link_color = self.palette().color(QPalette.ColorRole.Link)
+        self.token_shading = False
 
     EMPTY_TEXT = ("Type a message below and press Enter to send it.\n"
                   "Shift+Enter starts a new line; Esc stops a reply.")
@@ -908,6 +916,11 @@ class ChatView(QScrollArea):
         widget.edit_submitted.connect(self.edit_requested)
         widget.switch_requested.connect(self._on_switch)
         self._layout.insertWidget(position, widget)
+        widget.token_controls = token_view.attach(widget, message)
+        if widget.token_controls is not None:
+            widget.token_controls.set_window_switch(self.token_shading)
+            widget.token_controls.continue_requested.connect(self.continue_from_token_requested)
+            widget.token_controls.prompt_requested.connect(self.prompt_requested)
         self._messages[message.id] = widget
         self._update_branch(widget)
         widget.set_actions_enabled(not self._busy)
@@ -925,6 +938,8 @@ class ChatView(QScrollArea):
         if widget is not None:
             widget.set_finished(message)
             self._update_branch(widget)
+            if widget.token_controls is not None:
+                widget.token_controls.set_message(message)
 
     def resume_message(self, message: Message) -> None:
         """A reply streams on (Continue)."""
@@ -932,6 +947,14 @@ class ChatView(QScrollArea):
         if widget is not None:
             widget.set_streaming()
             self._follow = True
+
+    def set_token_shading(self, on: bool) -> None:
+        """The window's switch: shade every reply's tokens by probability (each reply's Tokens button still can
+        turn its own shading off or on)."""
+        self.token_shading = on
+        for widget in self._messages.values():
+            if widget.token_controls is not None:
+                widget.token_controls.set_window_switch(on)
 
     def set_dark(self, dark: bool) -> None:
         """Switch code colours for a light or dark scheme and re-render the messages."""
@@ -942,6 +965,8 @@ class ChatView(QScrollArea):
             widget.apply_colors(self._highlighter, self._link_color)
             if widget.renderer is not None and not widget.streaming:
                 widget.renderer.set_text(widget.renderer.text)
+            if widget.token_controls is not None:
+                widget.token_controls.refresh()
 
     def warm_up(self) -> None:
         """Render a sample of every kind of block once, off screen, so fonts (bold, italic, headings, monospace)

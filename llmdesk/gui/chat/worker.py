@@ -92,6 +92,8 @@ class ChatRequest:
     # read how a reply it stopped waiting for went (the window closing waits for the thread, not for signals).
     outcome: dict[str, Any] = field(default_factory=dict, compare=False)
     cache_key: str | None = None
+    reply_ids: tuple[int, ...] = ()  # "continue from here with this token": the reply's start, forced
+    raw: bool = False  # raw completion: the last turn's text continued with no chat template
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class ModelWorker(QObject):
         load_progress(int, object): request id, LoadProgress.
         loaded(int, object): request id, ModelInfo. Ends a load request.
         text(int, str): request id, a piece of the reply.
+        tokens(int, list): request id, the reply's TokenInfo list (the token inspector's record); sent once,
+            just before ``finished`` or ``failed``, when the engine reported tokens.
         finished(int, object): request id, GenerationStats. Ends a chat request.
         failed(int, str, str): request id, message for the user (with the hint), error kind. Ends a load or chat
             request.
@@ -137,6 +141,7 @@ class ModelWorker(QObject):
     load_progress = Signal(int, object)
     loaded = Signal(int, object)
     text = Signal(int, str)
+    tokens = Signal(int, list)
     finished = Signal(int, object)
     failed = Signal(int, str, str)
     estimated = Signal(object)
@@ -198,21 +203,42 @@ class ModelWorker(QObject):
         """Generate one reply, streaming pieces through ``text``."""
         rid = request.request_id
         outcome: tuple[str, Any] = ("failed", ("The reply stopped unexpectedly.", "internal"))
+        tokens: list[TokenInfo] = []  # kept here, sent once at the end: no per-token signal while streaming
         try:
             if request.cancel.is_set():
                 outcome = ("finished", GenerationStats(stop_reason="cancelled"))
                 return
             engine = self._require_engine()
-            extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
-            if request.cache_key is not None:
-                extra["cache_key"] = request.cache_key
-            stats = engine.chat(request.turns, request.decoding, request.system_prompt,
-                                on_text=lambda piece: self.text.emit(rid, piece), cancel=request.cancel, **extra)
+            on_text = lambda piece: self.text.emit(rid, piece)  # noqa: E731
+            if request.raw:
+                raw = getattr(engine, "complete_raw", None)
+                if raw is None:
+                    from llmdesk.engine.errors import EngineError
+
+                    raise EngineError("bad_settings", "This engine has no raw completion.")
+                stats = raw(request.turns[-1].content, request.decoding, on_text=on_text, cancel=request.cancel,
+                            on_token=tokens.append)
+            elif request.reply_ids:
+                go_on = getattr(engine, "continue_from_tokens", None)
+                if go_on is None:
+                    from llmdesk.engine.errors import EngineError
+
+                    raise EngineError("bad_settings", "This engine cannot continue from a chosen token.")
+                stats = go_on(request.turns, request.decoding, request.system_prompt, list(request.reply_ids),
+                              on_text=on_text, cancel=request.cancel, on_token=tokens.append)
+            else:
+                extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
+                if request.cache_key is not None:
+                    extra["cache_key"] = request.cache_key
+                stats = engine.chat(request.turns, request.decoding, request.system_prompt, on_text=on_text,
+                                    cancel=request.cancel, on_token=tokens.append, **extra)
             outcome = ("finished", stats)
         except Exception as exc:  # noqa: BLE001
             log.debug("generation failed: %s", traceback.format_exc())
             outcome = ("failed", _error_text(exc))
         finally:
+            if tokens:
+                self.tokens.emit(rid, tokens)
             if outcome[0] == "finished":
                 request.outcome["stats"] = outcome[1]
                 self.finished.emit(rid, outcome[1])

@@ -8,6 +8,7 @@ quickly and deterministically.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -219,7 +220,10 @@ class ScriptedEngine:
         reason = "eos"
         thinking = self.reasoning is not None and self.reasoning_rate > 0
         pace0, paced, tail = t0, 0, ""  # pacing restarts when the reasoning ends
+        rng = random.Random(decoding.seed or 1)
         for piece in self._script():
+            if decoding.do_sample and piece.startswith(" ") and rng.random() < min(0.9, decoding.temperature / 4):
+                piece = " " + rng.choice(_WORDS)  # sampling strays from the script, more so when hotter
             tail = (tail + piece)[-16:]
             if thinking and "</think>" in tail:
                 thinking = False
@@ -241,6 +245,8 @@ class ScriptedEngine:
                         reason = "cancelled"
                         break
             on_text(piece)
+            if on_token is not None:
+                on_token(self._token(piece, count))
             count += 1
             paced += 1
             if first is None:
@@ -254,6 +260,39 @@ class ScriptedEngine:
                                ttft_s=first, decode_tokens_per_s=(count - 1) / decode if count > 1 and decode > 0
                                else None, total_s=total, stop_reason=reason, seed=decoding.seed,
                                kv_cache_bytes=self.kv_cache_bytes)
+
+    def _token(self, piece: str, n: int) -> TokenInfo:
+        """A made-up TokenInfo for ``piece`` (deterministic): ten alternatives with falling probabilities; every
+        seventh token is an unlikely pick, every third a middling one."""
+        vocab = self.__dict__.setdefault("vocab", {})
+        token_id = vocab.setdefault(piece, 1000 + len(vocab))
+        rng = random.Random(n)
+        words = sorted({w for w in _WORDS if w != piece.strip()})
+        rng.shuffle(words)
+        chosen_p = 0.03 if n % 7 == 6 else 0.35 if n % 3 == 2 else 0.62 if n % 4 == 1 else 0.96
+        rest = [(1 - chosen_p) * 0.55 ** (k + 1) for k in range(9)]
+        alts = [(vocab.setdefault(" " + w, 1000 + len(vocab)), " " + w, p) for w, p in zip(words, rest, strict=False)]
+        raw = sorted([(token_id, piece, chosen_p), *alts], key=lambda a: -a[2])[:10]
+        total = sum(p ** 1.4 for _, _, p in raw[:6])
+        sampled = tuple((i, t, p ** 1.4 / total) for i, t, p in raw[:6])
+        lp = next((math.log(p) for i, _, p in sampled if i == token_id), -math.inf)
+        rank = [i for i, _, _ in raw].index(token_id)
+        return TokenInfo(token_id, piece, lp, sampled, math.log(chosen_p), tuple(raw), rank, rank, 6, len(piece))
+
+    def continue_from_tokens(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str,
+                             reply_ids: Sequence[int], *, on_text: Callable[[str], None], cancel: threading.Event,
+                             on_token: Callable[[TokenInfo], None] | None = None) -> GenerationStats:
+        """The scripted reply, after the text of ``reply_ids`` (ids it handed out earlier)."""
+        texts = {i: t for t, i in self.__dict__.get("vocab", {}).items()}
+        on_text("".join(texts.get(i, "?") for i in reply_ids))
+        self.requests.append((list(turns), False))
+        return self.chat(turns, decoding, system_prompt, on_text=on_text, cancel=cancel, on_token=on_token)
+
+    def complete_raw(self, text: str, decoding: DecodingSettings, *, on_text: Callable[[str], None],
+                     cancel: threading.Event, on_token: Callable[[TokenInfo], None] | None = None) -> GenerationStats:
+        """Raw completion: the scripted reply, as a continuation of ``text``."""
+        self.raw_texts = [*self.__dict__.get("raw_texts", []), text]
+        return self.chat([ChatTurn("user", text)], decoding, "", on_text=on_text, cancel=cancel, on_token=on_token)
 
     # -- device interface --------------------------------------------------------------------------------------
     def list_devices(self) -> list[DeviceInfo]:
