@@ -94,8 +94,8 @@ def list_devices() -> list[DeviceInfo]:
     if _mps_available():
         devices.append(DeviceInfo("mps", "Apple GPU (MPS, shared memory)", total, free))
     for i in range(_xpu_count()):
-        props = torch.xpu.get_device_properties(i)
-        devices.append(DeviceInfo(f"xpu:{i}", props.name, getattr(props, "total_memory", None), None))
+        xpu = torch.xpu.get_device_properties(i)
+        devices.append(DeviceInfo(f"xpu:{i}", xpu.name, getattr(xpu, "total_memory", None), None))
     gpus = [d for d in devices if d.id != "cpu"]
     if any(d.id.startswith("cuda") for d in gpus):
         gpu_total = sum(d.total_memory or 0 for d in gpus)

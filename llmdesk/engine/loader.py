@@ -50,9 +50,10 @@ class LoadedModel:
 
 def _error_chain(exc: BaseException) -> list[BaseException]:
     chain: list[BaseException] = []
-    while exc is not None and exc not in chain:
-        chain.append(exc)
-        exc = exc.__cause__ or exc.__context__
+    link: BaseException | None = exc
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
     return chain
 
 
@@ -229,7 +230,7 @@ def _weight_progress(callback: ProgressCallback | None) -> Iterator[None]:
     if callback is None or original is None:
         yield
         return
-    core_model_loading.tqdm = _progress_class("weights", callback)
+    core_model_loading.tqdm = _progress_class("weights", callback)  # type: ignore[assignment]
     try:
         yield
     finally:

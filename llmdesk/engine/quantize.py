@@ -87,8 +87,8 @@ def torchao_problem() -> str | None:
         need = ".".join(map(str, TORCHAO_MIN_VERSION))
         return f"torchao {version} is too old (llmdesk needs {need} or newer: pip install -U torchao)"
     try:
-        import torchao.quantization  # type: ignore[import-untyped]  # noqa: F401
-        from torchao.quantization.utils import (  # type: ignore[import-untyped]  # noqa: F401
+        import torchao.quantization  # noqa: F401
+        from torchao.quantization.utils import (  # noqa: F401
             groupwise_affine_quantize_tensor,
         )
     except Exception as exc:  # noqa: BLE001 - a broken install is reported, not raised
@@ -216,7 +216,7 @@ class Int4WeightOnlyLinear(nn.Module):
 
     @classmethod
     def from_linear(cls, linear: nn.Linear, dtype: torch.dtype, group_size: int) -> Int4WeightOnlyLinear:
-        from torchao.quantization.utils import groupwise_affine_quantize_tensor  # type: ignore[import-untyped]
+        from torchao.quantization.utils import groupwise_affine_quantize_tensor
 
         w = linear.weight.detach().to(dtype)
         module = cls(linear.in_features, linear.out_features, linear.bias is not None, dtype, group_size)
@@ -329,7 +329,7 @@ def quantize_cuda(model: nn.Module, precision: str, device: str,
     Raises:
         EngineError: kind "load_failed" when torchao refuses a layer.
     """
-    from torchao.quantization import (  # type: ignore[import-untyped]
+    from torchao.quantization import (
         Int4WeightOnlyConfig,
         Int8WeightOnlyConfig,
         quantize_,
