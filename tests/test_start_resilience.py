@@ -122,3 +122,17 @@ def test_engine_load_of_an_uncached_model_offline_is_an_offline_error(monkeypatc
         assert exc.kind == "offline" and "cannot be reached" in str(exc)
     else:
         raise AssertionError("loading an uncached model offline must fail")
+
+
+def test_every_command_that_reads_the_settings_says_when_the_file_was_moved_aside(tiny_model_dir, capsys):
+    """``llmdesk prompt`` (like ``ask`` and the window) tells the user that a bad settings file was moved aside:
+    a later start cannot, since the file is gone by then."""
+    from llmdesk.__main__ import main
+    from llmdesk.core import paths
+
+    settings_file = paths.config_dir() / "settings.json"
+    settings_file.parent.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text("not json")
+    assert main(["prompt", "--model", str(tiny_model_dir), "Hi"]) == 0
+    err = capsys.readouterr().err
+    assert "moved to" in err and "settings.json.corrupt-" in err

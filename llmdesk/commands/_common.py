@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from llmdesk.core.settings import DTYPES
+from llmdesk.core.settings import DTYPES, Settings, load_settings
+
+
+def load_settings_telling() -> Settings:
+    """The saved settings; what was wrong with the file (moved aside, values replaced by defaults) is printed to
+    stderr, as the window shows it in its banner, so a command that starts first never hides it."""
+    loaded = load_settings()
+    for warning in loaded.warnings:
+        print(f"llmdesk: {warning}", file=sys.stderr)
+    return loaded.settings
 
 
 def add_model_flags(parser: argparse.ArgumentParser) -> None:

@@ -14,13 +14,12 @@ import sys
 import threading
 from typing import Any
 
-from llmdesk.commands._common import add_model_flags, add_remote_flags, remote_endpoint
+from llmdesk.commands._common import add_model_flags, add_remote_flags, load_settings_telling, remote_endpoint
 from llmdesk.core.settings import (
     DecodingSettings,
     ModelSettings,
     SettingsError,
     field_spec,
-    load_settings,
     replace_decoding,
 )
 
@@ -70,10 +69,7 @@ def _decoding_from_args(args: argparse.Namespace, base: DecodingSettings) -> Dec
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_settings()
-    for warning in loaded.warnings:
-        print(f"llmdesk: {warning}", file=sys.stderr)
-    settings = loaded.settings
+    settings = load_settings_telling()
     try:
         decoding = _decoding_from_args(args, settings.decoding)
     except SettingsError as exc:

@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from llmdesk.commands._common import add_model_flags, add_remote_flags, remote_endpoint
+from llmdesk.commands._common import add_model_flags, add_remote_flags, load_settings_telling, remote_endpoint
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -57,19 +57,16 @@ def run(args: argparse.Namespace) -> int:
         return _run_remote(args, endpoint)
     import torch
 
-    from llmdesk.core.settings import load_settings
     from llmdesk.engine.bench import run_bench, run_multi_turn
     from llmdesk.engine.devices import resolve_device, resolve_dtype
     from llmdesk.engine.errors import EngineError
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    loaded_settings = load_settings()
-    for warning in loaded_settings.warnings:
-        print(f"llmdesk: {warning}", file=sys.stderr)
+    saved = load_settings_telling()
     if args.precisions or args.quality:
         return _run_precisions(args)
-    settings = loaded_settings.settings.model
+    settings = saved.model
     try:
         started = time.perf_counter()
         if args.random_weights:

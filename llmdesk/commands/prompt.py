@@ -23,9 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmdesk.core.settings import load_settings
+    from llmdesk.commands._common import load_settings_telling
 
-    settings = load_settings().settings
+    settings = load_settings_telling()
     from llmdesk.core.conversation import ChatTurn
 
     turns: list[ChatTurn] = []

@@ -48,13 +48,13 @@ def run(args: argparse.Namespace) -> int:
     except ServeConfigError as exc:
         print(f"llmdesk serve: {exc}", file=sys.stderr)
         return 2
-    from llmdesk.core.settings import load_settings
+    from llmdesk.commands._common import load_settings_telling
     from llmdesk.engine.errors import EngineError
     from llmdesk.engine.session import ChatEngine
     from llmdesk.server.runner import EngineRunner
     from llmdesk.server.serve import ApiServer
 
-    settings = load_settings().settings
+    settings = load_settings_telling()
     model = dataclasses.replace(settings.model, **{k: v for k in ("model", "device", "dtype")
                                                    if (v := getattr(args, k)) is not None})
     engine = ChatEngine()

@@ -175,6 +175,39 @@ def read_import_file(path: str | os.PathLike[str]) -> ParsedImport:
 
 
 def parse_import(text: str, *, now: Callable[[], float] = time.time) -> ParsedImport:
+    """Recognise and check an import file's text (see :func:`_parse_any`), then keep the reasoning of replies from
+    reasoning models apart from their answers (:func:`_reasoning_apart`).
+
+    Raises:
+        ImportFormatError: the first problem found, with its line or field; nothing is returned for a file with any.
+    """
+    parsed = _parse_any(text, now)
+    return _reasoning_apart(parsed)
+
+
+def _reasoning_apart(parsed: ParsedImport) -> ParsedImport:
+    """A reply whose text holds its reasoning (``<think>…</think>`` and the other tags of
+    :mod:`llmdesk.core.reasoning`, or only a closing tag) is stored as the chat stores one: the answer as its text,
+    the reasoning in ``meta["reasoning"]``, so it is shown apart and never sent back in later prompts."""
+    from llmdesk.core.import_checks import Notes
+    from llmdesk.core.reasoning import split_reasoning
+
+    notes = Notes()
+    for ci, conversation in enumerate(parsed.conversations):
+        for mi, message in enumerate(conversation.messages.values()):
+            if message.role != "assistant" or message.meta.get("reasoning") or "<" not in message.content:
+                continue
+            split = split_reasoning(message.content)
+            if split.reasoning:
+                message.content = split.answer
+                message.meta = {**message.meta, "reasoning": split.reasoning}
+                notes.add("Reasoning in a reply's text was kept apart from its answer",
+                          f"conversation {ci + 1}, message {mi + 1}")
+    parsed.notes = [*parsed.notes, *notes.lines()]
+    return parsed
+
+
+def _parse_any(text: str, now: Callable[[], float]) -> ParsedImport:
     """Recognise and check an import file's text.
 
     The app's JSON is one JSON document with ``"format": "llmdesk-conversations"``. Training data is JSONL, one

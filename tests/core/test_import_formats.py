@@ -361,3 +361,28 @@ def test_chatgpt_zip_as_downloaded(tmp_path: Path, store: ConversationStore):
         archive.writestr("conversations.json", json.dumps(broken))
     with pytest.raises(ImportFormatError, match=r"bad\.zip \(conversations\.json\): \[0\]\.mapping\.u1"):
         read_import_file(bad)
+
+
+def test_reasoning_in_imported_replies_is_kept_apart_from_the_answer(tmp_path):
+    """A reasoning model's reply exported by another tool holds its reasoning in the text (``<think>…</think>``,
+    or only the closing tag): it is imported as the chat stores one, answer as text, reasoning in meta, and so is
+    never sent back in a later prompt."""
+    from llmdesk.core import branches
+    from llmdesk.core.importer import read_import_file
+
+    path = tmp_path / "think.jsonl"
+    path.write_text(json.dumps({"messages": [
+        {"role": "user", "content": "2+2?"},
+        {"role": "assistant", "content": "<think>SECRET reasoning here</think>The answer is 4."},
+        {"role": "user", "content": "and?"},
+        {"role": "assistant", "content": "more SECRET2 reasoning</think>Final answer B."}]}) + "\n",
+        encoding="utf-8")
+    parsed = read_import_file(path)
+    [conv] = parsed.conversations
+    replies = [m for m in conv.path() if m.role == "assistant"]
+    assert [m.content.strip() for m in replies] == ["The answer is 4.", "Final answer B."]
+    assert "SECRET reasoning here" in replies[0].meta["reasoning"]
+    assert "SECRET2" in replies[1].meta["reasoning"]
+    assert any("Reasoning" in note for note in parsed.notes)
+    _user, _reply, turns = branches.send_message(conv, "next")
+    assert not any("SECRET" in t.content for t in turns)
