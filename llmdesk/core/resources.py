@@ -112,11 +112,12 @@ def style_sheet(theme: str) -> str:
 def translation_languages() -> list[str]:
     """The languages the interface is translated into: the codes (``"ko"``, ``"pt_BR"``) of the compiled
     ``translations/llmdesk_<code>.qm`` files that are present, sorted. English, the source language, is not
-    listed: it needs no file."""
+    listed (its file holds only the plural forms of counted texts)."""
     folder = files().joinpath("translations")
     if not folder.is_dir():
         return []
-    return sorted(m.group(1) for entry in folder.iterdir() if (m := _TRANSLATION_NAME.match(entry.name)))
+    return sorted(m.group(1) for entry in folder.iterdir()
+                  if (m := _TRANSLATION_NAME.match(entry.name)) and m.group(1) != "en")
 
 
 def translation_path(language: str) -> Path:

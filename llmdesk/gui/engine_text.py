@@ -145,7 +145,7 @@ def _translate_one(text: str) -> str | None:
     for pattern, template in _patterns():
         match = pattern.fullmatch(text)
         if match:
-            translated = QCoreApplication.translate(CONTEXT, template)
+            translated = QCoreApplication.translate("engine", template)
             try:
                 fields = {name: _translate_one(value) or value for name, value in match.groupdict().items()}
                 return translated.format(**fields)
@@ -185,10 +185,11 @@ def describe_estimate(estimate: object) -> str:
                                           estimate.dtype, estimate.fits)  # type: ignore[attr-defined]
     except AttributeError:
         return translate_engine_text(str(getattr(estimate, "message", estimate)))
-    tr = QCoreApplication.translate
-    free = format_bytes(available) if available is not None else tr(CONTEXT, "unknown")
-    text = tr(CONTEXT, "Needs about {needed} on {device} in {dtype} ({weights} of weights, {cache} of cache for a "
-                       "full context); {free} free: {verdict}.")
-    verdict = tr(CONTEXT, "fits") if fits else tr(CONTEXT, "does NOT fit")
+    free = format_bytes(available) if available is not None else QCoreApplication.translate("engine", "unknown")
+    text = QCoreApplication.translate("engine", "Needs about {needed} on {device} in {dtype} ({weights} of "
+                                                "weights, {cache} of cache for a full context); {free} free: "
+                                                "{verdict}.")
+    verdict = (QCoreApplication.translate("engine", "fits") if fits
+               else QCoreApplication.translate("engine", "does NOT fit"))
     return text.format(needed=format_bytes(needed), device=device, dtype=dtype, weights=format_bytes(weights),
                        cache=format_bytes(cache), free=free, verdict=verdict)

@@ -15,6 +15,7 @@ lupdate.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLibraryInfo, QLocale, QTranslator
@@ -70,23 +71,25 @@ def install_translation(choice: str, app: QCoreApplication | None = None,
     _installed.clear()
     system_locale = system if system is not None else QLocale.system()
     language = resolve_language(choice, system_locale)
-    if language != SOURCE_LANGUAGE:
-        ours = QTranslator(app)
-        try:
+    ours = QTranslator(app)
+    try:
+        # English is the source language: its file holds only the plural forms ("1 file", "2 files")
+        loaded = ours.load(str(resources.translation_path(language)))
+    except FileNotFoundError:
+        loaded = False
+    if not loaded and language != SOURCE_LANGUAGE:
+        log.warning("the %s translation could not be loaded; the interface stays in English", language)
+        language = SOURCE_LANGUAGE
+        with contextlib.suppress(FileNotFoundError):
             loaded = ours.load(str(resources.translation_path(language)))
-        except FileNotFoundError:
-            loaded = False
-        if not loaded:
-            log.warning("the %s translation could not be loaded; the interface stays in English", language)
-            language = SOURCE_LANGUAGE
-        else:
-            qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-            qt = QTranslator(app)
-            if qt.load(f"qtbase_{language}", qt_folder):
-                app.installTranslator(qt)
-                _installed.append(qt)
-            app.installTranslator(ours)
-            _installed.append(ours)
+    if loaded:
+        app.installTranslator(ours)
+        _installed.append(ours)
+    if language != SOURCE_LANGUAGE:
+        qt = QTranslator(app)
+        if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt)
+            _installed.append(qt)
     if QLocale(language).language() == system_locale.language():
         QLocale.setDefault(system_locale)  # the user's own formats (en_GB dates stay en_GB)
     else:

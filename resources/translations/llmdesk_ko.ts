@@ -2,188 +2,179 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
-    <name></name>
-    <message>
-        <source>DownloadPanel</source>
-        <comment>Local folder {folder} ({size}).</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>DownloadPanel</source>
-        <comment>{model} is in the Hugging Face cache ({size}).</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>DownloadPanel</source>
-        <comment>{model} is not downloaded yet: {size} to download (%n file(s)) into {folder}.</comment>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>DownloadPanel</source>
-        <comment>{size} from an interrupted download will be reused.</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>DownloadPanel</source>
-        <comment>{done} of {total}</comment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>DownloadPanel</source>
-        <comment>{time} left</comment>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>ConversationTransfer</name>
     <message>
         <source>Conversations (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;JSONL (*.jsonl);;ChatGPT data export (*.zip conversations.json);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>대화 (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;JSONL (*.jsonl);;ChatGPT 데이터 내보내기 (*.zip conversations.json);;모든 파일 (*)</translation>
     </message>
     <message>
         <source>&amp;Export…</source>
-        <translation type="unfinished"></translation>
+        <translation>내보내기(&amp;E)…</translation>
     </message>
     <message>
         <source>Save conversations as Markdown, HTML, PDF, text, JSON or JSONL</source>
-        <translation type="unfinished"></translation>
+        <translation>대화를 Markdown, HTML, PDF, 텍스트, JSON 또는 JSONL로 저장합니다</translation>
     </message>
     <message>
         <source>&amp;Import…</source>
-        <translation type="unfinished"></translation>
+        <translation>가져오기(&amp;I)…</translation>
     </message>
     <message>
         <source>Add conversations from an llmdesk JSON export, ChatGPT&apos;s conversations.json, Open WebUI&apos;s export, or OpenAI / ShareGPT JSONL</source>
-        <translation type="unfinished"></translation>
+        <translation>llmdesk JSON 내보내기 파일, ChatGPT의 conversations.json, Open WebUI 내보내기 파일 또는 OpenAI / ShareGPT JSONL에서 대화를 추가합니다</translation>
     </message>
     <message>
         <source>No conversation with the id {id}</source>
-        <translation type="unfinished"></translation>
+        <translation>ID가 {id}인 대화가 없습니다</translation>
     </message>
     <message>
         <source>Export failed</source>
-        <translation type="unfinished"></translation>
+        <translation>내보내기 실패</translation>
     </message>
     <message>
         <source>Nothing was written.</source>
-        <translation type="unfinished"></translation>
+        <translation>아무것도 저장되지 않았습니다.</translation>
     </message>
     <message>
         <source>Exported, with a problem</source>
-        <translation type="unfinished"></translation>
+        <translation>내보냈지만 문제가 있습니다</translation>
     </message>
     <message>
         <source>{path} was written.</source>
-        <translation type="unfinished"></translation>
+        <translation>{path}에 저장했습니다.</translation>
     </message>
     <message>
         <source>Import conversations</source>
-        <translation type="unfinished"></translation>
+        <translation>대화 가져오기</translation>
     </message>
     <message>
         <source>Import refused</source>
-        <translation type="unfinished"></translation>
+        <translation>가져오기 거부됨</translation>
     </message>
     <message>
         <source>Nothing was imported.</source>
-        <translation type="unfinished"></translation>
+        <translation>아무것도 가져오지 않았습니다.</translation>
     </message>
     <message>
         <source>Import failed</source>
-        <translation type="unfinished"></translation>
+        <translation>가져오기 실패</translation>
     </message>
     <message>
         <source>Import</source>
-        <translation type="unfinished"></translation>
+        <translation>가져오기</translation>
     </message>
     <message>
         <source>Nothing to import.</source>
-        <translation type="unfinished"></translation>
+        <translation>가져올 대화가 없습니다.</translation>
     </message>
 </context>
 <context>
     <name>DownloadPanel</name>
     <message>
         <source>Download progress</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드 진행률</translation>
     </message>
     <message>
         <source>Download</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드</translation>
     </message>
     <message>
         <source>Download the model into the Hugging Face cache</source>
-        <translation type="unfinished"></translation>
+        <translation>모델을 Hugging Face 캐시에 다운로드합니다</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>취소</translation>
     </message>
     <message>
         <source>Stop the download; the next download continues where it stopped</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드를 중지합니다. 다음 다운로드는 중지한 지점부터 이어집니다</translation>
     </message>
     <message>
         <source>Check again</source>
-        <translation type="unfinished"></translation>
+        <translation>다시 확인</translation>
     </message>
     <message>
         <source>Choose local folder…</source>
-        <translation type="unfinished"></translation>
+        <translation>로컬 폴더 선택…</translation>
     </message>
     <message>
         <source>Load a model from a folder with config.json, tokenizer and weights</source>
-        <translation type="unfinished"></translation>
+        <translation>config.json, 토크나이저, 가중치가 있는 폴더에서 모델을 불러옵니다</translation>
     </message>
     <message>
         <source>Looking for the model…</source>
-        <translation type="unfinished"></translation>
+        <translation>모델을 찾는 중…</translation>
     </message>
     <message>
         <source>Connecting…</source>
-        <translation type="unfinished"></translation>
+        <translation>연결하는 중…</translation>
     </message>
     <message>
         <source>Downloading {model} into {folder}…</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}을(를) {folder}에 다운로드하는 중…</translation>
     </message>
     <message>
         <source>Cancelling…</source>
-        <translation type="unfinished"></translation>
+        <translation>취소하는 중…</translation>
     </message>
     <message>
         <source>{size} to download</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드할 크기 {size}</translation>
     </message>
     <message>
         <source>Files go into the standard Hugging Face cache, shared with other tools.</source>
-        <translation type="unfinished"></translation>
+        <translation>파일은 다른 도구와 함께 쓰는 표준 Hugging Face 캐시에 저장됩니다.</translation>
     </message>
     <message>
         <source>Download cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드가 취소되었습니다.</translation>
     </message>
     <message>
         <source>What was downloaded is kept; the download continues from there.</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드한 부분은 보관되며, 다음 다운로드는 거기서부터 이어집니다.</translation>
     </message>
     <message>
         <source>{model} is downloaded ({size}).</source>
-        <translation type="unfinished"></translation>
+        <translation>{model} 다운로드 완료 ({size}).</translation>
     </message>
     <message>
         <source>Done</source>
-        <translation type="unfinished"></translation>
+        <translation>완료</translation>
     </message>
     <message>
         <source>Resume download</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드 이어 받기</translation>
     </message>
     <message>
         <source>Choose a model folder (with config.json)</source>
-        <translation type="unfinished"></translation>
+        <translation>모델 폴더 선택 (config.json이 있는 폴더)</translation>
+    </message>
+    <message>
+        <source>Local folder {folder} ({size}).</source>
+        <translation>로컬 폴더 {folder} ({size}).</translation>
+    </message>
+    <message>
+        <source>{model} is in the Hugging Face cache ({size}).</source>
+        <translation>{model}은(는) Hugging Face 캐시에 있습니다 ({size}).</translation>
+    </message>
+    <message numerus="yes">
+        <source>{model} is not downloaded yet: {size} to download (%n file(s)) into {folder}.</source>
+        <translation>
+            <numerusform>{model}은(는) 아직 다운로드되지 않았습니다: {folder}에 {size} (파일 %n개)를 다운로드해야 합니다.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{size} from an interrupted download will be reused.</source>
+        <translation>중단된 다운로드의 {size}은(는) 다시 사용됩니다.</translation>
+    </message>
+    <message>
+        <source>{done} of {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <source>{time} left</source>
+        <translation>{time} 남음</translation>
     </message>
 </context>
 <context>
@@ -191,83 +182,83 @@
     <message>
         <source>Markdown</source>
         <extracomment>The export formats&apos; names from core&apos;s registry, for lupdate (shown through :func:`format_label`).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Markdown</translation>
     </message>
     <message>
         <source>Plain text</source>
-        <translation type="unfinished"></translation>
+        <translation>일반 텍스트</translation>
     </message>
     <message>
         <source>llmdesk JSON (every branch, lossless)</source>
-        <translation type="unfinished"></translation>
+        <translation>llmdesk JSON (모든 분기, 손실 없음)</translation>
     </message>
     <message>
         <source>OpenAI chat JSONL</source>
-        <translation type="unfinished"></translation>
+        <translation>OpenAI 채팅 JSONL</translation>
     </message>
     <message>
         <source>ShareGPT JSONL</source>
-        <translation type="unfinished"></translation>
+        <translation>ShareGPT JSONL</translation>
     </message>
     <message>
         <source>Export conversations</source>
-        <translation type="unfinished"></translation>
+        <translation>대화 내보내기</translation>
     </message>
     <message>
         <source>This conversation ({title})</source>
-        <translation type="unfinished"></translation>
+        <translation>현재 대화 ({title})</translation>
     </message>
     <message>
         <source>This conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>현재 대화</translation>
     </message>
     <message>
         <source>Selected conversations ({count})</source>
-        <translation type="unfinished"></translation>
+        <translation>선택한 대화 ({count}개)</translation>
     </message>
     <message>
         <source>All conversations ({count})</source>
-        <translation type="unfinished"></translation>
+        <translation>모든 대화 ({count}개)</translation>
     </message>
     <message>
         <source>JSON keeps everything (every branch and each reply&apos;s settings) and can be imported back; the others hold the messages on show.</source>
-        <translation type="unfinished"></translation>
+        <translation>JSON은 모든 내용(모든 분기와 각 답변의 설정)을 보존하며 다시 가져올 수 있습니다. 다른 형식은 화면에 보이는 메시지만 담습니다.</translation>
     </message>
     <message>
         <source>File to write</source>
-        <translation type="unfinished"></translation>
+        <translation>저장할 파일</translation>
     </message>
     <message>
         <source>Browse…</source>
-        <translation type="unfinished"></translation>
+        <translation>찾아보기…</translation>
     </message>
     <message>
         <source>Export</source>
-        <translation type="unfinished"></translation>
+        <translation>내보내기</translation>
     </message>
     <message>
         <source>Format</source>
-        <translation type="unfinished"></translation>
+        <translation>형식</translation>
     </message>
     <message>
         <source>File</source>
-        <translation type="unfinished"></translation>
+        <translation>파일</translation>
     </message>
     <message>
         <source>Export to</source>
-        <translation type="unfinished"></translation>
+        <translation>내보낼 위치</translation>
     </message>
     <message>
         <source>There is nothing to export.</source>
-        <translation type="unfinished"></translation>
+        <translation>내보낼 대화가 없습니다.</translation>
     </message>
     <message>
         <source>Choose a file to write.</source>
-        <translation type="unfinished"></translation>
+        <translation>저장할 파일을 선택하세요.</translation>
     </message>
     <message>
         <source>{path} is a folder; choose a file name.</source>
-        <translation type="unfinished"></translation>
+        <translation>{path}은(는) 폴더입니다. 파일 이름을 선택하세요.</translation>
     </message>
 </context>
 <context>
@@ -275,664 +266,664 @@
     <message>
         <source>This model is not on this computer yet</source>
         <extracomment>panel states in which the frame is shown (the user has something to read or do)</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>이 모델은 아직 이 컴퓨터에 없습니다</translation>
     </message>
     <message>
         <source>Choose model…</source>
-        <translation type="unfinished"></translation>
+        <translation>모델 선택…</translation>
     </message>
     <message>
         <source>Pick another model: recent, already downloaded, a Hub id or a folder</source>
-        <translation type="unfinished"></translation>
+        <translation>다른 모델 선택: 최근 모델, 다운로드한 모델, Hub ID 또는 폴더</translation>
     </message>
     <message>
         <source>This model is not downloaded yet</source>
-        <translation type="unfinished"></translation>
+        <translation>이 모델은 아직 다운로드되지 않았습니다</translation>
     </message>
     <message>
         <source>Downloading the model</source>
-        <translation type="unfinished"></translation>
+        <translation>모델을 다운로드하는 중</translation>
     </message>
     <message>
         <source>Download paused</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드 일시 중지됨</translation>
     </message>
     <message>
         <source>Offline, and this model is not downloaded</source>
-        <translation type="unfinished"></translation>
+        <translation>오프라인 상태이며 이 모델은 다운로드되지 않았습니다</translation>
     </message>
     <message>
         <source>The model cannot be found</source>
-        <translation type="unfinished"></translation>
+        <translation>모델을 찾을 수 없습니다</translation>
     </message>
     <message>
         <source>Looking for the model</source>
-        <translation type="unfinished"></translation>
+        <translation>모델을 찾는 중</translation>
     </message>
     <message>
         <source>Model</source>
-        <translation type="unfinished"></translation>
+        <translation>모델</translation>
     </message>
 </context>
 <context>
     <name>ModelPicker</name>
     <message>
         <source>Hub id (org/name) or a model folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Hub ID(조직/이름) 또는 모델 폴더</translation>
     </message>
     <message>
         <source>Folder…</source>
-        <translation type="unfinished"></translation>
+        <translation>폴더…</translation>
     </message>
     <message>
         <source>Choose a local folder with config.json, tokenizer and weights</source>
-        <translation type="unfinished"></translation>
+        <translation>config.json, 토크나이저, 가중치가 있는 로컬 폴더를 선택합니다</translation>
     </message>
     <message>
         <source>Recent and cached models</source>
-        <translation type="unfinished"></translation>
+        <translation>최근 모델과 캐시된 모델</translation>
     </message>
     <message>
         <source>Rescan cache</source>
-        <translation type="unfinished"></translation>
+        <translation>캐시 다시 검색</translation>
     </message>
     <message>
         <source>Look again in the Hugging Face cache ({folder})</source>
-        <translation type="unfinished"></translation>
+        <translation>Hugging Face 캐시({folder})를 다시 검색합니다</translation>
     </message>
     <message>
         <source>Load</source>
-        <translation type="unfinished"></translation>
+        <translation>불러오기</translation>
     </message>
     <message>
         <source>Device</source>
-        <translation type="unfinished"></translation>
+        <translation>장치</translation>
     </message>
     <message>
         <source>Precision</source>
-        <translation type="unfinished"></translation>
+        <translation>정밀도</translation>
     </message>
     <message>
         <source>Recent and downloaded models</source>
-        <translation type="unfinished"></translation>
+        <translation>최근 모델과 다운로드한 모델</translation>
     </message>
     <message>
         <source>auto (best available)</source>
-        <translation type="unfinished"></translation>
+        <translation>자동 (가장 좋은 장치)</translation>
     </message>
     <message>
         <source>Recent</source>
-        <translation type="unfinished"></translation>
+        <translation>최근</translation>
     </message>
     <message>
         <source>in cache</source>
-        <translation type="unfinished"></translation>
+        <translation>캐시에 있음</translation>
     </message>
     <message>
         <source>folder</source>
-        <translation type="unfinished"></translation>
+        <translation>폴더</translation>
     </message>
     <message>
         <source>In the Hugging Face cache</source>
-        <translation type="unfinished"></translation>
+        <translation>Hugging Face 캐시에 있음</translation>
     </message>
     <message>
         <source>No models yet: type a Hub id above (e.g. {model}) or choose a folder</source>
-        <translation type="unfinished"></translation>
+        <translation>아직 모델이 없습니다. 위에 Hub ID(예: {model})를 입력하거나 폴더를 선택하세요</translation>
     </message>
     <message>
         <source>Estimating the memory it needs…</source>
-        <translation type="unfinished"></translation>
+        <translation>필요한 메모리를 추정하는 중…</translation>
     </message>
     <message>
         <source>Download size {size}; the memory it needs is shown once its config is here.</source>
-        <translation type="unfinished"></translation>
+        <translation>다운로드 크기 {size}. 필요한 메모리는 설정 파일을 받은 뒤에 표시됩니다.</translation>
     </message>
     <message>
         <source>No memory estimate: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>메모리를 추정할 수 없습니다: {reason}</translation>
     </message>
     <message>
         <source>Choose a model folder (with config.json)</source>
-        <translation type="unfinished"></translation>
+        <translation>모델 폴더 선택 (config.json이 있는 폴더)</translation>
     </message>
 </context>
 <context>
     <name>ModelPickerDialog</name>
     <message>
         <source>Choose a model</source>
-        <translation type="unfinished"></translation>
+        <translation>모델 선택</translation>
     </message>
 </context>
 <context>
     <name>SearchResults</name>
     <message>
         <source>You</source>
-        <translation type="unfinished"></translation>
+        <translation>나</translation>
     </message>
     <message>
         <source>Assistant</source>
-        <translation type="unfinished"></translation>
+        <translation>어시스턴트</translation>
     </message>
     <message>
         <source>System</source>
-        <translation type="unfinished"></translation>
+        <translation>시스템</translation>
     </message>
 </context>
 <context>
     <name>SearchResultsView</name>
     <message>
         <source>Search results</source>
-        <translation type="unfinished"></translation>
+        <translation>검색 결과</translation>
     </message>
 </context>
 <context>
     <name>engine</name>
     <message>
         <source>&apos;{model}&apos; is not in the local Hugging Face cache and the Hub ({hub}) cannot be reached: {reason}.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;이(가) 로컬 Hugging Face 캐시에 없고 Hub({hub})에 연결할 수 없습니다: {reason}.</translation>
     </message>
     <message>
         <source>Connect to the internet to download it, or choose a local model folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>인터넷에 연결해 다운로드하거나 로컬 모델 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>No model given.</source>
-        <translation type="unfinished"></translation>
+        <translation>모델이 지정되지 않았습니다.</translation>
     </message>
     <message>
         <source>Type a Hub id such as org/name, or choose a folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>조직/이름 형식의 Hub ID를 입력하거나 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>&apos;{model}&apos; is neither an existing folder nor a Hugging Face Hub id.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;은(는) 존재하는 폴더도 아니고 Hugging Face Hub ID도 아닙니다.</translation>
     </message>
     <message>
         <source>A Hub id looks like org/name; a folder must exist and hold config.json.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hub ID는 조직/이름 형식입니다. 폴더는 존재해야 하며 config.json이 있어야 합니다.</translation>
     </message>
     <message>
         <source>{model} has no config.json and safetensors/PyTorch weights on the Hub.</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}에는 Hub에 config.json과 safetensors/PyTorch 가중치가 없습니다.</translation>
     </message>
     <message>
         <source>Pick a repo that holds a transformers model (not only GGUF or ONNX files).</source>
-        <translation type="unfinished"></translation>
+        <translation>transformers 모델이 있는 저장소를 선택하세요(GGUF나 ONNX 파일만 있는 저장소는 안 됩니다).</translation>
     </message>
     <message>
         <source>The folder {folder} does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>{folder} 폴더가 없습니다.</translation>
     </message>
     <message>
         <source>Choose an existing model folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>존재하는 모델 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>The folder {folder} has no config.json, so it is not a transformers model.</source>
-        <translation type="unfinished"></translation>
+        <translation>{folder} 폴더에 config.json이 없으므로 transformers 모델이 아닙니다.</translation>
     </message>
     <message>
         <source>Choose the folder that holds config.json, the tokenizer files and the weights.</source>
-        <translation type="unfinished"></translation>
+        <translation>config.json, 토크나이저 파일, 가중치가 있는 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>The folder {folder} has no tokenizer (tokenizer.json or tokenizer.model).</source>
-        <translation type="unfinished"></translation>
+        <translation>{folder} 폴더에 토크나이저(tokenizer.json 또는 tokenizer.model)가 없습니다.</translation>
     </message>
     <message>
         <source>Copy the tokenizer files from the model&apos;s repo into the folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>모델 저장소의 토크나이저 파일을 폴더에 복사하세요.</translation>
     </message>
     <message>
         <source>The folder {folder} has no complete set of weights (model.safetensors, its shards, or pytorch_model.bin).</source>
-        <translation type="unfinished"></translation>
+        <translation>{folder} 폴더에 완전한 가중치(model.safetensors, 그 분할 파일 또는 pytorch_model.bin)가 없습니다.</translation>
     </message>
     <message>
         <source>Finish copying the model, or choose another folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>모델 복사를 마치거나 다른 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>{model} was downloaded but its weights are incomplete in {folder}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}을(를) 다운로드했지만 {folder}의 가중치가 불완전합니다.</translation>
     </message>
     <message>
         <source>Try the download again.</source>
-        <translation type="unfinished"></translation>
+        <translation>다시 다운로드해 보세요.</translation>
     </message>
     <message>
         <source>The Hub sent no ETag for {file}, so it cannot be cached.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hub가 {file}의 ETag를 보내지 않아 캐시에 저장할 수 없습니다.</translation>
     </message>
     <message>
         <source>{file} is being downloaded by another program (lock {lock}).</source>
-        <translation type="unfinished"></translation>
+        <translation>다른 프로그램이 {file}을(를) 다운로드하고 있습니다(잠금 {lock}).</translation>
     </message>
     <message>
         <source>Wait for it to finish, then try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>끝날 때까지 기다린 뒤 다시 시도하세요.</translation>
     </message>
     <message>
         <source>{file}: received {actual} bytes, the Hub said {size}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{file}: {actual}바이트를 받았지만 Hub가 알려 준 크기는 {size}입니다.</translation>
     </message>
     <message>
         <source>Try the download again; it continues from what is on disk.</source>
-        <translation type="unfinished"></translation>
+        <translation>다시 다운로드해 보세요. 디스크에 있는 부분부터 이어집니다.</translation>
     </message>
     <message>
         <source>{file} is corrupt: its checksum does not match the Hub&apos;s.</source>
-        <translation type="unfinished"></translation>
+        <translation>{file}이(가) 손상되었습니다: 체크섬이 Hub의 값과 다릅니다.</translation>
     </message>
     <message>
         <source>The broken file was removed; try the download again.</source>
-        <translation type="unfinished"></translation>
+        <translation>손상된 파일을 지웠습니다. 다시 다운로드해 보세요.</translation>
     </message>
     <message>
         <source>Not enough disk space: the download needs {needed}, {free} is free in {folder}.</source>
-        <translation type="unfinished"></translation>
+        <translation>디스크 공간이 부족합니다: 다운로드에 {needed}이(가) 필요하지만 {folder}에 남은 공간은 {free}입니다.</translation>
     </message>
     <message>
         <source>Free some space, or set HF_HOME to a folder on a larger disk.</source>
-        <translation type="unfinished"></translation>
+        <translation>공간을 확보하거나 HF_HOME을 더 큰 디스크의 폴더로 설정하세요.</translation>
     </message>
     <message>
         <source>{model} is not in the Hugging Face cache ({cache}) and offline mode is on (HF_HUB_OFFLINE), so it cannot be downloaded.</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}이(가) Hugging Face 캐시({cache})에 없고 오프라인 모드(HF_HUB_OFFLINE)가 켜져 있어 다운로드할 수 없습니다.</translation>
     </message>
     <message>
         <source>Go online and unset HF_HUB_OFFLINE to download it, or choose a local model folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>온라인에 연결하고 HF_HUB_OFFLINE을 해제해 다운로드하거나 로컬 모델 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>{model} is a gated model: its license must be accepted before download.</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}은(는) 접근이 제한된 모델입니다: 다운로드하기 전에 라이선스에 동의해야 합니다.</translation>
     </message>
     <message>
         <source>Accept it on the model&apos;s Hub page, then log in with `hf auth login`.</source>
-        <translation type="unfinished"></translation>
+        <translation>모델의 Hub 페이지에서 동의한 뒤 `hf auth login`으로 로그인하세요.</translation>
     </message>
     <message>
         <source>{model} was not found on the Hugging Face Hub (or it is private).</source>
-        <translation type="unfinished"></translation>
+        <translation>Hugging Face Hub에서 {model}을(를) 찾을 수 없습니다(비공개 모델일 수 있습니다).</translation>
     </message>
     <message>
         <source>Check the spelling (org/name), or log in with `hf auth login` for a private model.</source>
-        <translation type="unfinished"></translation>
+        <translation>철자(조직/이름)를 확인하거나, 비공개 모델이면 `hf auth login`으로 로그인하세요.</translation>
     </message>
     <message>
         <source>{model}: that revision (branch, tag or commit) does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}: 해당 리비전(브랜치, 태그 또는 커밋)이 없습니다.</translation>
     </message>
     <message>
         <source>{model}: a file is missing on the Hub.</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}: Hub에 파일이 없습니다.</translation>
     </message>
     <message>
         <source>The Hugging Face Hub answered with an error for {model}: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>Hugging Face Hub가 {model}에 대해 오류를 반환했습니다: {error}</translation>
     </message>
     <message>
         <source>Try again later.</source>
-        <translation type="unfinished"></translation>
+        <translation>나중에 다시 시도하세요.</translation>
     </message>
     <message>
         <source>Could not reach {hub} for {model}: {error}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}을(를) 위해 {hub}에 연결할 수 없습니다: {error}.</translation>
     </message>
     <message>
         <source>Check the network connection and try again (the download continues where it stopped), or choose a local model folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>네트워크 연결을 확인하고 다시 시도하거나(다운로드는 중지된 지점부터 이어집니다) 로컬 모델 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>Could not write {model} to the disk: {error}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}을(를) 디스크에 쓸 수 없습니다: {error}.</translation>
     </message>
     <message>
         <source>Check free space and permissions of the Hugging Face cache folder (HF_HOME).</source>
-        <translation type="unfinished"></translation>
+        <translation>Hugging Face 캐시 폴더(HF_HOME)의 남은 공간과 권한을 확인하세요.</translation>
     </message>
     <message>
         <source>Download of {model} failed: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>{model} 다운로드 실패: {error}</translation>
     </message>
     <message>
         <source>Download again to continue where it stopped.</source>
-        <translation type="unfinished"></translation>
+        <translation>다시 다운로드하면 중지한 지점부터 이어집니다.</translation>
     </message>
     <message>
         <source>Out of memory while loading &apos;{model}&apos; on {device}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{device}에서 &apos;{model}&apos;을(를) 불러오는 중 메모리가 부족합니다.</translation>
     </message>
     <message>
         <source>Choose a smaller precision (bfloat16/float16), another device, &apos;balanced&apos; to offload to the CPU, or a smaller model.</source>
-        <translation type="unfinished"></translation>
+        <translation>더 낮은 정밀도(bfloat16/float16), 다른 장치, CPU로 분산하는 &apos;balanced&apos; 또는 더 작은 모델을 선택하세요.</translation>
     </message>
     <message>
         <source>&apos;{model}&apos; is a gated model on the Hugging Face Hub.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;은(는) Hugging Face Hub에서 접근이 제한된 모델입니다.</translation>
     </message>
     <message>
         <source>Accept its licence on the Hub and log in with `hf auth login`, or pick a local folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hub에서 라이선스에 동의하고 `hf auth login`으로 로그인하거나 로컬 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>Model &apos;{model}&apos; was not found: it is neither a local folder with a config.json nor a model id on the Hugging Face Hub.</source>
-        <translation type="unfinished"></translation>
+        <translation>모델 &apos;{model}&apos;을(를) 찾을 수 없습니다: config.json이 있는 로컬 폴더도, Hugging Face Hub의 모델 ID도 아닙니다.</translation>
     </message>
     <message>
         <source>Check the spelling (org/name), or choose a local folder with Browse….</source>
-        <translation type="unfinished"></translation>
+        <translation>철자(조직/이름)를 확인하거나 찾아보기…로 로컬 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>&apos;{model}&apos; is not in the local Hugging Face cache and the Hub cannot be reached (offline).</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;이(가) 로컬 Hugging Face 캐시에 없고 Hub에 연결할 수 없습니다(오프라인).</translation>
     </message>
     <message>
         <source>&apos;{model}&apos; has no model weights or config that transformers can read ({error}).</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;에 transformers가 읽을 수 있는 모델 가중치나 설정이 없습니다({error}).</translation>
     </message>
     <message>
         <source>Choose a folder saved with save_pretrained().</source>
-        <translation type="unfinished"></translation>
+        <translation>save_pretrained()로 저장한 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>Device {device} cannot be used: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>{device} 장치를 사용할 수 없습니다: {error}</translation>
     </message>
     <message>
         <source>Choose another device, or Auto.</source>
-        <translation type="unfinished"></translation>
+        <translation>다른 장치나 자동을 선택하세요.</translation>
     </message>
     <message>
         <source>Loading &apos;{model}&apos; failed: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos; 불러오기 실패: {error}</translation>
     </message>
     <message>
         <source>The folder &apos;{folder}&apos; does not exist.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{folder}&apos; 폴더가 없습니다.</translation>
     </message>
     <message>
         <source>Choose an existing model folder, or type a Hub id such as {model}.</source>
-        <translation type="unfinished"></translation>
+        <translation>존재하는 모델 폴더를 선택하거나 {model} 같은 Hub ID를 입력하세요.</translation>
     </message>
     <message>
         <source>The folder &apos;{folder}&apos; has no config.json, so it is not a transformers model folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{folder}&apos; 폴더에 config.json이 없으므로 transformers 모델 폴더가 아닙니다.</translation>
     </message>
     <message>
         <source>Choose the folder that holds config.json and the weights.</source>
-        <translation type="unfinished"></translation>
+        <translation>config.json과 가중치가 있는 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>&apos;{model}&apos; is not downloaded yet, so its size in memory is not known.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;은(는) 아직 다운로드되지 않아 필요한 메모리 크기를 알 수 없습니다.</translation>
     </message>
     <message>
         <source>Download it first; its download size is shown.</source>
-        <translation type="unfinished"></translation>
+        <translation>먼저 다운로드하세요. 다운로드 크기는 표시되어 있습니다.</translation>
     </message>
     <message>
         <source>&apos;{model}&apos; is a {kind} model, not a causal language model that can chat.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;은(는) {kind} 모델로, 대화할 수 있는 인과 언어 모델이 아닙니다.</translation>
     </message>
     <message>
         <source>Choose a text-generation (causal LM) model, such as an *-Instruct model.</source>
-        <translation type="unfinished"></translation>
+        <translation>*-Instruct 모델 같은 텍스트 생성(인과 LM) 모델을 선택하세요.</translation>
     </message>
     <message>
         <source>Loading was cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>불러오기가 취소되었습니다.</translation>
     </message>
     <message>
         <source>No model is set.</source>
-        <translation type="unfinished"></translation>
+        <translation>모델이 설정되지 않았습니다.</translation>
     </message>
     <message>
         <source>Type a Hub id or choose a local folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hub ID를 입력하거나 로컬 폴더를 선택하세요.</translation>
     </message>
     <message>
         <source>&apos;{model}&apos; will not fit: {estimate}</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;은(는) 메모리에 들어가지 않습니다: {estimate}</translation>
     </message>
     <message>
         <source>Choose a smaller precision, another device or &apos;balanced&apos;, or tick &quot;Load even if it may not fit&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>더 낮은 정밀도, 다른 장치 또는 &apos;balanced&apos;를 선택하거나 &quot;메모리가 부족해도 불러오기&quot;를 선택하세요.</translation>
     </message>
     <message>
         <source>&apos;{model}&apos; has no chat template, so it is a base model rather than a chat model.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{model}&apos;에는 채팅 템플릿이 없으므로 채팅 모델이 아닌 기본 모델입니다.</translation>
     </message>
     <message>
         <source>Choose an instruct/chat variant of the model.</source>
-        <translation type="unfinished"></translation>
+        <translation>모델의 instruct/chat 버전을 선택하세요.</translation>
     </message>
     <message>
         <source>Reading the configuration of {model}</source>
-        <translation type="unfinished"></translation>
+        <translation>{model}의 설정을 읽는 중</translation>
     </message>
     <message>
         <source>Loading weights onto {device} in {dtype}</source>
-        <translation type="unfinished"></translation>
+        <translation>{device}에 {dtype} 가중치를 불러오는 중</translation>
     </message>
     <message>
         <source>No model is loaded.</source>
-        <translation type="unfinished"></translation>
+        <translation>불러온 모델이 없습니다.</translation>
     </message>
     <message>
         <source>Load a model first.</source>
-        <translation type="unfinished"></translation>
+        <translation>먼저 모델을 불러오세요.</translation>
     </message>
     <message>
         <source>Out of memory while generating: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>생성 중 메모리 부족: {error}</translation>
     </message>
     <message>
         <source>Lower max new tokens, shorten the conversation, or load in a smaller precision.</source>
-        <translation type="unfinished"></translation>
+        <translation>최대 새 토큰 수를 줄이거나, 대화를 줄이거나, 더 낮은 정밀도로 불러오세요.</translation>
     </message>
     <message>
         <source>Generation failed: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>생성 실패: {error}</translation>
     </message>
     <message>
         <source>Device &apos;{device}&apos; is not available on this machine.</source>
-        <translation type="unfinished"></translation>
+        <translation>이 컴퓨터에서는 &apos;{device}&apos; 장치를 사용할 수 없습니다.</translation>
     </message>
     <message>
         <source>Available: {devices}. Choose one of those, or Auto.</source>
-        <translation type="unfinished"></translation>
+        <translation>사용 가능: {devices}. 이 중 하나나 자동을 선택하세요.</translation>
     </message>
     <message>
         <source>bfloat16 needs macOS 14 or newer on MPS.</source>
-        <translation type="unfinished"></translation>
+        <translation>MPS에서 bfloat16을 쓰려면 macOS 14 이상이 필요합니다.</translation>
     </message>
     <message>
         <source>Use float16.</source>
-        <translation type="unfinished"></translation>
+        <translation>float16을 사용하세요.</translation>
     </message>
     <message>
         <source>There is no message to answer.</source>
-        <translation type="unfinished"></translation>
+        <translation>답할 메시지가 없습니다.</translation>
     </message>
     <message>
         <source>max_new_tokens ({tokens}) leaves no room for the prompt in the model&apos;s context window of {window} tokens.</source>
-        <translation type="unfinished"></translation>
+        <translation>max_new_tokens({tokens})가 모델의 컨텍스트 창 {window}토큰에 프롬프트가 들어갈 자리를 남기지 않습니다.</translation>
     </message>
     <message>
         <source>Set max new tokens below {window}.</source>
-        <translation type="unfinished"></translation>
+        <translation>최대 새 토큰 수를 {window}보다 작게 설정하세요.</translation>
     </message>
     <message>
         <source>Needs about {needed} on {device} in {dtype} ({weights} of weights, {cache} of cache for a full context); {free} free: {verdict}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{device}에서 {dtype}로 약 {needed} 필요(가중치 {weights}, 전체 컨텍스트 캐시 {cache}). 남은 메모리 {free}: {verdict}.</translation>
     </message>
     <message>
         <source>fits</source>
-        <translation type="unfinished"></translation>
+        <translation>충분함</translation>
     </message>
     <message>
         <source>does NOT fit</source>
-        <translation type="unfinished"></translation>
+        <translation>부족함</translation>
     </message>
     <message>
         <source>unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>알 수 없음</translation>
     </message>
 </context>
 <context>
     <name>i18n</name>
     <message>
         <source>System language</source>
-        <translation type="unfinished"></translation>
+        <translation>시스템 언어</translation>
     </message>
     <message>
         <source>MMM d</source>
-        <translation type="unfinished"></translation>
+        <translation>M월 d일</translation>
     </message>
     <message>
         <source>{s} s</source>
-        <translation type="unfinished"></translation>
+        <translation>{s}초</translation>
     </message>
     <message>
         <source>{m} min {s} s</source>
-        <translation type="unfinished"></translation>
+        <translation>{m}분 {s}초</translation>
     </message>
     <message>
         <source>{h} h {m} min</source>
-        <translation type="unfinished"></translation>
+        <translation>{h}시간 {m}분</translation>
     </message>
 </context>
 <context>
     <name>settings</name>
     <message>
         <source>System prompt</source>
-        <translation type="unfinished"></translation>
+        <translation>시스템 프롬프트</translation>
     </message>
     <message>
         <source>Instructions sent before the conversation in every prompt. Kept when old turns are dropped to fit. Empty by default: the prompt is the conversation alone, as in the model&apos;s reference pipeline.</source>
-        <translation type="unfinished"></translation>
+        <translation>모든 프롬프트에서 대화 앞에 보내는 지시문입니다. 길이에 맞추려고 오래된 대화를 뺄 때도 유지됩니다. 기본값은 비어 있으며, 이때 프롬프트는 모델의 참조 파이프라인처럼 대화만으로 이루어집니다.</translation>
     </message>
     <message>
         <source>Model</source>
-        <translation type="unfinished"></translation>
+        <translation>모델</translation>
     </message>
     <message>
         <source>A Hugging Face Hub id (org/name) or a local folder with config.json, tokenizer and weights.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hugging Face Hub ID(조직/이름) 또는 config.json, 토크나이저, 가중치가 있는 로컬 폴더입니다.</translation>
     </message>
     <message>
         <source>Device</source>
-        <translation type="unfinished"></translation>
+        <translation>장치</translation>
     </message>
     <message>
         <source>auto picks CUDA, then Apple MPS, then the CPU. &apos;balanced&apos; spreads the model over all GPUs and the CPU through accelerate.</source>
-        <translation type="unfinished"></translation>
+        <translation>auto는 CUDA, Apple MPS, CPU 순으로 고릅니다. &apos;balanced&apos;는 accelerate로 모델을 모든 GPU와 CPU에 나눕니다.</translation>
     </message>
     <message>
         <source>Precision</source>
-        <translation type="unfinished"></translation>
+        <translation>정밀도</translation>
     </message>
     <message>
         <source>Weight precision. auto: bfloat16 where the device runs it well, float16 on older GPUs and MPS, float32 otherwise. Half precision halves memory.</source>
-        <translation type="unfinished"></translation>
+        <translation>가중치 정밀도입니다. auto: 장치가 잘 지원하면 bfloat16, 오래된 GPU와 MPS에서는 float16, 그 밖에는 float32. 반정밀도는 메모리를 절반으로 줄입니다.</translation>
     </message>
     <message>
         <source>Trust remote code</source>
-        <translation type="unfinished"></translation>
+        <translation>원격 코드 신뢰</translation>
     </message>
     <message>
         <source>Run Python code shipped with the model. Off by default; Phi-3 does not need it.</source>
-        <translation type="unfinished"></translation>
+        <translation>모델과 함께 제공되는 Python 코드를 실행합니다. 기본값은 꺼짐이며, Phi-3에는 필요하지 않습니다.</translation>
     </message>
     <message>
         <source>Load even if it may not fit</source>
-        <translation type="unfinished"></translation>
+        <translation>메모리가 부족해도 불러오기</translation>
     </message>
     <message>
         <source>Load even when the estimate says the weights do not fit in the device&apos;s free memory.</source>
-        <translation type="unfinished"></translation>
+        <translation>추정치상 가중치가 장치의 남은 메모리에 들어가지 않아도 불러옵니다.</translation>
     </message>
     <message>
         <source>Sampling</source>
-        <translation type="unfinished"></translation>
+        <translation>샘플링</translation>
     </message>
     <message>
         <source>Off: greedy, always the single most likely token (deterministic). On: draw each token at random from the filtered distribution below.</source>
-        <translation type="unfinished"></translation>
+        <translation>끔: 탐욕적 디코딩으로 항상 가장 확률이 높은 토큰을 고릅니다(결정적). 켬: 아래 설정으로 거른 분포에서 토큰을 무작위로 뽑습니다.</translation>
     </message>
     <message>
         <source>Temperature</source>
-        <translation type="unfinished"></translation>
+        <translation>온도</translation>
     </message>
     <message>
         <source>Divides the logits before sampling: below 1 sharpens the distribution (safer, more repetitive), above 1 flattens it (more varied, more mistakes).</source>
-        <translation type="unfinished"></translation>
+        <translation>샘플링 전에 로짓을 나눕니다. 1보다 작으면 분포가 뾰족해지고(안전하지만 반복적), 1보다 크면 평평해집니다(다양하지만 실수가 많음).</translation>
     </message>
     <message>
         <source>Top-p</source>
-        <translation type="unfinished"></translation>
+        <translation>Top-p</translation>
     </message>
     <message>
         <source>Nucleus sampling: keep the smallest set of tokens whose probabilities add up to p. 1 keeps all.</source>
-        <translation type="unfinished"></translation>
+        <translation>뉴클리어스 샘플링: 확률의 합이 p가 되는 가장 작은 토큰 집합만 남깁니다. 1이면 모두 남깁니다.</translation>
     </message>
     <message>
         <source>Top-k</source>
-        <translation type="unfinished"></translation>
+        <translation>Top-k</translation>
     </message>
     <message>
         <source>Keep only the k most likely tokens before sampling. 0 turns the filter off.</source>
-        <translation type="unfinished"></translation>
+        <translation>샘플링 전에 확률이 가장 높은 토큰 k개만 남깁니다. 0이면 이 필터를 끕니다.</translation>
     </message>
     <message>
         <source>Min-p</source>
-        <translation type="unfinished"></translation>
+        <translation>Min-p</translation>
     </message>
     <message>
         <source>Drop tokens whose probability is below min_p times the top token&apos;s. Scales with the model&apos;s confidence; 0 turns it off, 0.05-0.1 is typical.</source>
-        <translation type="unfinished"></translation>
+        <translation>가장 높은 토큰 확률에 min_p를 곱한 값보다 확률이 낮은 토큰을 버립니다. 모델의 확신도에 따라 달라집니다. 0이면 끄며, 보통 0.05–0.1을 씁니다.</translation>
     </message>
     <message>
         <source>Repetition penalty</source>
-        <translation type="unfinished"></translation>
+        <translation>반복 페널티</translation>
     </message>
     <message>
         <source>Above 1 makes tokens already in the text less likely, which curbs loops; too high garbles the text. Applies to greedy decoding too.</source>
-        <translation type="unfinished"></translation>
+        <translation>1보다 크면 이미 나온 토큰의 확률을 낮춰 반복을 줄입니다. 너무 높으면 글이 망가집니다. 탐욕적 디코딩에도 적용됩니다.</translation>
     </message>
     <message>
         <source>Max new tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>최대 새 토큰 수</translation>
     </message>
     <message>
         <source>The reply stops after this many tokens (stop reason: length). Counts against the context window.</source>
-        <translation type="unfinished"></translation>
+        <translation>답변이 이 토큰 수에 이르면 멈춥니다(중지 이유: 길이). 컨텍스트 창에 포함됩니다.</translation>
     </message>
     <message>
         <source>Seed</source>
-        <translation type="unfinished"></translation>
+        <translation>시드</translation>
     </message>
     <message>
         <source>With sampling on, the same seed, prompt and settings give the same reply. Empty: a new random reply each time.</source>
-        <translation type="unfinished"></translation>
+        <translation>샘플링이 켜져 있을 때 시드, 프롬프트, 설정이 같으면 같은 답변이 나옵니다. 비워 두면 매번 새로운 무작위 답변이 나옵니다.</translation>
     </message>
     <message>
         <source>Stop sequences</source>
-        <translation type="unfinished"></translation>
+        <translation>중지 문자열</translation>
     </message>
     <message>
         <source>The reply ends as soon as one of these strings appears; the string itself is not shown.</source>
-        <translation type="unfinished"></translation>
+        <translation>이 문자열 중 하나가 나오면 답변이 끝납니다. 그 문자열은 표시되지 않습니다.</translation>
     </message>
     <message>
         <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>언어</translation>
     </message>
     <message>
         <source>The language of menus, buttons and messages. system: the system&apos;s language when a translation exists, else English. Dates and numbers follow it. Applies at the next start.</source>
-        <translation type="unfinished"></translation>
+        <translation>메뉴, 버튼, 메시지의 언어입니다. system: 번역이 있으면 시스템 언어, 없으면 영어. 날짜와 숫자도 이 언어를 따릅니다. 다음 실행부터 적용됩니다.</translation>
     </message>
 </context>
 </TS>

@@ -87,8 +87,12 @@ def sources() -> list[str]:
 
 
 def run_lupdate(ts_files: list[Path]) -> None:
-    subprocess.run([_tool("pyside6-lupdate"), "-silent", "-no-obsolete", "-locations", "none", *sources(),
-                    "-ts", *map(str, ts_files)], cwd=ROOT, check=True)
+    """Bring ``ts_files`` up to date with the sources. The English file (``llmdesk_en.ts``, the source language)
+    holds only the texts with a count, for their plural forms."""
+    for ts in ts_files:
+        plural_only = ["-pluralonly"] if ts.stem.endswith("_en") else []
+        subprocess.run([_tool("pyside6-lupdate"), "-silent", "-no-obsolete", "-locations", "none", *plural_only,
+                        *sources(), "-ts", str(ts)], cwd=ROOT, check=True)
 
 
 def run_lrelease(ts: Path, qm: Path) -> None:
@@ -136,8 +140,7 @@ def check() -> list[str]:
             copy = Path(tmp) / ts.name
             shutil.copy(ts, copy)
             copies.append(copy)
-        if copies:
-            run_lupdate(copies)
+        run_lupdate(copies)
         for ts, copy in zip(ts_files(), copies):
             if _messages(ts) != _messages(copy):
                 problems.append(f"{ts.name} is not up to date with the code (new or removed strings)")

@@ -372,13 +372,13 @@ class DownloadPanel(QWidget):
         after_cancel, self._after_cancel = self._after_cancel, False
         self.availability = avail
         self.availability_changed.emit(avail)
-        self.message_label.setText(describe_availability(avail))
+        self.message_label.setText(self.describe_availability(avail))
         if avail.needs_download:
             self._show_progress(avail.total_bytes - avail.missing_bytes, avail.total_bytes)
             self.detail_label.setText(self.tr("{size} to download").format(size=format_bytes(avail.missing_bytes)))
             self.hint_label.setText(self.tr("Files go into the standard Hugging Face cache, shared with other tools."))
             if after_cancel:
-                self.message_label.setText(self.tr("Download cancelled.") + " " + describe_availability(avail))
+                self.message_label.setText(self.tr("Download cancelled.") + " " + self.describe_availability(avail))
                 self.detail_label.setText(self.tr("What was downloaded is kept; the download continues from there."))
                 self.hint_label.setText("")
             self._set_state("cancelled" if after_cancel else "needs_download")
@@ -466,6 +466,24 @@ class DownloadPanel(QWidget):
         self.folder_button.style().polish(self.folder_button)
         self.state_changed.emit(state)
 
+    def describe_availability(self, avail: dl.ModelAvailability) -> str:
+        """One sentence in the interface language: where the model is, or how much must be downloaded
+        (:meth:`ModelAvailability.describe` in English)."""
+        if avail.status == "local":
+            return self.tr("Local folder {folder} ({size}).").format(folder=avail.path,
+                                                                     size=format_bytes(avail.total_bytes))
+        if avail.status == "cached":
+            return self.tr("{model} is in the Hugging Face cache ({size}).").format(
+                model=avail.model, size=format_bytes(avail.total_bytes))
+        missing = sum(1 for f in avail.files if not f.cached)
+        text = self.tr("{model} is not downloaded yet: {size} to download (%n file(s)) into {folder}.", "",
+                       missing).format(model=avail.model, size=format_bytes(avail.missing_bytes),
+                                       folder=avail.cache_dir)
+        if avail.resumable_bytes:
+            text += " " + self.tr("{size} from an interrupted download will be reused.").format(
+                size=format_bytes(avail.resumable_bytes))
+        return text
+
     @Slot()
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a model folder (with config.json)"))
@@ -474,32 +492,13 @@ class DownloadPanel(QWidget):
             self.check(folder)
 
 
-def describe_availability(avail: dl.ModelAvailability) -> str:
-    """One sentence for the window, in the interface language: where the model is, or how much must be downloaded
-    (:meth:`ModelAvailability.describe` in English)."""
-    tr = QCoreApplication.translate
-    if avail.status == "local":
-        return tr("DownloadPanel", "Local folder {folder} ({size}).").format(folder=avail.path,
-                                                                              size=format_bytes(avail.total_bytes))
-    if avail.status == "cached":
-        return tr("DownloadPanel", "{model} is in the Hugging Face cache ({size}).").format(
-            model=avail.model, size=format_bytes(avail.total_bytes))
-    missing = sum(1 for f in avail.files if not f.cached)
-    text = tr("DownloadPanel", "{model} is not downloaded yet: {size} to download (%n file(s)) into {folder}.", "",
-              missing).format(model=avail.model, size=format_bytes(avail.missing_bytes), folder=avail.cache_dir)
-    if avail.resumable_bytes:
-        text += " " + tr("DownloadPanel", "{size} from an interrupted download will be reused.").format(
-            size=format_bytes(avail.resumable_bytes))
-    return text
-
-
 def describe_progress(progress: dl.DownloadProgress) -> str:
     """How a download goes, in the interface language: ``1.2 GiB of 7.1 GiB · 45.3 MiB/s · 2 min 11 s left``."""
-    tr = QCoreApplication.translate
-    parts = [tr("DownloadPanel", "{done} of {total}").format(done=format_bytes(progress.done_bytes),
-                                                               total=format_bytes(progress.total_bytes))]
+    parts = [QCoreApplication.translate("DownloadPanel", "{done} of {total}").format(
+        done=format_bytes(progress.done_bytes), total=format_bytes(progress.total_bytes))]
     if progress.bytes_per_s > 0:
         parts.append(f"{format_bytes(progress.bytes_per_s)}/s")
     if progress.eta_s is not None:
-        parts.append(tr("DownloadPanel", "{time} left").format(time=format_duration(progress.eta_s)))
+        parts.append(QCoreApplication.translate("DownloadPanel", "{time} left").format(
+            time=format_duration(progress.eta_s)))
     return " · ".join(parts)
