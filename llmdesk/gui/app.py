@@ -33,6 +33,7 @@ from llmdesk.core.store import ConversationStore, StoreError
 from llmdesk.gui.chat.controller import ChatController
 from llmdesk.gui.conversations.conversation_list import ConversationSidebar
 from llmdesk.gui.export.export_dialog import ConversationTransfer
+from llmdesk.gui.i18n import install_translation
 from llmdesk.gui.single_instance import InstanceServer, ProfileLock, claim_profile
 from llmdesk.gui.window import ChatWindow
 from llmdesk.gui.chat.worker import EngineBackend
@@ -160,7 +161,9 @@ def quiet_qt_messages() -> None:
     previous = qInstallMessageHandler(handler)
 
 
-def make_application(argv: Sequence[str] | None = None) -> QApplication:
+def make_application(argv: Sequence[str] | None = None, *, language: str | None = None) -> QApplication:
+    """The QApplication with llmdesk's name, icon and colour scheme; with ``language`` (the settings' choice:
+    "system" or a language code), the interface language is installed too (see :mod:`llmdesk.gui.i18n`)."""
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
@@ -171,6 +174,8 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setWindowIcon(app_icon())
     apply_color_scheme(app)
     QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_color_scheme(app))
+    if language is not None:
+        install_translation(language, app)
     return app
 
 
@@ -464,11 +469,11 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
 def _run_owner(lock: ProfileLock, t0: float, *, model_overrides: dict[str, str] | None, measure_startup: bool,
                backend_factory: Callable[[], EngineBackend] | None) -> int:
     quiet_qt_messages()
-    app = make_application()
+    loaded = load_settings()
+    app = make_application(language=loaded.settings.appearance.language)
     server = InstanceServer(lock) if lock.held else None
     if server is not None:
         server.listen()
-    loaded = load_settings()
     for warning in loaded.warnings:  # shown in the window's banner too; a terminal user sees it here
         print(f"llmdesk: {warning}", file=sys.stderr)
     settings: Settings = loaded.settings

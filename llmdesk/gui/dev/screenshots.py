@@ -179,7 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suffix", default="")
     parser.add_argument("--conversations", action="store_true",
                         help="only the shot of the conversation sidebar with a branched reply")
+    parser.add_argument("--language", default=None,
+                        help="interface language, e.g. ko (default: the system's, as the app chooses it)")
     args = parser.parse_args(argv)
+    from llmdesk.gui.app import make_application
+
+    make_application(language=args.language or "system")
     if args.conversations:
         print(take_conversations(args.out, dark=args.dark, suffix=args.suffix))
         return 0
