@@ -1,4 +1,4 @@
-"""Engine messages in the interface language.
+"""Engine (and core) messages in the interface language.
 
 The engine is plain Python and writes its errors, hints and progress notes in English (the command line prints
 them as they are). The window translates them here, at the GUI boundary: each message the engine can produce is
@@ -16,8 +16,6 @@ import functools
 import re
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-
-CONTEXT = "engine"
 
 TEMPLATES = [
     # download.py
@@ -128,24 +126,51 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("engine", "unknown"),
 ]
 
+#: Texts from :mod:`llmdesk.core` the window shows: stop reasons, and what the settings loader says about a bad
+#: settings file (shown in the banner at start).
+CORE_TEMPLATES = [
+    QT_TRANSLATE_NOOP("core", "Stopped at the token limit"),
+    QT_TRANSLATE_NOOP("core", "Ended at a stop sequence"),
+    QT_TRANSLATE_NOOP("core", "Stopped"),
+    QT_TRANSLATE_NOOP("core", "Failed"),
+    QT_TRANSLATE_NOOP("core", "The settings file {path} cannot be checked ({error}); using the defaults for this "
+                              "session."),
+    QT_TRANSLATE_NOOP("core", "The settings file {path} could not be read ({reason}). It was moved to {name} and the "
+                              "defaults are in use."),
+    QT_TRANSLATE_NOOP("core", "Some settings in {path} were not valid; those use their defaults, the others were "
+                              "kept. The original file was moved to {name}:"),
+    QT_TRANSLATE_NOOP("core", "(a fresh settings file could not be written: {error})"),
+    QT_TRANSLATE_NOOP("core", "{field}: unknown setting, ignored"),
+    QT_TRANSLATE_NOOP("core", "{field}: a decoding setting outside a valid decoding section, ignored"),
+    QT_TRANSLATE_NOOP("core", "{error} (using the default)"),
+    QT_TRANSLATE_NOOP("core", "{field}: must be from {low} to {high}, not {value}"),
+    QT_TRANSLATE_NOOP("core", "{field}: must be a number from {low} to {high}, not {value}"),
+    QT_TRANSLATE_NOOP("core", "{field}: must be a whole number from {low} to {high}, not {value}"),
+    QT_TRANSLATE_NOOP("core", "{field}: must be true or false, not {value}"),
+    QT_TRANSLATE_NOOP("core", "{field}: must be text, not {value}"),
+    QT_TRANSLATE_NOOP("core", "{field}: must be one of {choices}, not {value}"),
+    QT_TRANSLATE_NOOP("core", "{field}: a value is required"),
+]
+
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
 @functools.cache
-def _patterns() -> list[tuple[re.Pattern[str], str]]:
+def _patterns() -> list[tuple[re.Pattern[str], str, str]]:
     out = []
-    for template in TEMPLATES:
-        parts = _FIELD.split(template)  # literal, name, literal, name, ...
-        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
-        out.append((re.compile(regex, re.S), template))
+    for context, templates in (("engine", TEMPLATES), ("core", CORE_TEMPLATES)):
+        for template in templates:
+            parts = _FIELD.split(template)  # literal, name, literal, name, ...
+            regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+            out.append((re.compile(regex, re.S), context, template))
     return out
 
 
 def _translate_one(text: str) -> str | None:
-    for pattern, template in _patterns():
+    for pattern, context, template in _patterns():
         match = pattern.fullmatch(text)
         if match:
-            translated = QCoreApplication.translate("engine", template)
+            translated = QCoreApplication.translate(context, template)
             try:
                 fields = {name: _translate_one(value) or value for name, value in match.groupdict().items()}
                 return translated.format(**fields)
@@ -155,8 +180,8 @@ def _translate_one(text: str) -> str | None:
 
 
 def translate_engine_text(text: str) -> str:
-    """``text`` (an engine message, hint, or message and hint joined by a space) in the interface language; the
-    text as it is when no template matches."""
+    """``text`` (an engine message, hint, or message and hint joined by a space; or a text from core listed in
+    :data:`CORE_TEMPLATES`) in the interface language; the text as it is when no template matches."""
     if not text:
         return text
     whole = _translate_one(text.strip())

@@ -2,6 +2,58 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="en_US">
 <context>
+    <name>ConversationTransfer</name>
+    <message numerus="yes">
+        <source>It will add %n conversation(s)</source>
+        <translation>
+            <numerusform>It will add %n conversation</numerusform>
+            <numerusform>It will add %n conversations</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>with %n message(s).</source>
+        <translation>
+            <numerusform>with %n message.</numerusform>
+            <numerusform>with %n messages.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of them as copies: a different version is already in the list.</source>
+        <translation>
+            <numerusform>%n of them as copies: a different version is already in the list.</numerusform>
+            <numerusform>%n of them as copies: a different version is already in the list.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n conversation(s) already in the list, unchanged, will be skipped.</source>
+        <translation>
+            <numerusform>%n conversation is already in the list, unchanged, and will be skipped.</numerusform>
+            <numerusform>%n conversations are already in the list, unchanged, and will be skipped.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n conversation(s)</source>
+        <translation>
+            <numerusform>Imported %n conversation</numerusform>
+            <numerusform>Imported %n conversations</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n as copies of ones already in the list)</source>
+        <translation>
+            <numerusform>(%n as copies of ones already in the list)</numerusform>
+            <numerusform>(%n as copies of ones already in the list)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; skipped %n already in the list</source>
+        <translation>
+            <numerusform>; skipped %n already in the list</numerusform>
+            <numerusform>; skipped %n already in the list</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>DownloadPanel</name>
     <message numerus="yes">
         <source>{model} is not downloaded yet: {size} to download (%n file(s)) into {folder}.</source>

@@ -8,6 +8,35 @@
         <translation>대화 (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;JSONL (*.jsonl);;ChatGPT 데이터 내보내기 (*.zip conversations.json);;모든 파일 (*)</translation>
     </message>
     <message>
+        <source>llmdesk JSON export</source>
+        <extracomment>The import formats&apos; names from core&apos;s importer, for lupdate (shown through :func:`import_format_name`).</extracomment>
+        <translation>llmdesk JSON 내보내기 파일</translation>
+    </message>
+    <message>
+        <source>OpenAI chat JSONL (fine-tuning format)</source>
+        <translation>OpenAI 채팅 JSONL (파인튜닝 형식)</translation>
+    </message>
+    <message>
+        <source>OpenAI chat examples (a JSON list)</source>
+        <translation>OpenAI 채팅 예제 (JSON 목록)</translation>
+    </message>
+    <message>
+        <source>ShareGPT JSONL</source>
+        <translation>ShareGPT JSONL</translation>
+    </message>
+    <message>
+        <source>ShareGPT (a JSON list)</source>
+        <translation>ShareGPT (JSON 목록)</translation>
+    </message>
+    <message>
+        <source>ChatGPT data export (conversations.json)</source>
+        <translation>ChatGPT 데이터 내보내기 (conversations.json)</translation>
+    </message>
+    <message>
+        <source>Open WebUI chat export</source>
+        <translation>Open WebUI 채팅 내보내기 파일</translation>
+    </message>
+    <message>
         <source>&amp;Export…</source>
         <translation>내보내기(&amp;E)…</translation>
     </message>
@@ -66,6 +95,56 @@
     <message>
         <source>Nothing to import.</source>
         <translation>가져올 대화가 없습니다.</translation>
+    </message>
+    <message>
+        <source>Recognised: {format}.</source>
+        <translation>인식한 형식: {format}.</translation>
+    </message>
+    <message numerus="yes">
+        <source>It will add %n conversation(s)</source>
+        <translation>
+            <numerusform>대화 %n개를 추가합니다</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>with %n message(s).</source>
+        <translation>
+            <numerusform>(메시지 %n개).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of them as copies: a different version is already in the list.</source>
+        <translation>
+            <numerusform>그중 %n개는 사본으로 추가합니다: 다른 버전이 이미 목록에 있습니다.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n conversation(s) already in the list, unchanged, will be skipped.</source>
+        <translation>
+            <numerusform>목록에 이미 있는 변경되지 않은 대화 %n개는 건너뜁니다.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Note: {note}</source>
+        <translation>참고: {note}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n conversation(s)</source>
+        <translation>
+            <numerusform>대화 %n개를 가져왔습니다</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n as copies of ones already in the list)</source>
+        <translation>
+            <numerusform>(%n개는 목록에 이미 있는 대화의 사본)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; skipped %n already in the list</source>
+        <translation>
+            <numerusform>; 목록에 이미 있는 %n개는 건너뜀</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -415,6 +494,82 @@
     <message>
         <source>Search results</source>
         <translation>검색 결과</translation>
+    </message>
+</context>
+<context>
+    <name>core</name>
+    <message>
+        <source>Stopped at the token limit</source>
+        <extracomment>Texts from :mod:`llmdesk.core` the window shows: stop reasons, and what the settings loader says about a bad settings file (shown in the banner at start).</extracomment>
+        <translation>토큰 한도에서 멈춤</translation>
+    </message>
+    <message>
+        <source>Ended at a stop sequence</source>
+        <translation>중지 문자열에서 끝남</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>중지됨</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>실패</translation>
+    </message>
+    <message>
+        <source>The settings file {path} cannot be checked ({error}); using the defaults for this session.</source>
+        <translation>설정 파일 {path}을(를) 확인할 수 없습니다({error}). 이번 세션에서는 기본값을 사용합니다.</translation>
+    </message>
+    <message>
+        <source>The settings file {path} could not be read ({reason}). It was moved to {name} and the defaults are in use.</source>
+        <translation>설정 파일 {path}을(를) 읽을 수 없습니다({reason}). 파일을 {name}(으)로 옮기고 기본값을 사용합니다.</translation>
+    </message>
+    <message>
+        <source>Some settings in {path} were not valid; those use their defaults, the others were kept. The original file was moved to {name}:</source>
+        <translation>{path}의 일부 설정이 올바르지 않아 해당 설정은 기본값을 쓰고 나머지는 유지했습니다. 원래 파일은 {name}(으)로 옮겼습니다:</translation>
+    </message>
+    <message>
+        <source>(a fresh settings file could not be written: {error})</source>
+        <translation>(새 설정 파일을 쓸 수 없습니다: {error})</translation>
+    </message>
+    <message>
+        <source>{field}: unknown setting, ignored</source>
+        <translation>{field}: 알 수 없는 설정이라 무시함</translation>
+    </message>
+    <message>
+        <source>{field}: a decoding setting outside a valid decoding section, ignored</source>
+        <translation>{field}: 올바른 디코딩 섹션 밖에 있는 디코딩 설정이라 무시함</translation>
+    </message>
+    <message>
+        <source>{error} (using the default)</source>
+        <translation>{error} (기본값 사용)</translation>
+    </message>
+    <message>
+        <source>{field}: must be from {low} to {high}, not {value}</source>
+        <translation>{field}: {low}에서 {high} 사이여야 합니다({value}은(는) 안 됨)</translation>
+    </message>
+    <message>
+        <source>{field}: must be a number from {low} to {high}, not {value}</source>
+        <translation>{field}: {low}에서 {high} 사이의 숫자여야 합니다({value}은(는) 안 됨)</translation>
+    </message>
+    <message>
+        <source>{field}: must be a whole number from {low} to {high}, not {value}</source>
+        <translation>{field}: {low}에서 {high} 사이의 정수여야 합니다({value}은(는) 안 됨)</translation>
+    </message>
+    <message>
+        <source>{field}: must be true or false, not {value}</source>
+        <translation>{field}: true 또는 false여야 합니다({value}은(는) 안 됨)</translation>
+    </message>
+    <message>
+        <source>{field}: must be text, not {value}</source>
+        <translation>{field}: 텍스트여야 합니다({value}은(는) 안 됨)</translation>
+    </message>
+    <message>
+        <source>{field}: must be one of {choices}, not {value}</source>
+        <translation>{field}: {choices} 중 하나여야 합니다({value}은(는) 안 됨)</translation>
+    </message>
+    <message>
+        <source>{field}: a value is required</source>
+        <translation>{field}: 값이 필요합니다</translation>
     </message>
 </context>
 <context>

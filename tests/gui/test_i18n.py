@@ -57,7 +57,7 @@ def english_words(text: str) -> list[str]:
     model ids (org/name), paths, file names and single letters (``%n``, shortcut letters like ``(&E)``)."""
     text = re.sub(r"&(?=\w)", "", text)  # mnemonic markers
     text = re.sub(r"\S*[/\\]\S*", " ", text)  # paths, model ids, org/name
-    text = re.sub(r"\S+\.(json|jsonl|zip|md|txt|html|pdf|safetensors|bin|model|py)\b", " ", text)
+    text = re.sub(r"\S*[A-Za-z0-9]\.[A-Za-z]\S*", " ", text)  # file names (settings.json.corrupt-…)
     text = re.sub(r"\*\.\w+", " ", text)  # file patterns
     words = re.findall(r"[A-Za-z][A-Za-z0-9_\-]*[A-Za-z0-9]|[A-Za-z]{2,}", text)
     return [w for w in words if w not in ALLOWED_WORDS and not re.fullmatch(r"[A-Za-z]\d*|\d+\w*", w)]
@@ -366,3 +366,41 @@ def test_export_dialog_in_korean(korean, qtbot) -> None:
     qtbot.addWidget(dialog)
     assert english_left(dialog, ignore=("현재 대화 (Trip to Busan)",)) == []
     assert "12,345" in dialog.scope_buttons.button(2).text()
+
+
+def test_import_plan_and_report_in_korean_and_english(korean, qapp, tmp_path: Path) -> None:
+    from llmdesk.core.conversation import Conversation, Message
+    from llmdesk.core.importer import ImportPlan, ImportReport, ParsedImport
+    from llmdesk.gui.export.export_dialog import ConversationTransfer
+
+    conversations = []
+    for k in range(3):
+        conv = Conversation(title=f"c{k}")
+        conv.add(Message("user", "hi"))
+        conversations.append(conv)
+    parsed = ParsedImport("chatgpt", conversations, notes=[])
+    report = ImportReport("chatgpt", imported=["a", "b"], copied=["c"], skipped=["d"])
+    plan = ImportPlan(parsed, conversations, report)
+    transfer = ConversationTransfer(store=None)
+    text = transfer.describe_plan(plan)
+    assert text == ("인식한 형식: ChatGPT 데이터 내보내기 (conversations.json).\n대화 3개를 추가합니다 (메시지 3개). 그중 1개는 "
+                    "사본으로 추가합니다: 다른 버전이 이미 목록에 있습니다.\n목록에 이미 있는 변경되지 않은 대화 1개는 건너뜁니다.")
+    assert english_words(transfer.describe_report(report)) == []
+    i18n.install_translation("en", qapp)
+    # English gets its plural forms: the same sentences as core's own describe()/summary()
+    assert transfer.describe_plan(plan) == plan.describe()
+    assert transfer.describe_report(report) == report.summary()
+
+
+def test_stop_reasons_and_settings_warnings_in_korean(korean, tmp_path: Path) -> None:
+    from llmdesk.core.conversation import StopReason
+    from llmdesk.core.settings import load_settings
+
+    assert translate_engine_text(StopReason.LENGTH.label) == "토큰 한도에서 멈춤"
+    assert translate_engine_text(StopReason.CANCELLED.label) == "중지됨"
+    path = tmp_path / "settings.json"
+    path.write_text('{"schema_version": 3, "decoding": {"temperature": 9, "bogus": 1}}', encoding="utf-8")
+    warnings = load_settings(path).warnings
+    assert len(warnings) == 3
+    for warning in warnings:
+        assert english_words(translate_engine_text(warning)) == [], warning

@@ -54,6 +54,16 @@ SETTINGS_IMPORT_FOLDER = "import/last_folder"
 SCOPES = ("current", "selected", "all")
 IMPORT_FILTER = QT_TRANSLATE_NOOP("ConversationTransfer", "Conversations (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;"
                                   "JSONL (*.jsonl);;ChatGPT data export (*.zip conversations.json);;All files (*)")
+#: The import formats' names from core's importer, for lupdate (shown through :func:`import_format_name`).
+IMPORT_FORMAT_NAMES = [
+    QT_TRANSLATE_NOOP("ConversationTransfer", "llmdesk JSON export"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "OpenAI chat JSONL (fine-tuning format)"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "OpenAI chat examples (a JSON list)"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "ShareGPT JSONL"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "ShareGPT (a JSON list)"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "ChatGPT data export (conversations.json)"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "Open WebUI chat export"),
+]
 #: The export formats' names from core's registry, for lupdate (shown through :func:`format_label`).
 FORMAT_LABELS = [QT_TRANSLATE_NOOP("ExportDialog", "Markdown"), QT_TRANSLATE_NOOP("ExportDialog", "Plain text"),
                  QT_TRANSLATE_NOOP("ExportDialog", "llmdesk JSON (every branch, lossless)"),
@@ -337,16 +347,16 @@ class ConversationTransfer(QObject):
             self._warn(self.tr("Import failed"), f"{exc}\n\n" + self.tr("Nothing was imported."))
             return None
         if not plan.to_save:
-            self._inform(self.tr("Import"), plan.describe() + "\n\n" + self.tr("Nothing to import."))
+            self._inform(self.tr("Import"), self.describe_plan(plan) + "\n\n" + self.tr("Nothing to import."))
             return plan.report
-        if not self._confirm(self.tr("Import conversations"), f"{Path(chosen).name}\n\n{plan.describe()}"):
+        if not self._confirm(self.tr("Import conversations"), f"{Path(chosen).name}\n\n{self.describe_plan(plan)}"):
             return None
         try:
             report = self.save(plan)
         except (StoreError, ValueError, OSError) as exc:  # the store refused: it saved none of them
             self._warn(self.tr("Import failed"), f"{exc}\n\n" + self.tr("Nothing was imported."))
             return None
-        self._inform(self.tr("Import"), report.summary() + "\n\n" + "\n".join(report.messages[:20]) +
+        self._inform(self.tr("Import"), self.describe_report(report) + "\n\n" + "\n".join(report.messages[:20]) +
                      ("\n…" if len(report.messages) > 20 else ""))
         return report
 
@@ -373,6 +383,34 @@ class ConversationTransfer(QObject):
         """Read, check and import a file without asking. Raises ImportFormatError (nothing imported) or the store's
         error."""
         return self.save(self.plan_from(path))
+
+    def describe_plan(self, plan: ImportPlan) -> str:
+        """What an import would add, in the interface language (:meth:`ImportPlan.describe` in English)."""
+        name = QCoreApplication.translate("ConversationTransfer", plan.parsed.format_name)
+        n = len(plan.to_save)
+        text = self.tr("Recognised: {format}.").format(format=name) + "\n" + self.tr(
+            "It will add %n conversation(s)", "", n) + " " + self.tr("with %n message(s).", "", plan.message_count)
+        if plan.report.copied:
+            text += " " + self.tr("%n of them as copies: a different version is already in the list.", "",
+                                  len(plan.report.copied))
+        if plan.report.skipped:
+            text += "\n" + self.tr("%n conversation(s) already in the list, unchanged, will be skipped.", "",
+                                   len(plan.report.skipped))
+        if plan.parsed.notes:
+            text += "\n\n" + "\n".join(self.tr("Note: {note}").format(note=line) for line in plan.parsed.notes)
+        return text
+
+    def describe_report(self, report: ImportReport) -> str:
+        """What an import did, in the interface language (:meth:`ImportReport.summary` in English)."""
+        text = self.tr("Imported %n conversation(s)", "", len(report.imported) + len(report.copied))
+        if report.copied:
+            text += " " + self.tr("(%n as copies of ones already in the list)", "", len(report.copied))
+        if report.skipped:
+            text += self.tr("; skipped %n already in the list", "", len(report.skipped))
+        text += "."
+        if report.notes:
+            text += "\n" + "\n".join(self.tr("Note: {note}").format(note=line) for line in report.notes)
+        return text
 
     # -- messages (one place, so tests can watch them) --------------------------------------------------------------
     def _warn(self, title: str, text: str) -> None:
