@@ -210,6 +210,28 @@ def test_install_korean_then_english(qapp) -> None:
         QLocale.setDefault(before)
 
 
+def test_make_application_installs_the_language_from_the_settings(qapp) -> None:
+    from PySide6.QtWidgets import QStyleFactory
+
+    from llmdesk.gui.app import make_application
+
+    before = QLocale()
+    style, sheet, palette = qapp.style().name(), qapp.styleSheet(), qapp.palette()
+    try:
+        assert make_application(language="ko") is qapp
+        assert i18n.current_language() == "ko"
+        assert QCoreApplication.translate("ModelPicker", "Load") == "불러오기"
+        make_application()  # no language given: what is installed stays
+        assert i18n.current_language() == "ko"
+    finally:
+        i18n.install_translation("en", qapp)
+        QLocale.setDefault(before)
+        qapp.setStyle(QStyleFactory.create(style))  # the other tests run with the style they started with
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+    assert QCoreApplication.translate("ModelPicker", "Load") == "Load"
+
+
 def test_english_plural_forms(qapp, qtbot) -> None:
     """English, the source language, gets its plural forms from llmdesk_en.qm: "1 file", "2 files"."""
     from llmdesk.gui.models.download_panel import DownloadPanel
@@ -404,3 +426,69 @@ def test_stop_reasons_and_settings_warnings_in_korean(korean, tmp_path: Path) ->
     assert len(warnings) == 3
     for warning in warnings:
         assert english_words(translate_engine_text(warning)) == [], warning
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The main window in Korean
+# --------------------------------------------------------------------------------------------------------------
+
+
+def korean_window(qtbot, tmp_path: Path, *, rate: float = 0.0):
+    from llmdesk.core.settings import Settings
+    from llmdesk.core.store import ConversationStore
+    from llmdesk.engine.types import DeviceInfo
+    from llmdesk.gui.app import build_window
+    from llmdesk.gui.chat.worker import EngineBackend
+    from llmdesk.gui.dev.scripted_engine import ScriptedEngine
+
+    engine = ScriptedEngine(reply="안녕하세요! **한국어** 답변입니다.\n\n```python\nprint('hi')\n```\n", rate=rate,
+                            devices=[DeviceInfo("cpu", "CPU", 16 * 2**30, 8 * 2**30)])
+    settings = Settings()
+    settings.model.model = "scripted/model"
+    store = ConversationStore(tmp_path / "conversations.sqlite3")
+    window = build_window(settings, store=store, save=None, remember_geometry=False,
+                          backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
+                                                                list_devices=engine.list_devices))
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.controller.model_info is not None, timeout=10_000)
+    return window, store
+
+
+@pytest.mark.xfail(strict=True, reason="the window, settings panel and chat view are wrapped after main is merged")
+def test_main_window_has_no_english_left(korean, qtbot, tmp_path: Path) -> None:
+    """Menus, buttons, settings labels, tooltips, accessible names, dock titles and status messages of the main
+    window, after a reply and with the settings panel open, are all Korean (model names, units and llmdesk
+    aside)."""
+    window, store = korean_window(qtbot, tmp_path)
+    try:
+        with qtbot.waitSignal(window.controller.reply_finished, timeout=10_000):
+            window.send("파이썬에서 CSV 파일을 읽으려면?")
+        window.settings_dock.show()
+        qtbot.wait(50)
+        problems = english_left(window)
+        problems += [f"status bar: {m!r}" for m in [window.statusBar().currentMessage()] if english_words(m)]
+        assert problems == [], "\n".join(problems)
+    finally:
+        window.close()
+        store.close()
+
+
+@pytest.mark.xfail(strict=True, reason="the window, settings panel and chat view are wrapped after main is merged")
+def test_main_window_while_replying_has_no_english_left(korean, qtbot, tmp_path: Path) -> None:
+    window, store = korean_window(qtbot, tmp_path, rate=30)
+    try:
+        window.send("천천히 답해 주세요")
+        qtbot.waitUntil(lambda: window.controller.busy, timeout=5000)
+        qtbot.wait(100)
+        problems = english_left(window)
+        with qtbot.waitSignal(window.controller.reply_finished, timeout=10_000):
+            window.controller.stop()
+        qtbot.wait(50)
+        problems += english_left(window)
+        assert problems == [], "\n".join(problems)
+    finally:
+        window.close()
+        store.close()
