@@ -1,10 +1,15 @@
 """The interface language: which translation to load, loading it, and locale-aware numbers and dates.
 
-Every user-visible string in the GUI goes through Qt's translation system (``self.tr``, or
-``QCoreApplication.translate(context, text, "", n)`` where a count appears: PySide6's ``tr`` ignores ``n``). The
-translations are Qt Linguist files, ``resources/translations/llmdesk_<code>.ts``, compiled to ``.qm`` by
+Every user-visible string in the GUI goes through Qt's translation system: ``self.tr(text)`` in methods (with a
+count, ``self.tr("%n file(s)", "", n)``: lupdate then asks for plural forms), :func:`tr` from this module in
+module-level functions, ``QT_TRANSLATE_NOOP(context, text)`` to mark texts kept in tables and
+``QCoreApplication.translate(context, text)`` to show them. Fields in texts are Python ``{name}`` fields filled with
+``.format()`` after translation, so translators can move them.
+
+The translations are Qt Linguist files, ``resources/translations/llmdesk_<code>.ts``, compiled to ``.qm`` by
 ``python -m llmdesk.gui.dev.translations update`` (pyside6-lupdate + pyside6-lrelease); a test fails when a
-compiled file is out of date with its source or with the code. Adding a language is adding its ``.ts`` file (and
+compiled file is out of date with its source or with the code. English is the source language; its file holds only
+the plural forms ("1 file", "2 files"). Adding a language is adding its ``.ts`` file (and
 running that command): :func:`llmdesk.core.resources.translation_languages` finds it, and it becomes a choice in
 the settings.
 
@@ -156,6 +161,13 @@ def format_month_day(timestamp: float) -> str:
     date: QDate = QDateTime.fromSecsSinceEpoch(int(timestamp)).date()
     # Translators: a QDate pattern for a day and month without the year (MMM = short month name, d = day).
     return ui_locale().toString(date, QCoreApplication.translate("i18n", "MMM d"))
+
+
+def tr(text: str, disambiguation: str = "", n: int = -1) -> str:
+    """Translate a text in a module-level function (outside any class; methods use ``self.tr``). lupdate files a
+    bare ``tr(...)`` call outside a class under the empty context, and reads ``tr(text, "", n)`` as a text with
+    plural forms, so this looks it up there: ``tr("%n token(s)", "", n)``."""
+    return QCoreApplication.translate("", text, disambiguation or None, n)
 
 
 def setting_text(text: str) -> str:
