@@ -112,6 +112,8 @@ def language_name(code: str) -> str:
     """How a language choice is shown: the language's own name (``"한국어"``), or "System language"."""
     if code == SYSTEM:
         return QCoreApplication.translate("i18n", "System language")
+    if code == SOURCE_LANGUAGE:
+        return "English"  # not "American English": the interface has one English
     name = QLocale(code).nativeLanguageName()
     return name[:1].upper() + name[1:] if name else code
 
