@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "export conversations to Markdown, HTML, PDF, text, JSON or JSONL"),
     "import": ("import_", "import conversations from llmdesk JSON, ChatGPT, Open WebUI, OpenAI or ShareGPT JSONL"),
     "search": ("search", "search every message and print the hits"),
+    "serve": ("serve", "serve a model over an OpenAI-compatible API on 127.0.0.1"),
+    "remote": ("remote", "add, list, check or remove OpenAI-compatible servers (vLLM, SGLang, llama-server, ...)"),
+    "prompt": ("prompt", "print the exact prompt the model would receive and its token count"),
 }
 
 

@@ -39,16 +39,44 @@ def test_ask_reports_a_missing_model(tmp_path, capsys):
 
 def test_bench_random_weights_json(tiny_model_dir, capsys):
     rc = main(["bench", "--random-weights", str(tiny_model_dir), "--device", "cpu", "--dtype", "float32",
-               "--prompt-tokens", "8", "--new-tokens", "6", "--repeats", "1", "--json"])
+               "--prompt-tokens", "8", "--new-tokens", "6", "--repeats", "1", "--turns", "0", "--json"])
     out, _ = capsys.readouterr()
     assert rc == 0
     report = json.loads(out)
-    assert report["prompt_tokens"] == 8 and report["new_tokens"] == 6
+    assert report["prompt_tokens"] == 8 and report["new_tokens"] == 6 and report["multi_turn"] is None
     assert report["engine"]["decode_tokens_per_s"] > 0 and report["bare"]["decode_tokens_per_s"] > 0
     assert report["decode_ratio"] == pytest.approx(
         report["engine"]["decode_tokens_per_s"] / report["bare"]["decode_tokens_per_s"])
     assert report["weight_bytes"] == report["parameters"] * 4
     assert report["implied_bandwidth_gb_s"] > 0
+
+
+def test_bench_multi_turn_reprefill_vs_kept_cache(tiny_model_dir, capsys):
+    rc = main(["bench", "--random-weights", str(tiny_model_dir), "--device", "cpu", "--dtype", "float32",
+               "--prompt-tokens", "8", "--new-tokens", "2", "--repeats", "1", "--turns", "4", "--turn-tokens", "40",
+               "--reply-tokens", "3", "--json"])
+    out, _ = capsys.readouterr()
+    assert rc == 0
+    multi = json.loads(out)["multi_turn"]
+    assert multi["turns"] == 4 and multi["reply_tokens"] == 3
+    for key in ("prompt_tokens", "ttft_reprefill_s", "ttft_cached_s", "cached_tokens"):
+        assert len(multi[key]) == 4
+    prompts, cached = multi["prompt_tokens"], multi["cached_tokens"]
+    assert all(b - a >= 30 for a, b in zip(prompts, prompts[1:]))  # each turn adds about 40 tokens
+    assert cached[0] == 0 and all(0 < c < p for c, p in zip(cached[1:], prompts[1:]))
+    assert all(t > 0 for t in multi["ttft_reprefill_s"] + multi["ttft_cached_s"])
+    assert multi["last_turn_ratio"] == pytest.approx(multi["ttft_cached_s"][-1] / multi["ttft_reprefill_s"][-1])
+    rc = main(["bench", "--random-weights", str(tiny_model_dir), "--device", "cpu", "--dtype", "float32",
+               "--prompt-tokens", "8", "--new-tokens", "2", "--repeats", "1", "--turns", "2", "--turn-tokens", "40"])
+    out, _ = capsys.readouterr()
+    assert rc == 0 and "multi-turn chat: 2 turns" in out and "with the kept cache" in out
+
+
+def test_bench_refuses_bad_multi_turn_flags(capsys):
+    assert main(["bench", "--turns", "-1"]) == 2
+    assert main(["bench", "--turn-tokens", "10", "--reply-tokens", "4"]) == 2
+    _, err = capsys.readouterr()
+    assert "--turn-tokens" in err
 
 
 def test_bench_refuses_both_sources(capsys):

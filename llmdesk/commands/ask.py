@@ -14,7 +14,7 @@ import sys
 import threading
 from typing import Any
 
-from llmdesk.commands._common import add_model_flags
+from llmdesk.commands._common import add_model_flags, add_remote_flags, remote_endpoint
 from llmdesk.core.settings import (
     DecodingSettings,
     ModelSettings,
@@ -27,6 +27,7 @@ from llmdesk.core.settings import (
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_model_flags(parser)
+    add_remote_flags(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--greedy", action="store_true", help="always pick the most likely token")
     mode.add_argument("--sample", action="store_true", help="sample (implied by --seed/--temperature/...)")
@@ -41,6 +42,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "continue this stored conversation (its id, or a unique start of it): the message and the reply are "
         "saved to it, on its shown branch"))
     parser.add_argument("--show-dropped", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object: the reply, its stats and per token its id, text, logprob and "
+                             "the top alternatives")
+    parser.add_argument("--top-logprobs", type=int, default=10, metavar="K",
+                        help="with --json: alternatives per token, 0 to 10 (default 10)")
+    parser.add_argument("--sampled-distribution", action="store_true",
+                        help="with --json: log-probabilities under the distribution sampling drew from (after "
+                             "repetition penalty, temperature, top-k, top-p, min-p) instead of the model's raw one")
     parser.add_argument("prompt", help="the user message")
 
 
@@ -70,15 +79,19 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"llmdesk ask: invalid setting {exc}", file=sys.stderr)
         return 2
+    if not 0 <= args.top_logprobs <= 10:
+        print(f"llmdesk ask: --top-logprobs must be 0 to 10, not {args.top_logprobs}", file=sys.stderr)
+        return 2
     model = dataclasses.replace(settings.model, **{k: v for k in ("model", "device", "dtype")
                                                    if (v := getattr(args, k)) is not None})
     if not args.prompt.strip():
         print("llmdesk ask: the message is empty", file=sys.stderr)
         return 2
     system_prompt = settings.system_prompt if args.system is None else args.system
+    endpoint = remote_endpoint(args)
     if args.conversation is not None:
-        return _ask_in_conversation(args, model, decoding, system_prompt)
-    problem = _model_unavailable(model.model)
+        return _ask_in_conversation(args, model, decoding, system_prompt, endpoint)
+    problem = None if endpoint is not None else _model_unavailable(model.model)
     if problem is not None:
         print(f"llmdesk ask: {problem}", file=sys.stderr)
         return 1
@@ -88,16 +101,35 @@ def run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: cancel.set())  # Ctrl+C stops the reply within one step
     try:
-        engine, _info = _load_engine(model, cancel)
+        engine, _info = _load_engine(model, cancel, endpoint)
+
+        pieces: list[str] = []
+        tokens: list = []
 
         def out(piece: str) -> None:
+            if args.json:
+                pieces.append(piece)
+                return
             sys.stdout.write(piece)
             sys.stdout.flush()
 
-        stats = engine.chat([ChatTurn("user", args.prompt)], decoding, system_prompt, on_text=out, cancel=cancel)
+        stats = engine.chat([ChatTurn("user", args.prompt)], decoding, system_prompt, on_text=out, cancel=cancel,
+                            on_token=tokens.append if args.json else None)
     except EngineError as exc:
         print(f"\nllmdesk ask: {exc}", file=sys.stderr)
         return 1
+    if args.json:
+        import json
+
+        from llmdesk.core.token_trace import token_json
+
+        print(json.dumps({
+            "reply": "".join(pieces), "model": _info.model_id, "stats": stats.to_dict(),
+            "decoding": dataclasses.asdict(decoding),
+            "distribution": "sampled" if args.sampled_distribution else "raw",
+            "tokens": token_json(tokens, sampled=args.sampled_distribution, k=args.top_logprobs),
+        }, ensure_ascii=False, indent=1))
+        return _report(stats, newline=False)
     return _report(stats)
 
 
@@ -117,11 +149,18 @@ def _model_unavailable(model: str) -> str | None:
     return None
 
 
-def _load_engine(model: ModelSettings, cancel: threading.Event) -> tuple[Any, Any]:
-    """(engine, ModelInfo): the model loaded, its progress on stderr. Raises EngineError."""
-    from llmdesk.engine.session import ChatEngine
+def _load_engine(model: ModelSettings, cancel: threading.Event, endpoint: Any = None) -> tuple[Any, Any]:
+    """(engine, ModelInfo): the local model loaded, or the remote server's model connected when ``endpoint`` is
+    given (an OpenAI-compatible server: no torch imported); progress on stderr. Raises EngineError."""
+    engine: Any
+    if endpoint is not None:
+        from llmdesk.engine.remote import RemoteEngine
 
-    engine = ChatEngine()
+        engine = RemoteEngine(endpoint)
+    else:
+        from llmdesk.engine.session import ChatEngine
+
+        engine = ChatEngine()
     info = engine.load(model, progress=lambda p: print(f"[{p.stage}] {p.message}", file=sys.stderr)
                        if p.stage != "weights" or p.total == 0 else None, cancel=cancel)
     print(f"loaded {info.model_id} on {info.device} ({info.dtype}) in {info.load_seconds:.1f} s", file=sys.stderr)
@@ -143,7 +182,7 @@ def _find_conversation(store: Any, wanted: str) -> str:
 
 
 def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decoding: DecodingSettings,
-                         system_prompt: str) -> int:
+                         system_prompt: str, endpoint: Any = None) -> int:
     """Continue a stored conversation: send ``args.prompt`` on its shown branch, stream and save the reply."""
     from llmdesk.core import branches
     from llmdesk.core.store import ConversationStore, ReplyCheckpointer, StoreError, reply_meta
@@ -162,14 +201,14 @@ def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decodin
         except (LookupError, StoreError) as exc:
             print(f"llmdesk ask: --conversation: {exc}", file=sys.stderr)
             return 2
-        problem = _model_unavailable(model.model)
+        problem = None if endpoint is not None else _model_unavailable(model.model)
         if problem is not None:
             print(f"llmdesk ask: {problem}", file=sys.stderr)
             return 1
         cancel = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: cancel.set())
         try:
-            engine, info = _load_engine(model, cancel)
+            engine, info = _load_engine(model, cancel, endpoint)
         except EngineError as exc:
             print(f"llmdesk ask: {exc}", file=sys.stderr)
             return 1
@@ -180,7 +219,7 @@ def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decodin
         except (StoreError, KeyError, ValueError) as exc:
             print(f"llmdesk ask: could not save the message: {exc}", file=sys.stderr)
             return 1
-        writer = ReplyCheckpointer(store, reply.id)
+        writer = ReplyCheckpointer(store, reply.id, meta=reply.meta)
 
         def out(piece: str) -> None:
             sys.stdout.write(piece)
@@ -202,11 +241,15 @@ def _ask_in_conversation(args: argparse.Namespace, model: ModelSettings, decodin
     return _report(stats)
 
 
-def _report(stats: Any) -> int:
-    sys.stdout.write("\n")
+def _report(stats: Any, *, newline: bool = True) -> int:
+    """Stats on stderr (after a newline on stdout that ends the streamed reply); the exit status."""
+    if newline:
+        sys.stdout.write("\n")
     rate = f"{stats.decode_tokens_per_s:.2f} tok/s" if stats.decode_tokens_per_s else "n/a"
     ttft = f"{stats.ttft_s * 1000:.0f} ms" if stats.ttft_s is not None else "n/a"
     seed = f", seed {stats.seed}" if stats.seed is not None else ""
     print(f"[{stats.stop_reason}] prompt {stats.prompt_tokens} tokens, reply {stats.new_tokens} tokens, "
           f"first token {ttft}, decode {rate}{seed}", file=sys.stderr)
+    for note in stats.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 130 if stats.stop_reason == "cancelled" else 0

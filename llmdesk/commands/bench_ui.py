@@ -1,4 +1,4 @@
-"""``llmdesk bench-ui [--tokens N] [--rate R] [--json]``: event-loop stalls and GUI cost while a reply streams."""
+"""``llmdesk bench-ui [--tokens N] [--rate R] [--content {mixed,table,list}] [--json]``: event-loop stalls and GUI cost while a reply streams."""
 
 from __future__ import annotations
 
@@ -22,10 +22,13 @@ def _positive_float(text: str) -> float:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tokens", type=_positive_int, default=20_000, help="pieces to stream (default 20000)")
     parser.add_argument("--rate", type=_positive_float, default=500.0, help="pieces per second (default 500)")
+    parser.add_argument("--content", choices=("mixed", "table", "list"), default="mixed",
+                        help="what the reply is: a mix of Markdown blocks, one growing table, or one growing list "
+                             "(default mixed)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     from llmdesk.gui.dev.bench_ui import main
 
-    return main(args.tokens, args.rate, args.json)
+    return main(args.tokens, args.rate, args.json, args.content)

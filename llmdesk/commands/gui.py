@@ -46,6 +46,14 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda _signum, _frame: os._exit(0))
 
+    # Qt's display platform needs system libraries PySide6 does not bring: say which are missing and how to install
+    # them, instead of Qt's "Reinstalling the application may fix this problem" or an ImportError.
+    from llmdesk.gui.platform_check import check_display_platform
+
+    problem = check_display_platform()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     # One window per profile: hand over to the open window before the window's own modules are imported.
     from llmdesk.core.paths import data_dir
     from llmdesk.gui.single_instance import claim_profile

@@ -18,7 +18,7 @@ A typical regenerate::
 
 from __future__ import annotations
 
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, message_reasoning
 from llmdesk.core.conversation import ChatTurn
 
 # Stop reasons after which a reply can be continued where it stopped.
@@ -40,13 +40,15 @@ def prompt_turns(conv: Conversation, leaf_id: str | None = None) -> list[ChatTur
     """The turns to send to the model: the path from the root to ``leaf_id`` (default: the shown leaf).
 
     Messages with no text (a reply that failed before its first word, a reply just started) are left out, since
-    an empty turn tells the model nothing.
+    an empty turn tells the model nothing. A reply's reasoning (``meta["reasoning"]``) goes in the turn's
+    ``reasoning``, apart from its text.
     """
     if leaf_id is None and conv.current_leaf_id is None:
         return []
     if leaf_id is not None:
         _message(conv, leaf_id)
-    return [ChatTurn(m.role, m.content) for m in conv.path(leaf_id) if m.content]
+    return [ChatTurn(m.role, m.content, message_reasoning(m)) for m in conv.path(leaf_id) if m.content]
+
 
 
 def send_message(conv: Conversation, text: str) -> tuple[Message, Message, list[ChatTurn]]:

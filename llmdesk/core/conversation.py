@@ -53,10 +53,13 @@ def stop_reason_label(reason: str | None) -> str:
 
 @dataclass(frozen=True)
 class ChatTurn:
-    """A message as the model is sent it: role "system", "user" or "assistant", and its text."""
+    """A message as the model is sent it: role "system", "user" or "assistant", and its text. ``reasoning`` is an
+    assistant reply's reasoning (see :mod:`llmdesk.core.reasoning`); it reaches the prompt only when the chat
+    template takes a ``reasoning_content`` field."""
 
     role: str
     content: str
+    reasoning: str = ""
 
 
 def new_id() -> str:
@@ -76,7 +79,8 @@ class Message:
         stop_reason: for assistant messages, why the reply ended: "eos", "length", "stop_sequence",
             "cancelled", "error", or None while it is still streaming.
         meta: for assistant messages, what produced the reply: model, revision, device, dtype, decoding,
-            seed, stats (prompt_tokens, new_tokens, ttft_s, tokens_per_s) and error text; free-form JSON.
+            seed, stats (prompt_tokens, new_tokens, ttft_s, tokens_per_s), error text and ``reasoning`` (a
+            reasoning model's reasoning, kept out of ``content``); free-form JSON.
     """
 
     role: str
@@ -86,6 +90,13 @@ class Message:
     created_at: float = field(default_factory=time.time)
     stop_reason: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+def message_reasoning(message: Message) -> str:
+    """A reply's reasoning, kept apart from its text in ``meta["reasoning"]`` ("" when it has none; see
+    :mod:`llmdesk.core.reasoning`)."""
+    reasoning = message.meta.get("reasoning") if isinstance(message.meta, dict) else None
+    return reasoning if isinstance(reasoning, str) else ""
 
 
 @dataclass

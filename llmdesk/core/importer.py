@@ -569,6 +569,9 @@ def _conversation_from_dict(item: Any, where: str, seen_msg: dict[str, str], not
         meta = _field(raw, "meta", mwhere, (dict,), optional=True, what="an object")
         if meta is not None:
             meta = clean_stats(meta, line=None, where=f"{mwhere}.meta", notes=notes)
+        reasoning = _field(raw, "reasoning", mwhere, (str,), optional=True, what="a string")
+        if reasoning:
+            meta = {**(meta or {}), "reasoning": reasoning}
         messages[mid] = Message(role=role, content=content, parent_id=parent, id=mid, created_at=m_created,
                                 stop_reason=stop, meta={} if meta is None else meta)
     positions = {m.id: j for j, m in enumerate(messages.values())}

@@ -1,4 +1,5 @@
-"""Where llmdesk keeps its files, through platformdirs (which honours XDG_CONFIG_HOME and XDG_DATA_HOME)."""
+"""Where llmdesk keeps its files, through platformdirs (which honours XDG_CONFIG_HOME, XDG_DATA_HOME and
+XDG_CACHE_HOME)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     """The folder that holds the conversation database."""
     return platformdirs.user_data_path(APP, appauthor=False)
+
+
+def cache_dir() -> Path:
+    """The folder for files llmdesk can rebuild (quantized weights, measured quality figures)."""
+    return platformdirs.user_cache_path(APP, appauthor=False)
 
 
 def settings_path() -> Path:

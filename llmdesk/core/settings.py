@@ -26,7 +26,21 @@ from llmdesk.core.atomic import atomic_write_text, move_aside
 SCHEMA_VERSION = 3
 
 DEVICE_AUTO = "auto"
-DTYPES = ("auto", "float32", "bfloat16", "float16")
+DTYPES = ("auto", "float32", "bfloat16", "float16", "int8", "int4")
+#: For people choosing a precision: what each costs in quality and what it saves in memory and time (CPU figures
+#: measured on Phi-3-mini's shape; see README "Performance").
+PRECISION_NOTES = {
+    "auto": "bfloat16 where the device runs it well, float16 on older GPUs and MPS, float32 otherwise.",
+    "float32": "4 bytes per weight: the reference quality; the most memory and the slowest decoding.",
+    "bfloat16": "2 bytes per weight: half of float32's memory and about twice as fast, practically the same "
+                "replies.",
+    "float16": "2 bytes per weight like bfloat16; for GPUs without bfloat16. Can overflow on some models.",
+    "int8": "Weight-only int8 (CPU, CUDA): near-lossless (one scale per output row); about half of bfloat16's "
+            "memory; decodes about 2x faster on the CPU, reads long prompts more slowly.",
+    "int4": "Weight-only int4 (CPU, CUDA): a small, measured loss (groups of 128 weights share a scale; see "
+            "`llmdesk bench --quality`); about a third of bfloat16's memory; decodes about 4x faster on the CPU, "
+            "reads long prompts more slowly.",
+}
 
 
 class SettingsError(ValueError):
@@ -88,11 +102,22 @@ class ModelSettings:
         "through accelerate."))
     dtype: str = _spec("auto", label="Precision", choices=DTYPES, help=(
         "Weight precision. auto: bfloat16 where the device runs it well, float16 on older GPUs and MPS, "
-        "float32 otherwise. Half precision halves memory."))
+        "float32 otherwise. Half precision halves memory. "
+        "int8 and int4 (CPU and CUDA) store the weights in 8 or 4 bits and compute in bfloat16 (see each "
+        "choice's tooltip for its cost and saving). The first int8/int4 load quantizes the model; the result is "
+        "kept in the cache folder so later loads are quick."))
+    compile_decode: bool = _spec(False, label="Compile decoding (CUDA)", help=(
+        "CUDA only: a static KV cache and torch.compile of the decode step. The first reply waits for the "
+        "compilation (a minute or more); later tokens come faster. Ignored with a note on other devices."))
     trust_remote_code: bool = _spec(False, label="Trust remote code", help=(
         "Run Python code shipped with the model. Off by default; Phi-3 does not need it."))
     skip_memory_check: bool = _spec(False, label="Load even if it may not fit", help=(
         "Load even when the estimate says the weights do not fit in the device's free memory."))
+    kv_cache_budget_mb: int = _spec(2048, label="Memory for kept KV caches (MB)", minimum=0, maximum=1048576,
+                                    step=256, help=(
+        "The KV caches of the most recent conversations are kept (on the model's device) so that the next turn, "
+        "or going back to a conversation, does not re-read the whole chat. Phi-3-mini's cache costs 0.39 MB per "
+        "token in bfloat16 (1.6 GB for a full 4k context). 0 keeps none. Applies at the next load."))
 
 
 #: "system" follows the system's language; "en" is the source language; every other code is a shipped translation

@@ -53,6 +53,10 @@ class BenchReport:
     torch_version: str
     transformers_version: str
     threads: int
+    multi_turn: dict[str, Any] | None = None
+    inspector: dict[str, float] | None = None  # the engine path with the token inspector on (``inspect=True``)
+    inspector_runs: list[float] | None = None
+    inspector_decode_ratio: float | None = None  # inspector on / off, decode tokens/s
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +78,10 @@ class BenchReport:
             f"implied weight bandwidth while decoding: {self.implied_bandwidth_gb_s:.2f} GB/s",
             "decode tok/s per run (engine | bare): " + " ".join(f"{x:.2f}" for x in self.engine_runs) + " | "
             + " ".join(f"{x:.2f}" for x in self.bare_runs),
-        ])
+        ] + ([f"token inspector on: decode {self.inspector['decode_tokens_per_s']:.2f} tok/s, "
+              f"on/off ratio {self.inspector_decode_ratio:.3f}; per run: "
+              + " ".join(f"{x:.2f}" for x in self.inspector_runs or [])]
+             if self.inspector is not None and self.inspector_decode_ratio is not None else []))
 
 
 def _sync(device: torch.device) -> None:
@@ -83,7 +90,7 @@ def _sync(device: torch.device) -> None:
 
 
 def run_bench(loaded: LoadedModel, *, prompt_tokens: int = 32, new_tokens: int = 32, repeats: int = 3,
-              load_s: float | None = None, seed: int = 0) -> BenchReport:
+              load_s: float | None = None, seed: int = 0, inspect: bool = False) -> BenchReport:
     """Measure both paths on ``loaded``; see the module docstring for the method."""
     import transformers
 
@@ -110,20 +117,27 @@ def run_bench(loaded: LoadedModel, *, prompt_tokens: int = 32, new_tokens: int =
         assert out.shape[-1] - ids.shape[-1] == cfg.max_new_tokens
         return time.perf_counter() - t0
 
-    def engine() -> tuple[float, float]:
+    def engine(on_token: Any = None) -> tuple[float, float]:
         t0 = time.perf_counter()
         stats = stream_generate(model, tokenizer, prompt, config, on_text=lambda s: None, cancel=threading.Event(),
-                                end_token_ids=loaded.end_token_ids)
+                                end_token_ids=loaded.end_token_ids, on_token=on_token)
         _sync(device)
         assert stats.new_tokens == new_tokens, stats
         return stats.ttft_s or 0.0, time.perf_counter() - t0
 
     bare(one)  # warm-up: kernels, caches, allocator
     engine()
-    eng, bar = PathResult(), PathResult()
+    eng, bar, ins = PathResult(), PathResult(), PathResult()
+    paths = (0, 1, 2) if inspect else (0, 1)
     for i in range(repeats):
-        order = (0, 1) if i % 2 == 0 else (1, 0)
+        order = paths if i % 2 == 0 else tuple(reversed(paths))
         for which in order:
+            if which == 2:
+                ttft, total = engine(lambda token: None)
+                ins.ttft_s.append(ttft)
+                ins.total_s.append(total)
+                ins.decode_tokens_per_s.append((new_tokens - 1) / max(total - ttft, 1e-9))
+                continue
             if which == 0:
                 ttft, total = engine()
                 eng.ttft_s.append(ttft)
@@ -146,4 +160,121 @@ def run_bench(loaded: LoadedModel, *, prompt_tokens: int = 32, new_tokens: int =
         ttft_ratio=e["ttft_s"] / b["ttft_s"],
         implied_bandwidth_gb_s=info.weight_bytes * e["decode_tokens_per_s"] / 1e9,
         torch_version=torch.__version__, transformers_version=transformers.__version__,
-        threads=torch.get_num_threads())
+        threads=torch.get_num_threads(),
+        inspector=ins.medians() if inspect else None, inspector_runs=ins.decode_tokens_per_s if inspect else None,
+        inspector_decode_ratio=ins.medians()["decode_tokens_per_s"] / e["decode_tokens_per_s"] if inspect else None)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Multi-turn chat: re-reading the whole conversation vs the KV cache kept between turns
+# --------------------------------------------------------------------------------------------------------------
+
+_WORDS = ("the quick brown fox jumps over a lazy dog while seven small birds sing about rivers mountains and old "
+          "towns where people write letters cook bread plant gardens repair bicycles and tell long stories to "
+          "their friends in the evening light").split()
+
+
+@dataclass
+class MultiTurnReport:
+    """Time to first token per turn of one scripted chat, answered twice per turn (runs interleaved): re-reading
+    the whole prompt, and with the conversation's KV cache kept between turns.
+
+    Attributes:
+        turns: number of turns.
+        prompt_tokens: the prompt's length at each turn.
+        ttft_reprefill_s: seconds from the request to the first token, whole prompt read, per turn.
+        ttft_cached_s: the same with the kept cache, per turn.
+        cached_tokens: prompt tokens taken from the kept cache, per turn.
+        reply_tokens: the most tokens generated per reply.
+    """
+
+    turns: int
+    prompt_tokens: list[int]
+    ttft_reprefill_s: list[float]
+    ttft_cached_s: list[float]
+    cached_tokens: list[int]
+    reply_tokens: int
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["last_turn_ratio"] = self.ttft_cached_s[-1] / self.ttft_reprefill_s[-1]
+        out["median_ttft_reprefill_s"] = statistics.median(self.ttft_reprefill_s)
+        out["median_ttft_cached_s"] = statistics.median(self.ttft_cached_s)
+        out["median_ratio"] = statistics.median(c / r for c, r in zip(self.ttft_cached_s, self.ttft_reprefill_s,
+                                                                      strict=True))
+        return out
+
+    def text(self) -> str:
+        d = self.to_dict()
+        lines = [f"multi-turn chat: {self.turns} turns, replies of up to {self.reply_tokens} tokens, time to first "
+                 "token (runs interleaved)",
+                 f"{'turn':>6}{'prompt':>8}{'cached':>8}{'re-read':>11}{'kept cache':>12}{'ratio':>8}"]
+        for i, (p, c, r, k) in enumerate(zip(self.prompt_tokens, self.cached_tokens, self.ttft_reprefill_s,
+                                             self.ttft_cached_s, strict=True), 1):
+            lines.append(f"{i:>6}{p:>8}{c:>8}{r:>9.2f} s{k:>10.2f} s{k / r:>8.3f}")
+        lines.append(f"turn {self.turns}: {self.ttft_cached_s[-1]:.2f} s with the kept cache vs "
+                     f"{self.ttft_reprefill_s[-1]:.2f} s re-reading (ratio {d['last_turn_ratio']:.3f}); median over "
+                     f"turns {d['median_ttft_cached_s']:.2f} s vs {d['median_ttft_reprefill_s']:.2f} s (median ratio "
+                     f"{d['median_ratio']:.3f})")
+        return "\n".join(lines)
+
+
+def _user_text(tokenizer: Any, tokens: int, turn: int) -> str:
+    """About ``tokens`` tokens of plain words, different for each turn."""
+    words = [f"Turn {turn}:"]
+    i = turn * 7
+    while len(tokenizer.encode(" ".join(words), add_special_tokens=False)) < tokens:
+        words.append(_WORDS[i % len(_WORDS)])
+        i += 3
+    return " ".join(words)
+
+
+def run_multi_turn(loaded: LoadedModel, *, turns: int = 10, turn_tokens: int = 140, reply_tokens: int = 4,
+                   system_prompt: str = "You are a helpful assistant.") -> MultiTurnReport:
+    """A scripted ``turns``-turn chat through :class:`ChatEngine` on ``loaded``: each turn adds a user message and
+    the model's reply (about ``turn_tokens`` tokens together), and is answered twice, in alternating order: once
+    reading the whole prompt (no cache key) and once with the conversation's kept KV cache. The history holds the
+    replies of the cached runs (greedy), as a real conversation would.
+
+    Raises:
+        ValueError: turns < 1, or turn_tokens not above reply_tokens + 16.
+    """
+    from llmdesk.engine.session import ChatEngine
+    from llmdesk.engine.types import ChatTurn
+
+    if turns < 1 or turn_tokens <= reply_tokens + 16:
+        raise ValueError("multi-turn bench needs turns >= 1 and turn_tokens > reply_tokens + 16")
+    engine = ChatEngine(cache_budget_bytes=1 << 40)
+    engine.adopt(loaded)
+    device = next(loaded.model.parameters()).device
+    decoding = DecodingSettings(max_new_tokens=reply_tokens)
+    history: list[Any] = []
+    report = MultiTurnReport(turns, [], [], [], [], reply_tokens)
+
+    def ask(key: str | None) -> tuple[str, Any]:
+        pieces: list[str] = []
+        stats = engine.chat(history, decoding, system_prompt, on_text=pieces.append, cancel=threading.Event(),
+                            cache_key=key)
+        _sync(device)
+        return "".join(pieces), stats
+
+    history.append(ChatTurn("user", "Hello!"))
+    ask(None)  # warm-up: kernels, allocator
+    history.clear()
+    user_tokens = turn_tokens - reply_tokens - 8  # the chat template adds a few tokens per turn
+    for turn in range(turns):
+        history.append(ChatTurn("user", _user_text(loaded.tokenizer, user_tokens, turn + 1)))
+        order = ("reprefill", "cached") if turn % 2 == 0 else ("cached", "reprefill")
+        reply = ""
+        for which in order:
+            text, stats = ask(None if which == "reprefill" else "bench")
+            if which == "reprefill":
+                report.ttft_reprefill_s.append(stats.ttft_s if stats.ttft_s is not None else stats.total_s)
+            else:
+                report.ttft_cached_s.append(stats.ttft_s if stats.ttft_s is not None else stats.total_s)
+                report.cached_tokens.append(stats.cached_tokens)
+                report.prompt_tokens.append(stats.prompt_tokens)
+                reply = text
+        history.append(ChatTurn("assistant", reply))
+    engine.caches.clear()
+    return report

@@ -14,6 +14,7 @@ import torch
 
 from llmdesk.core.settings import ModelSettings
 from llmdesk.engine.errors import EngineError
+from llmdesk.engine.quantize import PRECISIONS, QUANTIZED, check_precision
 from llmdesk.engine.types import DeviceInfo
 
 BALANCED = "balanced"
@@ -93,8 +94,8 @@ def list_devices() -> list[DeviceInfo]:
     if _mps_available():
         devices.append(DeviceInfo("mps", "Apple GPU (MPS, shared memory)", total, free))
     for i in range(_xpu_count()):
-        props = torch.xpu.get_device_properties(i)
-        devices.append(DeviceInfo(f"xpu:{i}", props.name, getattr(props, "total_memory", None), None))
+        xpu = torch.xpu.get_device_properties(i)
+        devices.append(DeviceInfo(f"xpu:{i}", xpu.name, getattr(xpu, "total_memory", None), None))
     gpus = [d for d in devices if d.id != "cpu"]
     if any(d.id.startswith("cuda") for d in gpus):
         gpu_total = sum(d.total_memory or 0 for d in gpus)
@@ -130,13 +131,21 @@ def resolve_device(name: str) -> str:
 def resolve_dtype(device: str, dtype: str) -> str:
     """The precision to load with. ``auto``: bfloat16 on GPUs that support it and on CPUs with native bf16,
     float16 on older CUDA GPUs and on MPS, float32 elsewhere (bf16 is emulated and slow on such CPUs).
+    ``int8``/``int4`` (weight-only, see :mod:`llmdesk.engine.quantize`) are checked against the device and the
+    libraries they need before anything is loaded.
 
     Raises:
-        EngineError: kind "bad_settings" for an unknown dtype, or one the device cannot run.
+        EngineError: kind "bad_settings" for an unknown dtype, or one the device cannot run; kind
+            "precision_unavailable" for int8/int4 where the device or a library cannot run it (with the reason
+            and what to choose instead).
     """
-    if dtype not in ("auto", *DTYPE_BYTES):
-        raise EngineError("bad_settings", f"dtype must be one of auto, {', '.join(DTYPE_BYTES)}, not {dtype!r}.")
+    if dtype not in ("auto", *DTYPE_BYTES, *QUANTIZED):
+        raise EngineError("bad_settings", f"dtype must be one of auto, {', '.join((*DTYPE_BYTES, *QUANTIZED))}, "
+                                          f"not {dtype!r}.")
     kind = device.split(":")[0]
+    if dtype in QUANTIZED:
+        check_precision(dtype, device)
+        return dtype
     if dtype != "auto":
         if kind == "mps" and dtype == "bfloat16" and not torch.backends.mps.is_macos_or_newer(14, 0):
             raise EngineError("bad_settings", "bfloat16 needs macOS 14 or newer on MPS.", "Use float16.")
@@ -150,6 +159,16 @@ def resolve_dtype(device: str, dtype: str) -> str:
     if kind == "xpu":
         return "bfloat16"
     return "bfloat16" if cpu_has_fast_bf16() else "float32"
+
+
+def compute_dtype(device: str, dtype: str) -> str:
+    """The floating-point precision the arithmetic runs in: ``dtype`` itself, or for int8/int4 the device's
+    ``auto`` precision (bfloat16 on CUDA for int4, which torchao's int4 kernel needs)."""
+    if dtype not in QUANTIZED:
+        return dtype
+    if device.split(":")[0] == "cuda" and dtype == "int4":
+        return "bfloat16"
+    return resolve_dtype(device, "auto")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -173,7 +192,19 @@ def count_parameters(config: Any) -> int:
     return vocab * hidden * (1 if tied else 2) + layers * per_layer + hidden
 
 
+def quantized_weight_bytes(config: Any, precision: str, float_bytes: int) -> int:
+    """Bytes of weights in ``precision`` (int8/int4): the decoder's linear layers at the precision's bytes per
+    weight, the output layer in int8, the embeddings and norms at ``float_bytes``."""
+    cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
+    total = count_parameters(config)
+    embed = cfg.vocab_size * cfg.hidden_size
+    norms = (2 * cfg.num_hidden_layers + 1) * cfg.hidden_size
+    linears = total - embed * (1 if getattr(cfg, "tie_word_embeddings", False) else 2) - norms
+    return int(linears * PRECISIONS[precision].bytes_per_weight + embed * (1 + float_bytes) + norms * float_bytes)
+
+
 def kv_cache_bytes(config: Any, tokens: int, dtype: str) -> int:
+    dtype = dtype if dtype in DTYPE_BYTES else "bfloat16"
     cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
     heads = cfg.num_attention_heads
     kv_heads = getattr(cfg, "num_key_value_heads", None) or heads
@@ -193,7 +224,8 @@ class MemoryEstimate:
     Attributes:
         weight_bytes: the weights at the chosen precision.
         cache_bytes: the KV cache for a full context window.
-        needed_bytes: weights + cache + 10% for activations and the runtime.
+        kept_cache_bytes: the most the KV caches kept between turns may hold (the ``kv_cache_budget_mb`` setting).
+        needed_bytes: weights + cache + kept caches + 10% for activations and the runtime.
         available_bytes: free memory on the device now (None if unknown).
         device, dtype: as resolved.
         fits: False only when the device's free memory is known and too small.
@@ -208,23 +240,32 @@ class MemoryEstimate:
     dtype: str
     fits: bool
     message: str
+    kept_cache_bytes: int = 0
 
 
 def _gib(n: int | None) -> str:
     return "unknown" if n is None else f"{n / 2**30:.1f} GiB"
 
 
-def estimate_for_config(config: Any, device: str, dtype: str) -> MemoryEstimate:
-    """The estimate for a config object on a resolved device and dtype."""
-    weights = count_parameters(config) * DTYPE_BYTES[dtype]
-    cache = kv_cache_bytes(config, context_window(config), dtype)
-    needed = int((weights + cache) * 1.1)
+def estimate_for_config(config: Any, device: str, dtype: str, kept_cache_bytes: int = 0) -> MemoryEstimate:
+    """The estimate for a config object on a resolved device and dtype (int8/int4: the packed weights, the cache in
+    the compute dtype); ``kept_cache_bytes``: the budget for KV caches kept between turns (counted on top of one
+    full-context cache)."""
+    if dtype in QUANTIZED:
+        float_dtype = compute_dtype(device, dtype)
+        weights = quantized_weight_bytes(config, dtype, DTYPE_BYTES[float_dtype])
+        cache = kv_cache_bytes(config, context_window(config), float_dtype)
+    else:
+        weights = count_parameters(config) * DTYPE_BYTES[dtype]
+        cache = kv_cache_bytes(config, context_window(config), dtype)
+    needed = int((weights + cache + kept_cache_bytes) * 1.1)
     available = next((d.free_memory for d in list_devices() if d.id == device), None)
     fits = available is None or needed <= available
     verdict = "fits" if fits else "does NOT fit"
+    kept = f", up to {_gib(kept_cache_bytes)} of KV caches kept between turns" if kept_cache_bytes else ""
     message = (f"Needs about {_gib(needed)} on {device} in {dtype} ({_gib(weights)} of weights, {_gib(cache)} of "
-               f"cache for a full context); {_gib(available)} free: {verdict}.")
-    return MemoryEstimate(weights, cache, needed, available, device, dtype, fits, message)
+               f"cache for a full context{kept}); {_gib(available)} free: {verdict}.")
+    return MemoryEstimate(weights, cache, needed, available, device, dtype, fits, message, kept_cache_bytes)
 
 
 def estimate_memory(settings: ModelSettings) -> MemoryEstimate:
@@ -239,5 +280,5 @@ def estimate_memory(settings: ModelSettings) -> MemoryEstimate:
     device = resolve_device(settings.device)
     dtype = resolve_dtype(device, settings.dtype)
     return estimate_for_config(load_config(settings.model, settings.trust_remote_code, local_only=True), device,
-                               dtype)
+                               dtype, settings.kv_cache_budget_mb * 2**20)
 

@@ -9,7 +9,9 @@ class EngineError(Exception):
     Attributes:
         kind: one of "not_found", "offline", "not_causal_lm", "out_of_memory", "device_unavailable",
             "too_large", "prompt_too_long", "bad_settings", "load_failed", "generation_failed", "no_model",
-            "download_failed", "cancelled", "not_downloaded", "chat_template".
+            "download_failed", "cancelled", "not_downloaded", "chat_template"; for remote servers also "unreachable",
+            "unauthorized", "model_missing", "no_models", "rate_limited", "server_busy", "bad_request",
+            "server_error", "stalled", "stream_cut", "bad_response".
         hint: what the user can do next (may be empty).
     """
 

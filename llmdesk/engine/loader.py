@@ -19,14 +19,18 @@ from typing import Any
 import torch
 
 from llmdesk.core.settings import ModelSettings
+from llmdesk.engine import quant_cache, quantize
 from llmdesk.engine.devices import (
     BALANCED,
     TORCH_DTYPES,
+    compute_dtype,
     context_window,
+    count_parameters,
     estimate_for_config,
     resolve_device,
     resolve_dtype,
 )
+from llmdesk.engine.quantize import QUANTIZED
 from llmdesk.engine.download import looks_like_path
 from llmdesk.engine.errors import EngineError
 from llmdesk.engine.types import LoadProgress, ModelInfo
@@ -46,9 +50,10 @@ class LoadedModel:
 
 def _error_chain(exc: BaseException) -> list[BaseException]:
     chain: list[BaseException] = []
-    while exc is not None and exc not in chain:
-        chain.append(exc)
-        exc = exc.__cause__ or exc.__context__
+    link: BaseException | None = exc
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
     return chain
 
 
@@ -225,7 +230,7 @@ def _weight_progress(callback: ProgressCallback | None) -> Iterator[None]:
     if callback is None or original is None:
         yield
         return
-    core_model_loading.tqdm = _progress_class("weights", callback)
+    core_model_loading.tqdm = _progress_class("weights", callback)  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -295,11 +300,17 @@ def load_model(settings: ModelSettings, progress: ProgressCallback | None = None
     check_cancel()
     report("weights", 0, 0, f"Loading weights onto {device} in {dtype}")
     device_map: Any = "auto" if device == BALANCED else device
+    notes: list[str] = []
     try:
-        with _weight_progress(progress):
-            model = cached_first(
-                AutoModelForCausalLM.from_pretrained, source, dtype=TORCH_DTYPES[dtype], device_map=device_map,
-                trust_remote_code=settings.trust_remote_code, tqdm_class=_progress_class("download", progress))
+        if dtype in QUANTIZED:
+            model, params = _load_quantized(name, source, config, settings, device, dtype, progress, check_cancel,
+                                            notes)
+        else:
+            with _weight_progress(progress):
+                model = cached_first(
+                    AutoModelForCausalLM.from_pretrained, source, dtype=TORCH_DTYPES[dtype], device_map=device_map,
+                    trust_remote_code=settings.trust_remote_code, tqdm_class=_progress_class("download", progress))
+            params = sum(p.numel() for p in model.parameters())
     except Exception as exc:  # noqa: BLE001
         gc.collect()
         if torch.cuda.is_available():
@@ -307,8 +318,9 @@ def load_model(settings: ModelSettings, progress: ProgressCallback | None = None
         raise translate_error(exc, name, device) from exc
     model.eval()
     check_cancel()
-    params = sum(p.numel() for p in model.parameters())
-    weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+    if settings.compile_decode:
+        notes.append(enable_compiled_decode(model, device))
+    weight_bytes = quantize.weight_bytes(model)
     shown_device = device
     if device == BALANCED:
         placed = sorted({str(v) for v in getattr(model, "hf_device_map", {}).values()})
@@ -321,12 +333,108 @@ def load_model(settings: ModelSettings, progress: ProgressCallback | None = None
         architecture=(config.architectures or [type(model).__name__])[0],
         parameters=params,
         weight_bytes=weight_bytes,
-        memory_bytes=int(model.get_memory_footprint()),
+        memory_bytes=quantize.process_memory_bytes(device) or weight_bytes,
         context_window=context_window(config),
         load_seconds=time.perf_counter() - started,
+        quality=measured_quality(name, info_revision(source, config), dtype),
+        notes=tuple(n for n in notes if n),
     )
     report("ready", 1, 1, f"Loaded {name} on {info.device} in {dtype}")
     return LoadedModel(model, tokenizer, info, end_token_ids(model, tokenizer))
+
+
+def info_revision(source: str, config: Any) -> str | None:
+    """The revision a measured figure is keyed by: the Hub commit, or a fingerprint of a local folder's files."""
+    folder = Path(source)
+    if folder.is_dir():
+        return "files:" + quant_cache.folder_fingerprint(folder)
+    return getattr(config, "_commit_hash", None)
+
+
+def measured_quality(model: str, revision: str | None, dtype: str) -> dict[str, float] | None:
+    """The quality figures ``llmdesk bench --quality`` measured for this model, revision and precision, or
+    None when it has not been measured."""
+    if dtype not in QUANTIZED:
+        return None
+    from llmdesk.engine.quality import lookup_quality
+
+    return lookup_quality(model, revision, dtype)
+
+
+def _load_quantized(name: str, source: str, config: Any, settings: ModelSettings, device: str, dtype: str,
+                    progress: ProgressCallback | None, check_cancel: Callable[[], None],
+                    notes: list[str]) -> tuple[Any, int]:
+    """Load ``source`` with int8/int4 weights; return (model, parameter count before packing).
+
+    On the CPU a kept quantized copy is used when it matches and is intact; otherwise the bfloat16 weights are
+    loaded, quantized one layer at a time and the result is kept for next time (a failure to keep it is a note,
+    not an error). On CUDA the weights are quantized by torchao while moved to the GPU, one layer at a time.
+    """
+    from transformers import AutoModelForCausalLM, GenerationConfig
+    from transformers.initialization import no_init_weights
+
+    float_dtype = TORCH_DTYPES[compute_dtype(device, dtype)]
+    params = count_parameters(config)
+
+    def report_layers(done: int, total: int) -> None:
+        if progress is not None:
+            progress(LoadProgress("quantize", done, total, f"Quantizing to {dtype}"))
+        check_cancel()
+
+    if device.startswith("cuda"):  # pragma: no cover - no GPU in the test machines
+        with _weight_progress(progress):
+            model = cached_first(AutoModelForCausalLM.from_pretrained, source, dtype=float_dtype, device_map="cpu",
+                                 trust_remote_code=settings.trust_remote_code,
+                                 tqdm_class=_progress_class("download", progress))
+        quantize.quantize_cuda(model, dtype, device, report_layers)
+        return model, params
+    key = quant_cache.CacheKey.for_model(name, source, getattr(config, "_commit_hash", None), dtype, device)
+    lookup = quant_cache.load(key)
+    if lookup.status == "hit" and lookup.state is not None and lookup.plans is not None:
+        with no_init_weights():
+            model = AutoModelForCausalLM.from_config(config, dtype=float_dtype,
+                                                     trust_remote_code=settings.trust_remote_code)
+        quantize.skeleton_cpu(model, lookup.plans, float_dtype)
+        result = model.load_state_dict(lookup.state, strict=False, assign=True)
+        if not result.missing_keys and not result.unexpected_keys:
+            try:
+                model.generation_config = cached_first(GenerationConfig.from_pretrained, source)
+            except OSError:
+                pass
+            notes.append(f"Quantized weights read from {lookup.path}")
+            return model, params
+        quant_cache.remove(key)
+        notes.append(f"The kept {dtype} copy did not fit the model (missing {result.missing_keys[:3]}, unexpected "
+                     f"{result.unexpected_keys[:3]}); rebuilt it.")
+        del model
+    elif lookup.status in ("damaged", "stale"):
+        notes.append(f"The kept {dtype} copy was not used ({lookup.reason}); rebuilt it.")
+    del lookup
+    gc.collect()
+    with _weight_progress(progress):
+        model = cached_first(AutoModelForCausalLM.from_pretrained, source, dtype=float_dtype, device_map="cpu",
+                             trust_remote_code=settings.trust_remote_code,
+                             tqdm_class=_progress_class("download", progress))
+    check_cancel()
+    plans = quantize.quantize_cpu(model, dtype, float_dtype, report_layers)
+    gc.collect()
+    try:
+        path = quant_cache.save(key, model, plans)
+        notes.append(f"Quantized weights kept in {path}")
+    except OSError as exc:
+        notes.append(f"The quantized weights could not be kept for next time: {exc}")
+    return model, params
+
+
+def enable_compiled_decode(model: Any, device: str) -> str:
+    """Ask transformers for a static KV cache, with which ``generate`` compiles the decode step with
+    ``torch.compile`` on CUDA. Returns a note for the user; on other devices nothing changes and the note says
+    why."""
+    if not device.startswith("cuda"):
+        return (f"Compiled decoding is for CUDA only; it is off on {device} (transformers compiles the decode "
+                "step only on GPUs).")
+    model.generation_config.cache_implementation = "static"  # pragma: no cover - needs a GPU
+    return "Compiled decoding on: the first reply compiles the decode step (a minute or more)."  # pragma: no cover
 
 
 def free_model(loaded: LoadedModel | None) -> None:

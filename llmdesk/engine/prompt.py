@@ -9,6 +9,10 @@ failed or was stopped before its first token leaves no text, so its slot is empt
 follow each other: :func:`to_messages` merges consecutive turns of one role (joined by a blank line), so the prompt
 always alternates. A template that still refuses the messages raises :class:`ChatTemplateError` (kind
 ``"chat_template"``) with the template's own message.
+
+Earlier replies go without their reasoning (what most reasoning templates, e.g. Qwen3 and DeepSeek-R1, do
+themselves), unless the template reads a ``reasoning_content`` field on assistant messages: then the reasoning is
+passed that way and the template decides (:func:`template_takes_reasoning`).
 """
 
 from __future__ import annotations
@@ -38,21 +42,38 @@ def template_supports_system(tokenizer: Any) -> bool:
     return supported
 
 
-def to_messages(turns: Sequence[ChatTurn], system_prompt: str, supports_system: bool) -> list[dict[str, str]]:
+def template_takes_reasoning(tokenizer: Any) -> bool:
+    """Whether the tokenizer's chat template reads a ``reasoning_content`` field (its template text names it)."""
+    template = getattr(tokenizer, "chat_template", None)
+    if isinstance(template, dict):
+        template = " ".join(str(t) for t in template.values())
+    return isinstance(template, str) and "reasoning_content" in template
+
+
+def to_messages(turns: Sequence[ChatTurn], system_prompt: str, supports_system: bool,
+                with_reasoning: bool = False) -> list[dict[str, str]]:
     """Turns as chat-template messages; without a system role the system text is folded into the first user turn.
 
     Consecutive turns of the same role (a user message sent again after a reply that failed or was stopped before
     its first token; turns that were empty are never sent) are merged into one, their texts joined by a blank
     line, so strict-alternation templates accept every conversation.
+
+    A reply's reasoning is left out, or with ``with_reasoning`` given as the message's ``reasoning_content``.
     """
     messages: list[dict[str, str]] = []
     for t in turns:
         if t.role == "system":
             continue
         if messages and messages[-1]["role"] == t.role:
-            messages[-1] = {"role": t.role, "content": f"{messages[-1]['content']}\n\n{t.content}"}
+            merged = {"role": t.role, "content": f"{messages[-1]['content']}\n\n{t.content}"}
+            earlier = messages[-1].get("reasoning_content", "")
+            if with_reasoning and (earlier or t.reasoning):
+                merged["reasoning_content"] = "\n\n".join(r for r in (earlier, t.reasoning) if r)
+            messages[-1] = merged
         else:
             messages.append({"role": t.role, "content": t.content})
+            if with_reasoning and t.role == "assistant" and t.reasoning:
+                messages[-1]["reasoning_content"] = t.reasoning
     system = "\n\n".join(p for p in [system_prompt.strip(), *(t.content for t in turns if t.role == "system")] if p)
     if system:
         if supports_system:
@@ -68,7 +89,8 @@ def render(tokenizer: Any, turns: Sequence[ChatTurn], system_prompt: str,
            continue_final: bool = False) -> list[int]:
     """Token ids of the prompt for ``turns``. With ``continue_final`` the last (assistant) turn is left open so the
     model continues it instead of starting a new reply."""
-    messages = to_messages(turns, system_prompt, template_supports_system(tokenizer))
+    messages = to_messages(turns, system_prompt, template_supports_system(tokenizer),
+                           template_takes_reasoning(tokenizer))
     kwargs: dict[str, Any] = {"continue_final_message": True} if continue_final else {"add_generation_prompt": True}
     try:
         out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, **kwargs)

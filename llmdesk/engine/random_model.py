@@ -7,13 +7,17 @@ are set to 1, biases to 0). The numbers are meaningless, the shapes, dtype and s
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
+
 import torch
 
-from llmdesk.engine.devices import TORCH_DTYPES, context_window
+from llmdesk.engine.devices import TORCH_DTYPES, compute_dtype, context_window
 from llmdesk.engine.errors import EngineError
 from llmdesk.engine.loader import LoadedModel, end_token_ids
+from llmdesk.engine import quantize
+from llmdesk.engine.quantize import QUANTIZED, check_precision, process_memory_bytes, quantize_cpu
 from llmdesk.engine.types import ModelInfo
 
 _BUFFER_ELEMENTS = 1 << 20
@@ -30,6 +34,7 @@ def _fill(param: torch.Tensor, buffer: torch.Tensor) -> None:
 def build_random_model(config_dir: str | Path, device: str = "cpu", dtype: str = "bfloat16",
                        seed: int = 0) -> LoadedModel:
     """Build the model that ``config_dir/config.json`` describes, with random weights, plus the folder's tokenizer.
+    ``dtype`` int8/int4 builds it in the compute precision and quantizes it (CPU only).
 
     Raises:
         EngineError: the folder has no config.json or no tokenizer.
@@ -37,6 +42,18 @@ def build_random_model(config_dir: str | Path, device: str = "cpu", dtype: str =
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
     from transformers.initialization import no_init_weights
 
+    if dtype in QUANTIZED:  # the random weights in the compute precision, then quantized like a loaded model
+        check_precision(dtype, device)
+        if not device.startswith("cpu"):
+            raise EngineError("precision_unavailable", f"Random-weight {dtype} models are built on the CPU only.",
+                              "Use --device cpu.")
+        loaded = build_random_model(config_dir, device, compute_dtype(device, dtype), seed)
+        started = time.perf_counter()
+        quantize_cpu(loaded.model, dtype, next(loaded.model.parameters()).dtype)
+        info = dataclasses.replace(loaded.info, dtype=dtype, weight_bytes=quantize.weight_bytes(loaded.model),
+                                   memory_bytes=process_memory_bytes(device) or 0,
+                                   load_seconds=loaded.info.load_seconds + time.perf_counter() - started)
+        return LoadedModel(loaded.model, loaded.tokenizer, info, loaded.end_token_ids)
     folder = Path(config_dir)
     if not (folder / "config.json").is_file():
         raise EngineError("not_found", f"{folder} has no config.json.", "Point --random-weights at a model folder.")

@@ -415,6 +415,14 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
                         initial_model=initial_model, remember_geometry=remember_geometry,
                         check_downloads=backend_factory is None if check_downloads is None else check_downloads,
                         hub_timeout=hub_timeout)
+    from llmdesk.gui.chat.api_switch import install_api_switch
+    from llmdesk.gui.chat.reply_notes import install_reply_notes
+
+    install_api_switch(window)  # Model menu: serve the loaded model on localhost (OpenAI API)
+    install_reply_notes(window)  # settings a remote server refused or ignored, shown with the reply
+    from llmdesk.gui.models.remote_servers_dialog import install_remote_servers
+
+    install_remote_servers(window)  # Model > Remote servers…
     window.conversations = None
     if store is None:
         return window

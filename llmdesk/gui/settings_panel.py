@@ -21,8 +21,8 @@ from PySide6.QtCore import QRegularExpression
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
-from llmdesk.core.settings import (DEVICE_AUTO, DecodingSettings, ModelSettings, Settings, SettingsError,
-                                   field_spec, replace_decoding, validate_value)
+from llmdesk.core.settings import (DEVICE_AUTO, PRECISION_NOTES, DecodingSettings, ModelSettings, Settings,
+                                   SettingsError, field_spec, replace_decoding, validate_value)
 from llmdesk.engine.types import DeviceInfo, ModelInfo
 
 SAMPLING_ONLY = ("temperature", "top_p", "top_k", "min_p", "seed")
@@ -146,6 +146,25 @@ class NumberEdit(QLineEdit):
         event.accept()
 
 
+def align_form_labels(root: QWidget) -> int:
+    """Line up the labels and fields of every form under ``root`` (the model and decoding groups): labels
+    right-aligned in one column of the same width, fields starting at the same x. Returns that width (px)."""
+    forms = [w.layout() for w in [root, *root.findChildren(QWidget)] if isinstance(w.layout(), QFormLayout)]
+    labels: list[QWidget] = []
+    for form in forms:
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and item.widget() is not None:
+                labels.append(item.widget())
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)
+    return width
+
+
 class SettingsPanel(QWidget):
     """Controls for decoding, system prompt and model.
 
@@ -179,13 +198,17 @@ class SettingsPanel(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Settings")
         body = QWidget()
         column = QVBoxLayout(body)
         column.addWidget(self._build_model_group())
         column.addWidget(self._build_decoding_group())
         column.addWidget(self._build_prompt_group(settings.system_prompt))
         column.addStretch(1)
+        column.setSpacing(12)
+        align_form_labels(body)
         scroll.setWidget(body)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -287,6 +310,7 @@ class SettingsPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.model_edit = QLineEdit(self._model.model)
+        self.model_edit.setCursorPosition(0)  # a long id shows its start (the org), not its end
         self.model_edit.setPlaceholderText("org/name or a local folder")
         self.browse_button = QPushButton("Browse…")
         self.browse_button.setToolTip("Pick a local model folder (with config.json, tokenizer and weights)")
@@ -310,6 +334,8 @@ class SettingsPanel(QWidget):
         self.dtype_combo = QComboBox()
         for choice in field_spec(ModelSettings, "dtype")["choices"]:
             self.dtype_combo.addItem(choice, choice)
+            self.dtype_combo.setItemData(self.dtype_combo.count() - 1, PRECISION_NOTES.get(choice, ""),
+                                         Qt.ItemDataRole.ToolTipRole)
         self.dtype_combo.setCurrentIndex(max(0, self.dtype_combo.findData(self._model.dtype)))
         self.dtype_combo.currentIndexChanged.connect(self._model_fields_edited)
         self._add_model_row(form, "dtype", self.dtype_combo, self.dtype_combo)
@@ -322,8 +348,13 @@ class SettingsPanel(QWidget):
         self.skip_check.setChecked(self._model.skip_memory_check)
         self.skip_check.setToolTip(field_spec(ModelSettings, "skip_memory_check")["help"])
         self.skip_check.toggled.connect(self._model_fields_edited)
+        self.compile_check = QCheckBox(field_spec(ModelSettings, "compile_decode")["label"])
+        self.compile_check.setChecked(self._model.compile_decode)
+        self.compile_check.setToolTip(field_spec(ModelSettings, "compile_decode")["help"])
+        self.compile_check.toggled.connect(self._model_fields_edited)
         form.addRow(self.trust_check)
         form.addRow(self.skip_check)
+        form.addRow(self.compile_check)
 
         self.estimate_label = QLabel("")
         self.estimate_label.setWordWrap(True)
@@ -331,6 +362,12 @@ class SettingsPanel(QWidget):
         self.estimate_label.setObjectName("memoryEstimate")
         self.estimate_label.hide()
         form.addRow(self.estimate_label)
+        self.quality_label = QLabel("")  # the loaded int8/int4 model's measured quality
+        self.quality_label.setObjectName("precisionQuality")
+        self.quality_label.setWordWrap(True)
+        self.quality_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.quality_label.hide()
+        form.addRow(self.quality_label)
         self.pending_label = QLabel("")
         self.pending_label.setWordWrap(True)
         self.pending_label.hide()
@@ -391,9 +428,10 @@ class SettingsPanel(QWidget):
             self.errors["model.dtype"].show_error(str(exc))
             return None
         self.errors["model.dtype"].show_error(None)
-        return ModelSettings(model=text, device=str(self.device_combo.currentData()), dtype=dtype,
-                             trust_remote_code=self.trust_check.isChecked(),
-                             skip_memory_check=self.skip_check.isChecked())
+        return dataclasses.replace(self._model, model=text, device=str(self.device_combo.currentData()), dtype=dtype,
+                                   trust_remote_code=self.trust_check.isChecked(),
+                                   skip_memory_check=self.skip_check.isChecked(),
+                                   compile_decode=self.compile_check.isChecked())  # keeps fields shown elsewhere
 
     # -- updates from the app ---------------------------------------------------------------------------------
     def set_devices(self, devices: list[DeviceInfo]) -> None:
@@ -423,6 +461,8 @@ class SettingsPanel(QWidget):
     def set_loaded(self, info: ModelInfo | None, settings: ModelSettings | None = None) -> None:
         """A model was loaded with ``settings`` (or unloaded: None): Load turns into Reload."""
         self._loaded = info
+        self.quality_label.setText(info.quality_text() if info is not None else "")
+        self.quality_label.setVisible(bool(self.quality_label.text()))
         if settings is not None:
             self._model = dataclasses.replace(settings)
         self._update_load_button()

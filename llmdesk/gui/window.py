@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QMargins, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QCloseEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -32,10 +33,10 @@ from PySide6.QtWidgets import (
 from llmdesk import APP_NAME, __version__
 from llmdesk.core.atomic import WriteError
 from llmdesk.core.branches import BranchError, can_continue
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, stop_reason_label
 from llmdesk.core.settings import ModelSettings, Settings, save_settings
-from llmdesk.engine.types import GenerationStats, LoadProgress, ModelInfo
-from llmdesk.gui.chat.chat_view import ChatView
+from llmdesk.engine.types import ChatTurn, GenerationStats, LoadProgress, ModelInfo
+from llmdesk.gui.chat.chat_view import ChatView, reply_stats_text
 from llmdesk.gui.chat.composer import Composer
 from llmdesk.gui.chat.controller import ChatController
 from llmdesk.gui.chat.highlight import warm_up
@@ -43,6 +44,87 @@ from llmdesk.gui.settings_panel import SettingsPanel
 from llmdesk.gui.chat.worker import MemoryEstimateResult
 
 log = logging.getLogger(__name__)
+
+# The chat column never gets narrower than this (px): the docks give way first (see ChatWindow.fit_docks).
+CHAT_MIN_WIDTH = 420
+# The first window size on a large enough screen; a smaller screen gets its whole available area.
+PREFERRED_SIZE = QSize(1100, 760)
+# Room left for the window manager's frame (title bar, borders) when the window is sized before it has one.
+FRAME_ALLOWANCE = QMargins(4, 32, 4, 4)
+# Widths the docks start at (px) and the least they are given before one is closed to make room.
+DOCK_WIDTHS = {"sidebarDock": (250, 180), "settingsDock": (340, 260)}
+
+
+def initial_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE,
+                     frame: QMargins = FRAME_ALLOWANCE) -> QRect:
+    """Where the window opens: ``preferred`` (client area, px) shrunk to the screen's available area less the
+    window frame, centred in it.
+
+    Args:
+        available: the screen's available geometry (``QScreen.availableGeometry()``: without panels and docks).
+        preferred: the size wanted on a large screen.
+        frame: room for the window manager's frame around the client area.
+
+    Returns:
+        The client-area geometry, inside ``available``.
+    """
+    room = available.marginsRemoved(frame)
+    size = preferred.boundedTo(room.size())
+    rect = QRect(0, 0, size.width(), size.height())
+    rect.moveCenter(room.center())
+    return rect
+
+
+def clip_to_screens(rect: QRect, screens: list[QRect], frame: QMargins = FRAME_ALLOWANCE) -> QRect:
+    """A remembered window geometry made to fit the screens present now: moved onto the screen it overlaps most
+    (the first one when it overlaps none) and shrunk to that screen's available area.
+
+    Args:
+        rect: the client-area geometry to check.
+        screens: the available geometries of the screens present now (at least one).
+        frame: room for the window manager's frame.
+    """
+    if not screens:
+        return QRect(rect)
+
+    def overlap(screen: QRect) -> int:
+        part = screen.intersected(rect)
+        return part.width() * part.height() if part.isValid() else 0
+
+    best = max(screens, key=overlap)
+    if overlap(best) == 0:
+        best = screens[0]
+    room = best.marginsRemoved(frame)
+    size = rect.size().boundedTo(room.size())
+    x = min(max(rect.x(), room.left()), room.right() + 1 - size.width())
+    y = min(max(rect.y(), room.top()), room.bottom() + 1 - size.height())
+    return QRect(x, y, size.width(), size.height())
+
+
+class StatusLabel(QLabel):
+    """A status-bar label that gives way when the bar is narrow: its text is elided with "…" (the whole text in
+    the tooltip and the accessible name) instead of pushing into its neighbours."""
+
+    def __init__(self, text: str = "", *, max_width: int = 360) -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setMaximumWidth(max_width)
+        self._tip = ""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance("…") * 6), hint.height())
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self.setAccessibleName(text)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
 
 class Banner(QFrame):
@@ -172,6 +254,12 @@ class ChatWindow(QMainWindow):
         column.addWidget(self.chat_view, 1)
         self.composer = Composer()
         column.addWidget(self.composer)
+        from llmdesk.gui.chat.context_meter import ContextMeter, PromptCounter
+
+        self.context_meter = ContextMeter()
+        column.addWidget(self.context_meter)
+        self.prompt_counter = PromptCounter(self)
+        central.setMinimumWidth(CHAT_MIN_WIDTH)
         self.setCentralWidget(central)
 
         # settings dock
@@ -185,9 +273,13 @@ class ChatWindow(QMainWindow):
                                            | Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.settings_dock)
         self.settings_dock.hide()
+        self._fitting_docks = False
+        self._tab_order_pending = False
+        self._watch_dock(self.settings_dock)
 
         self._build_status_bar()
         self._build_menus()
+        self._build_empty_state()
         self._wire()
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -197,7 +289,7 @@ class ChatWindow(QMainWindow):
         self.controller.set_system_prompt(self.settings.system_prompt)
         self.chat_view.show_conversation(self.controller.conversation)
         self._update_branch_actions()
-        self.resize(1000, 720)
+        self.fit_to_screen()
         if remember_geometry:
             self._restore_geometry()
         self.composer.editor.setFocus()
@@ -207,24 +299,57 @@ class ChatWindow(QMainWindow):
     # -- construction -----------------------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.model_label = QLabel("No model")
+        bar.setAccessibleName("Status")
+        self.model_label = StatusLabel("No model")
         self.model_label.setObjectName("statusModel")
-        self.device_label = QLabel("")
-        self.memory_label = QLabel("")
-        self.stats_label = QLabel("")
-        self.stats_label.setObjectName("statusStats")
+        self.device_label = StatusLabel("", max_width=200)
+        self.memory_label = StatusLabel("", max_width=140)
+        # What the app is doing now ("Writing a reply…"); each reply's speed and token counts are shown with it.
+        self.activity_label = StatusLabel("", max_width=220)
+        self.activity_label.setObjectName("statusActivity")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
+        self.progress.setMinimumWidth(60)
         self.progress.setTextVisible(True)
+        self.progress.setAccessibleName("Loading progress")
         self.progress.hide()
-        for widget in (self.model_label, self.device_label, self.memory_label, self.stats_label):
-            widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # All permanent: temporary messages ("Copied", load steps) show on the left without hiding them.
+        # All permanent and elided when narrow: temporary messages ("Copied", load steps) show on the left in what
+        # room is left, never over them.
+        bar.addPermanentWidget(self.activity_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.model_label)
-        bar.addPermanentWidget(self.stats_label)
         bar.addPermanentWidget(self.device_label)
         bar.addPermanentWidget(self.memory_label)
+        self.announcements: list[str] = []
+
+    def _build_empty_state(self) -> None:
+        """The buttons an empty conversation offers while no model is loaded."""
+        self.empty_choose_button = QPushButton("Choose model…")
+        self.empty_choose_button.setProperty("role", "primary")
+        self.empty_choose_button.setAccessibleDescription("A model from the Hugging Face Hub, one already "
+                                                         "downloaded, or a folder on this computer")
+        self.empty_choose_button.clicked.connect(self.choose_model)
+        self.empty_folder_button = QPushButton("Use a local folder…")
+        self.empty_folder_button.setAccessibleDescription("Load a model folder (config.json, tokenizer, weights); "
+                                                         "works offline")
+        self.empty_folder_button.clicked.connect(self.choose_folder)
+        for button in (self.empty_choose_button, self.empty_folder_button):
+            button.setAutoDefault(False)
+            button.hide()
+
+    def _show_empty_state(self, state: str, model: str = "") -> None:
+        """What an empty conversation says: ``ready`` (how to send), ``loading`` (``model`` is loading; typing
+        is fine) or ``none`` (no model: how to get one)."""
+        if state == "loading":
+            self.chat_view.set_empty_state(f"Loading {model}…\nYou can type your message now: it is sent when the "
+                                           "model is ready.")
+        elif state == "none":
+            self.chat_view.set_empty_state(
+                "No model is loaded.\nChoose one from the Hugging Face Hub (the default, Phi-3-mini, is a 7.6 GB "
+                "download) or a model folder on this computer.",
+                (self.empty_choose_button, self.empty_folder_button))
+        else:
+            self.chat_view.set_empty_state(None)
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -249,6 +374,13 @@ class ChatWindow(QMainWindow):
         focus.setShortcut(QKeySequence("Ctrl+L"))
         focus.triggered.connect(lambda: self.composer.editor.setFocus())
         view.addAction(focus)
+        self.shade_tokens_action = QAction("S&hade tokens by probability", self)
+        self.shade_tokens_action.setCheckable(True)
+        self.shade_tokens_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.shade_tokens_action.setToolTip("Shade each token of the replies by how likely the model found it; "
+                                            "hover or click a token for its alternatives")
+        self.shade_tokens_action.toggled.connect(self.chat_view.set_token_shading)
+        view.addAction(self.shade_tokens_action)
         self.view_menu = view
 
         model = menu.addMenu("&Model")
@@ -277,6 +409,17 @@ class ChatWindow(QMainWindow):
         self.continue_action.setStatusTip("Let the model go on with a reply that stopped at the token limit")
         self.continue_action.triggered.connect(self.continue_last)
         model.addAction(self.continue_action)
+        self.compare_action = QAction("Co&mpare decoding settings…", self)
+        self.compare_action.setToolTip("Answer the last message again under two decoding settings, one after the "
+                                       "other, side by side; both answers are kept as versions")
+        self.compare_action.triggered.connect(lambda: self.compare_last())
+        model.addAction(self.compare_action)
+        self.raw_action = QAction("&Raw completion (no chat template)", self)
+        self.raw_action.setCheckable(True)
+        self.raw_action.setToolTip("The model continues your text as it is, as a pretrained base model would; "
+                                   "Show the prompt shows the difference")
+        self.raw_action.toggled.connect(lambda on: setattr(self.controller, "raw_completion", on))
+        model.addAction(self.raw_action)
         # Esc stops the reply from anywhere in the window (a shortcut, so it also works while the editor has focus).
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -307,7 +450,106 @@ class ChatWindow(QMainWindow):
         dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.view_menu.addAction(dock.toggleViewAction())
+        self._watch_dock(dock)
+        QTimer.singleShot(0, self.fit_docks)
+        self.update_tab_order()
         return dock
+
+    def _message_focus_chain(self) -> list[QWidget]:
+        """The keyboard-reachable parts of the messages shown, top to bottom, each message's in layout order
+        (its header's buttons, then its text)."""
+        chain: list[QWidget] = []
+        for message in self.chat_view.message_widgets():
+            message.layout().activate()
+            parts = [w for w in message.findChildren(QWidget)
+                     if w.focusPolicy() & Qt.FocusPolicy.TabFocus and not w.isHidden()]
+            parts.sort(key=lambda w: (w is message.browser, w.mapTo(message, w.rect().topLeft()).y(),
+                                      w.mapTo(message, w.rect().topLeft()).x()))
+            chain += parts
+        return chain
+
+    @Slot()
+    def _schedule_tab_order(self) -> None:
+        if not self._tab_order_pending:
+            self._tab_order_pending = True
+            QTimer.singleShot(0, self._apply_tab_order)
+
+    @Slot()
+    def _apply_tab_order(self) -> None:
+        self._tab_order_pending = False
+        self.update_tab_order()
+
+    def update_tab_order(self) -> list[QWidget]:
+        """Tab follows the layout, left to right: the sidebar (search, New chat, the list), the message box and
+        Send, then the settings panel's fields top to bottom; the messages' buttons and texts come between the list
+        and the message box, in reading order. Returns the chain set."""
+        chain: list[QWidget] = []
+        if self.sidebar is not None:
+            chain += [w for w in (getattr(self.sidebar, "search_field", None), getattr(self.sidebar, "new_button", None),
+                                  getattr(self.sidebar, "list_view", None)) if w is not None]
+        chain += self._message_focus_chain()
+        chain += [self.composer.editor, self.composer.button]
+        chain.append(self.settings_panel.model_edit)  # the panel's own fields follow in their top-down order
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+        return chain
+
+    # -- fitting the screen -----------------------------------------------------------------------------------
+    def _screen_areas(self) -> list[QRect]:
+        from PySide6.QtGui import QGuiApplication
+
+        return [screen.availableGeometry() for screen in QGuiApplication.screens()]
+
+    def fit_to_screen(self) -> None:
+        """Give the window its first size and place: :data:`PREFERRED_SIZE` shrunk to the available area of its
+        screen (so the message box, Send and the status bar are on screen on a small one), centred."""
+        screen = self.screen()
+        if screen is None:
+            self.resize(PREFERRED_SIZE)
+            return
+        self.setGeometry(initial_geometry(screen.availableGeometry()))
+
+    def _watch_dock(self, dock: QDockWidget) -> None:
+        dock.visibilityChanged.connect(lambda visible, d=dock: visible and self.fit_docks(keep=d))
+        dock.topLevelChanged.connect(lambda _floating: self.fit_docks())
+
+    def _docked(self) -> list[QDockWidget]:
+        docks = [self.sidebar_dock, self.settings_dock]
+        return [d for d in docks if d is not None and not d.isHidden() and not d.isFloating()]
+
+    @Slot()
+    def fit_docks(self, keep: QDockWidget | None = None) -> list[QDockWidget]:
+        """Keep the chat column at least :data:`CHAT_MIN_WIDTH` wide: when the docks beside it would squeeze it,
+        they are narrowed to their least widths and, if that is not enough, the one not just opened (``keep``) is
+        closed (View menu brings it back; the status bar says so). Returns the docks closed."""
+        if self._fitting_docks:
+            return []
+        self._fitting_docks = True
+        closed: list[QDockWidget] = []
+        try:
+            docks = self._docked()
+            room = self.width() - CHAT_MIN_WIDTH - 12 * len(docks)
+            least = {d: DOCK_WIDTHS.get(d.objectName(), (300, 200))[1] for d in docks}
+            for dock in sorted(docks, key=lambda d: d is keep):
+                if sum(least[d] for d in docks if d not in closed) <= room or len(docks) - len(closed) <= 1:
+                    break
+                dock.hide()
+                closed.append(dock)
+            docks = [d for d in docks if d not in closed]
+            if docks:
+                wanted = [DOCK_WIDTHS.get(d.objectName(), (300, 200))[0] for d in docks]
+                current = [d.width() for d in docks]
+                total = sum(wanted)
+                if total > room:
+                    wanted = [max(least[d], room * w // total) for d, w in zip(docks, wanted)]
+                if keep is not None or sum(current) > room or any(c < least[d] for d, c in zip(docks, current)):
+                    self.resizeDocks(docks, [max(1, w) for w in wanted], Qt.Orientation.Horizontal)
+            for dock in closed:
+                self.statusBar().showMessage(f"{dock.windowTitle()} closed to keep room for the chat "
+                                             f"(View menu to open it)", 6000)
+        finally:
+            self._fitting_docks = False
+        return closed
 
     def _wire(self) -> None:
         c = self.controller
@@ -321,6 +563,9 @@ class ChatWindow(QMainWindow):
         c.loading_changed.connect(self.settings_panel.set_loading)
         c.busy_changed.connect(self._on_busy)
         c.message_added.connect(self.chat_view.add_message)
+        c.message_added.connect(lambda _message: self._schedule_tab_order())
+        c.conversation_changed.connect(lambda _conv: self._schedule_tab_order())
+        c.reply_finished.connect(lambda _message: self._schedule_tab_order())
         c.reply_resumed.connect(self.chat_view.resume_message)
         c.reply_text.connect(self.chat_view.append_text)
         c.reply_finished.connect(self._on_reply_finished)
@@ -343,6 +588,73 @@ class ChatWindow(QMainWindow):
         v.continue_requested.connect(lambda mid: self._branch_action(c.continue_reply, mid))
         v.edit_requested.connect(lambda mid, text: self._branch_action(c.edit_message, mid, text))
         v.switch_requested.connect(lambda mid, step: self._branch_action(c.switch_sibling, mid, step))
+        self._wire_context_meter()
+        v.prompt_requested.connect(self.show_prompt)
+        v.continue_from_token_requested.connect(
+            lambda mid, index, token: self._branch_action(c.continue_from_token, mid, index, token))
+
+    def _wire_context_meter(self) -> None:
+        """Recount the next prompt (debounced, off the GUI thread) whenever what it holds may have changed."""
+        from llmdesk.gui.chat.context_meter import mark_left_out
+
+        c = self.controller
+        self.prompt_counter.counted.connect(self.context_meter.show_result)
+        self.prompt_counter.counted.connect(lambda r: mark_left_out(self.chat_view, r.left_out))
+        recount = lambda *_: self.request_context_count()  # noqa: E731
+        self.composer.editor.textChanged.connect(recount)
+        for signal in (c.conversation_changed, c.message_added, c.reply_finished, c.model_loaded):
+            signal.connect(recount)
+        self.settings_panel.decoding_changed.connect(recount)
+        self.settings_panel.system_prompt_changed.connect(recount)
+
+    def compare_last(self, preset: int | None = None) -> Any:
+        """Compare decoding settings on the reply at the end of the shown path: pick a pair (asked when
+        ``preset`` is None), then both answers stream one after the other into a side-by-side dialog."""
+        from llmdesk.gui.chat.compare_dialog import PRESETS, CompareDialog, preset_settings
+
+        reply = self._last_reply()
+        if reply is None or self.controller.busy:
+            self.banner.show_message("Compare needs a finished reply at the end of the chat.", kind="notice")
+            return None
+        if preset is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            names = [name for name, _a, _b in PRESETS]
+            name, ok = QInputDialog.getItem(self, "Compare decoding settings", "Answer twice, under:", names, 0,
+                                            False)
+            if not ok:
+                return None
+            preset = names.index(name)
+        self.settings_panel.flush_pending()
+        first, second, title = preset_settings(self.controller.decoding, preset)
+        self.compare_dialog = CompareDialog(self.controller, title, (first, second), self)
+        self.compare_dialog.show()
+        self._branch_action(self.controller.compare, reply.id, first, second)
+        return self.compare_dialog
+
+    def show_prompt(self, reply_id: str) -> Any:
+        """Open "Show the prompt" for a reply: the exact text and tokens the model received."""
+        from llmdesk.gui.chat.prompt_dialog import open_prompt_dialog
+
+        self.prompt_dialog = open_prompt_dialog(self, reply_id)
+        return self.prompt_dialog
+
+    def request_context_count(self) -> None:
+        """Ask for a count of the next prompt: system prompt, the shown branch and the draft."""
+        c = self.controller
+        if c.model_info is None:
+            return
+        path = [m for m in (c.conversation.path() if c.conversation.current_leaf_id else []) if m.content]
+        turns = [ChatTurn(m.role, m.content) for m in path]
+        ids = [m.id for m in path]
+        draft = self.composer.editor.toPlainText().strip()
+        if draft:
+            turns.append(ChatTurn("user", draft))
+            ids.append("")
+        if not any(t.role == "user" for t in turns):
+            turns.append(ChatTurn("user", ""))
+            ids.append("")
+        self.prompt_counter.request(c.model_info.model_id, turns, ids, c.system_prompt, c.decoding.max_new_tokens)
 
     def _last_reply(self) -> Message | None:
         """The reply at the end of the shown path, or None."""
@@ -553,6 +865,7 @@ class ChatWindow(QMainWindow):
     @Slot(str)
     def _on_engine_failed(self, message: str) -> None:
         self.progress.hide()
+        self._show_empty_state("none")
         self.banner.show_message(f"The model engine could not start: {message}", kind="error")
         self.model_label.setText("No model (engine unavailable)")
 
@@ -561,6 +874,7 @@ class ChatWindow(QMainWindow):
         if self.banner.kind == "error":
             self.banner.hide()
         self.model_label.setText(f"Loading {model.model}…")
+        self._show_empty_state("loading", model.model)
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
         self.progress.show()
@@ -580,14 +894,13 @@ class ChatWindow(QMainWindow):
     @Slot(object)
     def _on_model_loaded(self, info: ModelInfo) -> None:
         self.progress.hide()
+        self._show_empty_state("ready")
         self.statusBar().showMessage(f"Loaded {info.model_id} in {info.load_seconds:.1f} s", 5000)
         self.model_label.setText(info.model_id)
         self.model_label.setToolTip(f"{info.architecture}, {info.parameters / 1e6:.0f}M parameters, context "
                                     f"{info.context_window} tokens, loaded in {info.load_seconds:.1f} s")
         self.device_label.setText(f"{info.device} · {info.dtype}")
-        from llmdesk.engine.download import format_bytes  # plain Python, after the model has loaded
-
-        self.memory_label.setText(f"{format_bytes(info.memory_bytes)} in use")
+        self._show_memory(info.memory_bytes, 0)
         self.setWindowTitle(f"{info.model_id} — {APP_NAME}")
         self.settings_panel.set_loaded(info, self._loading_settings)
 
@@ -599,6 +912,7 @@ class ChatWindow(QMainWindow):
     def _on_load_failed(self, message: str, kind: str) -> None:
         self.progress.hide()
         info = self.controller.model_info
+        self._show_empty_state("ready" if info else "none")
         if kind == "cancelled":
             self.model_label.setText(info.model_id if info else "No model")
             self.statusBar().showMessage("Loading cancelled", 4000)
@@ -664,6 +978,8 @@ class ChatWindow(QMainWindow):
     def _on_first_run_state(self, state: str) -> None:
         if state == "checking":
             return
+        if state in ("needs_download", "cancelled", "offline", "failed") and self.controller.model_info is None:
+            self._show_empty_state("none")
         if state in ("needs_download", "cancelled"):
             self.model_label.setText("Model not downloaded")
         elif state == "downloading":
@@ -677,15 +993,24 @@ class ChatWindow(QMainWindow):
     def _on_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
         self.chat_view.set_busy(busy)
+        self.activity_label.setText("Writing a reply…" if busy else "")
         self._update_branch_actions()
         self.stop_action.setEnabled(busy)
 
     @Slot(object)
     def _on_reply_finished(self, message: Message) -> None:
         self.chat_view.finish_message(message)
-        stats = self.controller.last_stats
-        if message.stop_reason != "error" and stats is not None:
-            self.show_stats(stats)
+        status = stop_reason_label(message.stop_reason) or "finished"
+        stats = reply_stats_text(message)
+        self.announce(f"Reply {status[:1].lower()}{status[1:]}" + (f": {stats}" if stats else ""))
+        if message.stop_reason != "error" and self.controller.last_stats is not None:
+            self.show_stats(self.controller.last_stats)
+
+    def announce(self, text: str) -> None:
+        """Have screen readers speak ``text`` (an accessibility announcement from the chat view), e.g. when a
+        reply finishes. The last few are kept in :attr:`announcements`."""
+        self.announcements = [*self.announcements[-19:], text]
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.chat_view, text))
 
     @Slot(str)
     def _on_copied(self, text: str) -> None:
@@ -694,14 +1019,25 @@ class ChatWindow(QMainWindow):
         else:
             self.statusBar().showMessage("Copied to the clipboard", 2000)
 
+    def _show_memory(self, model_bytes: int, kv_cache_bytes: int) -> None:
+        """The memory label: the model plus the KV caches kept between turns."""
+        from llmdesk.engine.download import format_bytes  # plain Python
+
+        text = f"{format_bytes(model_bytes + kv_cache_bytes)} in use"
+        if kv_cache_bytes:
+            text += f" (KV caches {format_bytes(kv_cache_bytes)})"
+        self.memory_label.setText(text)
+        self.memory_label.setToolTip(f"Model {format_bytes(model_bytes)}, KV caches kept between turns "
+                                     f"{format_bytes(kv_cache_bytes)}")
+
     def show_stats(self, stats: GenerationStats) -> None:
-        parts = []
-        if stats.decode_tokens_per_s:
-            parts.append(f"{stats.decode_tokens_per_s:.1f} tok/s")
-        if stats.ttft_s is not None:
-            parts.append(f"first token {stats.ttft_s:.2f} s")
-        parts.append(f"{stats.new_tokens} tokens")
-        self.stats_label.setText(" · ".join(parts))
+        """After a reply: the memory in use with the KV caches kept between turns, and what the engine said about
+        them (caches dropped after running out of memory). The reply's own speed and token counts show under it."""
+        info = self.controller.model_info
+        if info is not None:
+            self._show_memory(info.memory_bytes, stats.kv_cache_bytes)
+        if stats.notice:
+            self.statusBar().showMessage(stats.notice, 10000)
 
     @Slot(object)
     def _on_estimate(self, result: MemoryEstimateResult) -> None:
@@ -733,16 +1069,23 @@ class ChatWindow(QMainWindow):
             QTimer.singleShot(0, self.first_exposed.emit)
 
     def _restore_geometry(self) -> None:
-        """Restore the saved geometry and dock layout. Whatever the QSettings file holds (junk, wrong types, a
-        value far too large), the window opens: a value that is not a saved geometry is ignored."""
+        """Restore the saved geometry and dock layout, clipped to the screens present now. Whatever the QSettings
+        file holds (junk, wrong types, a value far too large), the window opens: a value that is not a saved
+        geometry is ignored."""
         try:
             state = QSettings(APP_NAME, APP_NAME)
-            for key, restore in (("window/geometry", self.restoreGeometry), ("window/state", self.restoreState)):
-                value = state.value(key)
-                if isinstance(value, QByteArray) and 0 < value.size() <= 64 * 1024 and not restore(value):
-                    log.info("ignored the saved %s in %s: not a valid saved layout", key, state.fileName())
+            geometry = state.value("window/geometry")
+            if isinstance(geometry, QByteArray) and 0 < geometry.size() <= 64 * 1024:
+                if not self.restoreGeometry(geometry):
+                    log.info("ignored the saved window/geometry in %s: not a valid saved layout", state.fileName())
+                elif not (self.isMaximized() or self.isFullScreen()):  # its screen may be gone or smaller now
+                    self.setGeometry(clip_to_screens(self.geometry(), self._screen_areas()))
+            layout = state.value("window/state")
+            if isinstance(layout, QByteArray) and 0 < layout.size() <= 64 * 1024 and not self.restoreState(layout):
+                log.info("ignored the saved window/state in %s: not a valid saved layout", state.fileName())
         except Exception as exc:  # noqa: BLE001 - a window state never stops the window from opening
             log.warning("could not restore the window layout: %s", exc)
+        QTimer.singleShot(0, self.fit_docks)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Stop any load or reply, wait (bounded) for the model thread, save, then close."""
@@ -757,6 +1100,9 @@ class ChatWindow(QMainWindow):
             self.model_picker_dialog.reject()  # cancels its download, stops its threads
         if self.first_run is not None and not self.first_run.shutdown():
             log.error("closing while the download thread is still busy")
+        api_switch = getattr(self, "api_switch", None)
+        if api_switch is not None:  # API clients get their answer before the model thread ends
+            api_switch.stop()
         ended = self.controller.shutdown()
         if not ended:
             log.error("closing while the model thread is still busy")

@@ -72,8 +72,9 @@ def test_invalid_values_name_the_field_and_the_range(field, value, expected):
 def test_unknown_and_wrong_choice_rejected_strictly():
     with pytest.raises(SettingsError, match="decoding.tempurature: unknown setting"):
         settings_from_dict({"schema_version": SCHEMA_VERSION, "decoding": {"tempurature": 1.0}})
-    with pytest.raises(SettingsError, match="model.dtype: must be one of auto, float32, bfloat16, float16"):
-        settings_from_dict({"schema_version": SCHEMA_VERSION, "model": {"dtype": "int4"}})
+    with pytest.raises(SettingsError, match="model.dtype: must be one of auto, float32, bfloat16, float16, int8, "
+                                            "int4, not 'int3'"):
+        settings_from_dict({"schema_version": SCHEMA_VERSION, "model": {"dtype": "int3"}})
 
 
 def test_seed_may_be_empty():

@@ -555,6 +555,24 @@ def test_checkpointer_continues_existing_text(store: ConversationStore):
     assert store.get_message(reply.id).content == "The beginning and the end"
 
 
+def test_checkpointer_saves_a_reasoning_reply_split(store: ConversationStore):
+    conv, user, _ = chat(store, "q", "r")
+    reply = Message("assistant", "", parent_id=user.id, meta={"model": "m"})
+    store.add_message(conv.id, reply)
+    cp = ReplyCheckpointer(store, reply.id, interval_s=0.0, clock=FakeClock(), meta=reply.meta)
+    cp.append("<think>\nadd the")
+    m = store.get_message(reply.id)
+    assert (m.content, m.meta["reasoning"], m.meta["model"]) == ("", "add the", "m")  # mid-reasoning: no answer
+    cp.append(" numbers</th")
+    cp.append("ink>\n\n4")
+    m = store.get_message(reply.id)
+    assert (m.content, m.meta["reasoning"]) == ("4", "add the numbers")
+    cp.finish("eos", reply_meta(stats={"new_tokens": 9, "stop_reason": "eos"}))
+    m = store.get_message(reply.id)
+    assert (m.content, m.meta["reasoning"], m.meta["stats"]["new_tokens"]) == ("4", "add the numbers", 9)
+    assert "think>" not in m.content
+
+
 def test_reply_meta_records_what_produced_the_reply():
     info = ModelInfo(model_id="microsoft/Phi-3-mini-4k-instruct", revision="abc123", device="cpu",
                      dtype="bfloat16", architecture="Phi3ForCausalLM", parameters=3_800_000_000,

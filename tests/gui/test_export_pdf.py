@@ -261,7 +261,7 @@ def test_pdf_export_says_when_no_installed_font_covers_a_script(qapp, tmp_path: 
 
 
 def test_to_unicode_maps_read_and_write_back() -> None:
-    from llmdesk.gui.export.pdf_export import parse_to_unicode, write_to_unicode
+    from llmdesk.gui.export.pdf_text_layer import parse_to_unicode, write_to_unicode
 
     qt_style = (b"2 beginbfrange\n<0000> <0000> <0000>\n<0001> <0003> [<0041> <2F08> <D867DE3D>]\nendbfrange\n"
                 b"1 beginbfrange\n<0010> <0012> <0061>\nendbfrange\n1 beginbfchar\n<0020> <00660066>\nendbfchar\n")
@@ -278,3 +278,13 @@ def test_a_latin_pdf_is_left_as_qt_wrote_it(qapp, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(pdf_export, "fix_text_layer", lambda pdf, layer: seen.append(real(pdf, layer) == pdf))
     export_bytes([branched_conversation()], "pdf")
     assert seen == [True]
+
+
+def test_pdf_marks_the_reasoning_before_the_answer(qapp) -> None:
+    from tests.core.test_export_reasoning import reasoning_conversation
+
+    pages = _pages(to_pdf_bytes([reasoning_conversation()]))
+    reply = pages[1]
+    assert "Reasoning" in reply and "add them" in reply and "Answer" in reply
+    assert reply.index("Reasoning") < reply.index("add them") < reply.index("Answer") < reply.rindex("4")
+    assert "Reasoning" not in pages[3]

@@ -43,7 +43,7 @@ def test_chat_with_the_real_tiny_model(qtbot, tiny_model_dir):
     widget = window.chat_view.message_widget(message.id)
     widget.flush_final_render()
     assert widget.text == message.content
-    assert "tokens" in window.stats_label.text()
+    assert "tokens" in widget.stats_label.text()
     # Stop with the real model: a long reply, stopped after the first piece.
     window.settings_panel.editors["max_new_tokens"].setValue(300)  # applies to the next reply, no reload
     window.composer.editor.setPlainText("Tell me a very long story.")

@@ -7,7 +7,6 @@ from PySide6.QtGui import QGuiApplication, QTextDocument
 
 from llmdesk.core.conversation import Message
 from llmdesk.gui.chat.chat_view import ChatView, MessageBrowser
-from llmdesk.gui.chat.markdown_stream import CodeEnd, CodeLine, CodeStart, MarkdownSplitter, ProseBlock
 
 SAMPLE = """# Title
 
@@ -29,35 +28,6 @@ Done.
 """
 
 
-def split_all(text: str, step: int) -> list:
-    splitter = MarkdownSplitter()
-    events = []
-    for i in range(0, len(text), step):
-        events += splitter.feed(text[i:i + step])
-    return events + splitter.close()
-
-
-def test_splitter_events_do_not_depend_on_piece_size():
-    expected = [ProseBlock("# Title"), ProseBlock("Some *text* with `inline code`."), ProseBlock("- one\n- two"),
-                ProseBlock("| a | b |\n|---|---|\n| 1 | 2 |"), CodeStart("python"), CodeLine("def f():"),
-                CodeLine("    return '''x'''"), CodeEnd(), ProseBlock("Done.")]
-    for step in (1, 2, 3, 7, 50, len(SAMPLE)):
-        assert split_all(SAMPLE, step) == expected, step
-
-
-def test_splitter_keeps_indented_continuations_and_blank_lines_in_code():
-    text = "1. item\n\n   more about the item\n\n2. next\n```\na\n\nb\n```\n"
-    events = split_all(text, 1)
-    assert events[0] == ProseBlock("1. item\n\n   more about the item")
-    assert events[1] == ProseBlock("2. next")
-    assert events[2:] == [CodeStart(""), CodeLine("a"), CodeLine(""), CodeLine("b"), CodeEnd()]
-
-
-def test_splitter_unclosed_fence_at_the_end_is_code():
-    events = split_all("~~~js\nlet a = 1;\nlet b", 4)
-    assert events == [CodeStart("js"), CodeLine("let a = 1;"), CodeLine("let b"), CodeEnd()]
-
-
 def streamed_view(qtbot, text: str, step: int = 5) -> tuple[ChatView, object]:
     view = ChatView()
     qtbot.addWidget(view)
@@ -70,6 +40,14 @@ def streamed_view(qtbot, text: str, step: int = 5) -> tuple[ChatView, object]:
     message.content = text
     message.stop_reason = "eos"
     return view, (message, widget)
+
+
+def _blocks(doc: QTextDocument) -> list:
+    out, block = [], doc.begin()
+    while block.isValid():
+        out.append(block)
+        block = block.next()
+    return out
 
 
 def block_kinds(doc: QTextDocument) -> list[str]:
@@ -132,7 +110,7 @@ def test_model_output_is_never_live_html_and_loads_nothing(qtbot):
 def test_images_of_any_scheme_are_shown_as_text_and_never_loaded(qtbot, tmp_path):
     from PySide6.QtGui import QImage, QTextFormat
 
-    from llmdesk.gui.chat.message_renderer import markdown_fragment
+    from llmdesk.gui.chat.markdown_document import markdown_fragment
 
     picture = tmp_path / "secret.png"
     image = QImage(40, 30, QImage.Format.Format_RGB32)
@@ -263,8 +241,11 @@ def test_final_render_joins_blocks_split_while_streaming(qtbot):
             block = block.next()
         return found
 
-    # while streaming each loose item is its own list (numbers kept)
+    # while streaming, each item is a list of its own (Qt re-lays out a whole list when an item joins it), numbered
+    # as in one list: a loose list does not look split
     assert len(lists()) == 3
+    assert [(b.text(), b.textList().itemText(b)) for b in _blocks(doc) if b.textList() is not None] == \
+        [("first", "1."), ("second", "2."), ("third", "3.")]
     view.finish_message(message)
     widget.flush_final_render()
     assert len(lists()) == 1
@@ -315,3 +296,144 @@ def test_long_saved_reply_renders_in_slices(qtbot):
     qtbot.waitUntil(lambda: not widget.final_render_pending, timeout=20000)
     assert widget.renderer.code_blocks and "Copy code" in widget.browser.toPlainText()
     assert "```" not in widget.browser.toPlainText()
+
+
+# -- tables and lists stream row by row and item by item ------------------------------------------------------------
+
+STRUCTURE_CASES = [
+    "Intro\n\n| a | b |\n|:--|--:|\n| 1 | **2** |\n| x `y` | z |\nrow with no pipe\n\nafter\n",
+    "| h |\n|---|\n| 1 |\n- item\n- item2\n",
+    "Para\n\n| a |\n|---|\n| 1 |\n\n```py\nx\n```\n| b |\n|---|\n| 2 |\n",
+    "1. one\n2. two\n   - nested\n3. three\n\nend\n",
+    "- a\n\n- b\n\n  para b\n- c\n\nx\n",
+    "1. a\n1. b\n1. c\n",
+    "Steps:\n1. first\n2. second\n\n# Next\n\n- x\n* y\n",
+]
+
+
+def _structure(doc: QTextDocument) -> list[str]:
+    """Every block: table cell (row, column, alignment, weight), list item (its number) or heading, with text."""
+    from PySide6.QtGui import QTextCursor
+
+    out = []
+    for block in _blocks(doc):
+        table = QTextCursor(block).currentTable()
+        if table is not None:
+            cell = table.cellAt(QTextCursor(block))
+            out.append(f"cell {table.rows()}x{table.columns()} {cell.row()},{cell.column()} "
+                       f"{int(block.blockFormat().alignment().value)} {block.charFormat().fontWeight()}: {block.text()}")
+        elif block.textList() is not None:
+            out.append(f"item {block.textList().format().style()} {block.textList().itemText(block)} {block.text()}")
+        else:
+            out.append(f"h{block.blockFormat().headingLevel()}: {block.text()}")
+    return out
+
+
+def test_streamed_tables_and_lists_match_the_whole_render(qtbot, monkeypatch):
+    from PySide6.QtGui import QColor
+
+    from llmdesk.gui.chat import message_renderer
+    from llmdesk.gui.chat.highlight import CodeHighlighter
+
+    monkeypatch.setattr(message_renderer, "FINAL_RENDER_MAX_CHARS", 0)  # what streaming built, not re-rendered
+    for text in STRUCTURE_CASES:
+        whole = QTextDocument()
+        message_renderer.MessageRenderer(whole, CodeHighlighter(dark=False), QColor("blue")).set_text(text)
+        expected = _structure(whole)
+        for step in (1, 4, 50):
+            doc = QTextDocument()
+            renderer = message_renderer.MessageRenderer(doc, CodeHighlighter(dark=False), QColor("blue"))
+            for i in range(0, len(text), step):
+                renderer.append(text[i:i + step])
+            renderer.finish()
+            assert _structure(doc) == expected, (text, step)
+
+
+def test_a_long_table_and_list_stream_without_touching_committed_rows(qtbot):
+    from llmdesk.gui.chat.message_renderer import TABLE_CHUNK_ROWS
+
+    rows = "| # | name |\n|---|---|\n" + "".join(f"| {i} | item {i} |\n" for i in range(120))
+    view, (message, widget) = streamed_view(qtbot, rows, step=7)
+    doc = widget.browser.document()
+    tables = doc.rootFrame().childFrames()
+    # built of tables of TABLE_CHUNK_ROWS rows (Qt lays out a whole table after any edit in it), header once
+    assert len(tables) == -(-120 // TABLE_CHUNK_ROWS) and sum(t.rows() for t in tables) == 121
+    assert [t.cellAt(0, 0).firstCursorPosition().block().text() for t in tables[:3]] == \
+        ["#", str(TABLE_CHUNK_ROWS), str(2 * TABLE_CHUNK_ROWS)]
+    layout = doc.documentLayout()
+    lefts = {round(layout.blockBoundingRect(t.cellAt(t.rows() - 1, 1).firstCursorPosition().block()).left())
+             for t in tables}
+    assert len(lefts) == 1  # the columns line up from chunk to chunk
+    committed_end = tables[-1 if 120 % TABLE_CHUNK_ROWS == 0 else -2].lastPosition()
+    changes: list[int] = []
+    doc.contentsChange.connect(lambda pos, _removed, _added: changes.append(pos))
+    view.append_text(message.id, "| 120 | it")
+    view.append_text(message.id, "em 120 |")
+    tables = doc.rootFrame().childFrames()
+    assert sum(t.rows() for t in tables) == 122
+    assert tables[-1].cellAt(tables[-1].rows() - 1, 1).firstCursorPosition().block().text() == "item 120"
+    assert min(changes) >= committed_end  # only the open chunk (and the block before it) was edited
+
+    items = "".join(f"- point {i}\n" for i in range(120))
+    view, (message, widget) = streamed_view(qtbot, items, step=5)
+    doc = widget.browser.document()
+    before = doc.characterCount()
+    changes.clear()
+    doc.contentsChange.connect(lambda pos, _removed, _added: changes.append(pos))
+    view.append_text(message.id, "- the open item")
+    # the open part is the last item (complete once the next item's line is) and the new one
+    assert changes and min(changes) >= before - len("point 119") - 3
+    assert doc.lastBlock().text() == "the open item" and doc.lastBlock().textList() is not None
+
+
+def test_the_fence_corpus_renders_on_screen_as_commonmark_reads_it(qtbot):
+    from PySide6.QtGui import QColor
+
+    from llmdesk.gui.chat.highlight import CodeHighlighter
+    from llmdesk.gui.chat.message_renderer import MessageRenderer
+    from tests.core.test_fence_grammar import CORPUS, commonmark_fences
+
+    for text in CORPUS:
+        expected = [code.removesuffix("\n") for _language, code in commonmark_fences(text)]
+        for step in (2, len(text)):
+            renderer = MessageRenderer(QTextDocument(), CodeHighlighter(dark=False), QColor("blue"))
+            for i in range(0, len(text), step):
+                renderer.append(text[i:i + step])
+            renderer.finish()
+            assert renderer.code_blocks == expected, (text, step)
+    # the case that failed: the tilde fence is code, and the prose after its closing fence is prose
+    view, (message, widget) = streamed_view(qtbot, "~~~ js `main`\nlet a = 1;\n~~~\n\n**after**\n", step=3)
+    view.finish_message(message)
+    widget.flush_final_render()
+    assert widget.renderer.code_blocks == ["let a = 1;"]
+    assert widget.browser.document().lastBlock().text() == "after"
+
+
+def test_streaming_into_a_table_repaints_only_below_the_open_part(qtbot):
+    # Qt asks to repaint the whole document after any edit that inserts a table; the message repaints only what
+    # lies below the part that streaming may change.
+    rows = "| # | name |\n|---|---|\n" + "".join(f"| {i} | item {i} |\n" for i in range(120))
+    view, (message, widget) = streamed_view(qtbot, rows, step=7)
+    qtbot.waitExposed(view)
+    qtbot.wait(20)  # laid out at the view's width
+    viewport = widget.browser.viewport()
+    areas: list = []
+    viewport.update = lambda *args: areas.append(args[0] if args else None)
+    top = widget.renderer.stable_top()
+    view.append_text(message.id, "| 120 | a partial r")
+    view.append_text(message.id, "ow |\n| 121 |")
+    assert areas and None not in areas
+    assert top > widget.browser.document().size().height() - 200
+    assert min(area.top() for area in areas) >= int(top) - 1
+
+
+def test_tables_get_cell_padding_and_thin_borders(qtbot):
+    from PySide6.QtGui import QTextTable
+
+    from llmdesk.gui.chat.markdown_document import TABLE_CELL_PADDING, markdown_fragment
+
+    doc = markdown_fragment("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    tables = [f for f in doc.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    assert len(tables) == 1
+    fmt = tables[0].format()
+    assert fmt.cellPadding() == TABLE_CELL_PADDING and fmt.border() == 1 and fmt.borderCollapse()

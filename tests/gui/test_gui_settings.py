@@ -215,3 +215,41 @@ def test_an_invalid_field_stops_the_send_naming_it(qtbot):
     with qtbot.waitSignal(window.controller.reply_finished, timeout=5000) as finished:
         send_with_enter(qtbot, window, "Hello")
     assert finished.args[0].meta["seed"] == 42 and finished.args[0].meta["decoding"]["temperature"] == 0.9
+
+
+def test_labels_and_fields_of_the_model_and_decoding_groups_line_up(qtbot):
+    from llmdesk.core.settings import Settings
+    from llmdesk.gui.settings_panel import SettingsPanel
+
+    panel = SettingsPanel(Settings())
+    qtbot.addWidget(panel)
+    panel.resize(340, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    fields = [panel.model_edit, panel.editors["temperature"], panel.editors["max_new_tokens"]]
+    xs = {field.mapTo(panel, field.rect().topLeft()).x() for field in fields}
+    assert len(xs) == 1, xs
+
+
+def test_loaded_quantized_model_shows_its_measured_quality(qtbot):
+    panel = make_panel(qtbot)
+    panel.show()
+    settings = dataclasses.replace(panel.model_settings(), dtype="int4")
+    figures = {"mean_logprob_diff": -0.0412, "mean_abs_logprob_diff": 0.09, "top1_agreement": 0.953, "tokens": 201}
+    panel.set_loaded(ModelInfo(settings.model, None, "cpu", "int4", "X", 1, 1, 1, 1, 0.1, quality=figures), settings)
+    text = panel.quality_label.text()
+    assert panel.quality_label.isVisible()
+    assert "top-1 agreement 95.3%" in text and "-0.041 nats/token" in text and "201 tokens" in text
+    panel.set_loaded(ModelInfo(settings.model, None, "cpu", "int4", "X", 1, 1, 1, 1, 0.1), settings)
+    assert "not measured" in panel.quality_label.text() and "llmdesk bench --quality" in panel.quality_label.text()
+    panel.set_loaded(ModelInfo(settings.model, None, "cpu", "bfloat16", "X", 1, 1, 1, 1, 0.1), settings)
+    assert not panel.quality_label.isVisible()
+
+
+def test_each_precision_choice_says_what_it_costs(qtbot):
+    panel = make_panel(qtbot)
+    combo = panel.dtype_combo
+    tips = {combo.itemData(i): combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())}
+    assert "near-lossless" in tips["int8"] and "2x faster" in tips["int8"]
+    assert "4x faster" in tips["int4"] and "third" in tips["int4"]
+    assert all(tips.values())

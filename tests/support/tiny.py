@@ -34,8 +34,10 @@ def small_tokenizer():
     return fast
 
 
-def build_tiny_phi3(out: Path, *, use_shared: bool | None = None, layers: int = 2, hidden: int = 64) -> Path:
-    """Save a tiny random Phi-3 and its tokenizer to ``out``; return ``out``."""
+def build_tiny_phi3(out: Path, *, use_shared: bool | None = None, layers: int = 2, hidden: int = 64,
+                    sliding_window: int | None = None) -> Path:
+    """Save a tiny random Phi-3 and its tokenizer to ``out``; return ``out``. ``sliding_window``: attention window
+    in tokens (Phi-3-mini has 2047), None for full attention."""
     import torch
     from transformers import AutoTokenizer, GenerationConfig, Phi3Config, Phi3ForCausalLM
 
@@ -54,7 +56,7 @@ def build_tiny_phi3(out: Path, *, use_shared: bool | None = None, layers: int = 
                         num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=4,
                         max_position_embeddings=512, original_max_position_embeddings=512,
                         bos_token_id=tokenizer.bos_token_id, eos_token_id=eos_ids[0],
-                        pad_token_id=tokenizer.pad_token_id, sliding_window=None, tie_word_embeddings=False)
+                        pad_token_id=tokenizer.pad_token_id, sliding_window=sliding_window, tie_word_embeddings=False)
     torch.manual_seed(1234)
     model = Phi3ForCausalLM(config).eval()
     model.generation_config = GenerationConfig(bos_token_id=config.bos_token_id, eos_token_id=eos_ids,

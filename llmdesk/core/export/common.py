@@ -30,6 +30,9 @@ def message_note(message: Message) -> str:
     model = meta.get("model")
     if isinstance(model, str) and model:
         parts.append(model)
+    server = meta.get("server")
+    if isinstance(server, str) and server:  # a reply from a remote engine: which server made it
+        parts.append(f"via {server}")
     raw_stats = meta.get("stats")
     stats: dict = raw_stats if isinstance(raw_stats, dict) else {}
     tokens = stats.get("new_tokens")

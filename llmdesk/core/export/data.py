@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from llmdesk import APP_NAME, __version__
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, message_reasoning
 from llmdesk.core.export.common import now_iso as _now_iso
 from llmdesk.core.export.common import shown_path
 
@@ -75,19 +75,19 @@ def conversation_to_dict(conversation: Conversation) -> dict[str, Any]:
         "created_at": conversation.created_at,
         "updated_at": conversation.updated_at,
         "current_leaf_id": conversation.current_leaf_id,
-        "messages": [
-            {
-                "id": m.id,
-                "parent_id": m.parent_id,
-                "role": m.role,
-                "content": m.content,
-                "created_at": m.created_at,
-                "stop_reason": m.stop_reason,
-                "meta": m.meta,
-            }
-            for m in ordered_messages(conversation)
-        ],
+        "messages": [_message_dict(m) for m in ordered_messages(conversation)],
     }
+
+
+def _message_dict(m: Message) -> dict[str, Any]:
+    """A message as JSON data; a reply's reasoning in its own ``reasoning`` field (not in ``meta``)."""
+    data: dict[str, Any] = {"id": m.id, "parent_id": m.parent_id, "role": m.role, "content": m.content,
+                            "created_at": m.created_at, "stop_reason": m.stop_reason, "meta": m.meta}
+    reasoning = message_reasoning(m)
+    if reasoning:
+        data["reasoning"] = reasoning
+        data["meta"] = {k: v for k, v in m.meta.items() if k != "reasoning"}
+    return data
 
 
 def to_json_data(conversations: Sequence[Conversation]) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def to_json(conversations: Sequence[Conversation]) -> str:
          "libraries": {"python": "3.11.7", "transformers": "5.0.0", "torch": "2.13.0", ...},  # null: missing
          "conversations": [{"id", "title", "title_is_auto", "created_at", "updated_at", "current_leaf_id",
                             "messages": [{"id", "parent_id", "role", "content", "created_at", "stop_reason",
-                                          "meta"}, ...]}]}
+                                          "meta", "reasoning" (replies of reasoning models only)}, ...]}]}
 
     Times are Unix seconds (floats). Messages are listed parents first; ``parent_id`` null marks a first message,
     and siblings (same parent) are the branches made by regenerating or editing. ``meta`` holds what made an

@@ -56,6 +56,8 @@ article p.verbatim { white-space: pre-wrap; }
 ul, ol { margin: 0.4rem 0; padding-left: 1.6rem; }
 li > p { margin: 0.2rem 0; }
 blockquote { margin: 0.5rem 0; padding: 0.1rem 0.8rem; border-left: 3px solid var(--border); color: var(--muted); }
+details.reasoning { margin: 0.4rem 0; padding: 0.1rem 0.8rem; border-left: 3px solid var(--border); color: var(--muted); }
+details.reasoning > summary { cursor: pointer; font-size: 0.85rem; font-weight: 600; }
 table { border-collapse: collapse; margin: 0.5rem 0; display: block; overflow-x: auto; }
 th, td { border: 1px solid var(--border); padding: 0.25rem 0.6rem; vertical-align: top; }
 th { background: var(--head-bg); }
@@ -174,6 +176,10 @@ def render_html(outline: Outline) -> str:
             out.append(f"<h2>{escape(msg.label)}</h2>")
             if msg.note:
                 out.append(f'<div class="meta">{escape(msg.note)}</div>')
+            if msg.reasoning:  # folded, as in the app; a click (or Enter on the summary) opens it
+                out.append('<details class="reasoning"><summary>Reasoning</summary>')
+                out.extend(block_html(b) for b in msg.reasoning_blocks)
+                out.append("</details>")
             out.extend(block_html(b) for b in msg.blocks)
             out.append("</article>")
         out.append("</section>")

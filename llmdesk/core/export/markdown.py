@@ -8,15 +8,14 @@ text, line breaks and leading spaces are kept).
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
 from llmdesk.core.export.outline import CodeBlock, MessageOutline, Outline
+from llmdesk.core.markdown_blocks import open_fence
 
 # Reading the Markdown inside replies: fenced code blocks and the HTML blocks that would run past a message.
 
-_FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 _HTML_BLOCKS = (  # CommonMark HTML blocks 1-5: they end only at their end marker, not at a blank line
     (re.compile(r"^ {0,3}<(?:script|pre|style|textarea)(?:[\s>]|$)", re.IGNORECASE),
      re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)),
@@ -55,21 +54,20 @@ def split_markdown(content: str) -> list[TextBlock | CodeBlock]:
             text.append(_escape_html_start(line))
             i += 1
             continue
-        m = _FENCE_OPEN.match(line)
-        if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
-            indent, fence, info = len(m.group(1)), m.group(2), m.group(3).strip()
-            close = re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+        fence = open_fence(line)  # the one fence grammar, shared with the chat view
+        if fence is not None:
             code: list[str] = []
             i += 1
-            while i < n and not close.match(lines[i]):
-                code.append(_strip_indent(lines[i], indent))
+            while i < n and not fence.closed_by(lines[i]):
+                code.append(fence.strip_indent(lines[i]))
                 i += 1
+            if i >= n and code and not code[-1]:
+                code.pop()  # open to the end: the text's final newline ends the last line, it is not one more
             i += 1  # the closing fence (or past the end)
             if text:
                 out.append(TextBlock("\n".join(text)))
                 text = []
-            language = info.split()[0] if info else ""
-            out.append(CodeBlock(_unescape_info(language), "".join(c + "\n" for c in code)))
+            out.append(CodeBlock(fence.language, "".join(c + "\n" for c in code)))
             continue
         for start, end in _HTML_BLOCKS:
             opened = start.match(line)
@@ -91,18 +89,6 @@ def split_markdown(content: str) -> list[TextBlock | CodeBlock]:
     if text and (len(text) > 1 or text[0]):
         out.append(TextBlock("\n".join(text)))
     return out
-
-
-def _strip_indent(line: str, indent: int) -> str:
-    k = 0
-    while k < indent and k < len(line) and line[k] == " ":
-        k += 1
-    return line[k:]
-
-
-def _unescape_info(info: str) -> str:
-    # CommonMark reads backslash escapes and entities in the info string.
-    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", info))
 
 
 def _escape_html_start(line: str) -> str:
@@ -189,6 +175,16 @@ def message_body(message: MessageOutline) -> str:
     return message_markdown(message.source) if message.markdown else verbatim_markdown(message.source)
 
 
+REASONING_LABEL = "Reasoning"
+
+
+def reasoning_markdown(reasoning: str) -> str:
+    """A reply's reasoning as a quoted section headed **Reasoning**: every line of its (made safe) Markdown
+    behind ``> ``, so it reads as apart from the answer and cannot end early or fake a message marker."""
+    lines = message_markdown(reasoning).rstrip("\n").split("\n")
+    return "\n".join([f"> **{REASONING_LABEL}**", ">", *(f"> {line}" if line else ">" for line in lines)]) + "\n"
+
+
 def render_markdown(outline: Outline) -> str:
     """CommonMark: a ``#`` heading per conversation, a ``##`` heading per message on the shown path.
 
@@ -212,6 +208,8 @@ def render_markdown(outline: Outline) -> str:
             out.append(f"<!-- llmdesk:message role={msg.role} id={msg.id} -->\n")
             heading = msg.label + (" · " + msg.note if msg.note else "")
             out.append(f"## {md_escape_inline(heading)}\n")
+            if msg.reasoning:
+                out.append(reasoning_markdown(msg.reasoning))
             body = message_body(msg)
             if body:
                 out.append(body + "\n")

@@ -20,7 +20,7 @@ from typing import Union
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from llmdesk.core.conversation import Conversation
+from llmdesk.core.conversation import Conversation, message_reasoning
 from llmdesk.core.export.common import ROLE_LABELS, format_timestamp, message_note, shown_path
 
 
@@ -121,6 +121,8 @@ class MessageOutline:
         markdown: whether ``source`` is Markdown (a reply) or plain text typed by a person.
         blocks: what the message shows (read from ``source`` on first use: writers that need only the source,
             Markdown and plain text, never pay for parsing).
+        reasoning: a reasoning model's reasoning (Markdown source), shown as a marked section before the
+            answer; "" for none.
     """
 
     id: str
@@ -129,6 +131,12 @@ class MessageOutline:
     note: str
     source: str
     markdown: bool
+    reasoning: str = ""
+
+    @cached_property
+    def reasoning_blocks(self) -> tuple[Block, ...]:
+        """The reasoning read as Markdown (empty when there is none)."""
+        return parse_markdown(self.reasoning) if self.reasoning else ()
 
     @cached_property
     def blocks(self) -> tuple[Block, ...]:
@@ -349,7 +357,8 @@ def build_outline(conversations: Sequence[Conversation]) -> Outline:
         messages: list[MessageOutline] = []
         for msg in shown_path(conv):
             messages.append(MessageOutline(msg.id, msg.role, ROLE_LABELS.get(msg.role, msg.role),
-                                           message_note(msg), msg.content, msg.role == "assistant"))
+                                           message_note(msg), msg.content, msg.role == "assistant",
+                                           message_reasoning(msg)))
         convs.append(ConversationOutline(conv.id, " ".join((conv.title or "").split()) or "Untitled",
                                          format_timestamp(conv.created_at), format_timestamp(conv.updated_at),
                                          tuple(messages)))

@@ -23,5 +23,9 @@ def render_text(outline: Outline) -> str:
         for msg in conv.messages:
             out.append("")
             out.append(f"[{msg.label}{' · ' + msg.note if msg.note else ''}]")
+            if msg.reasoning:
+                out.append("[Reasoning]")
+                out.extend(f"| {line}".rstrip() for line in msg.reasoning.rstrip("\n").split("\n"))
+                out.append("[Answer]")
             out.append(msg.source.rstrip("\n"))
     return "\n".join(out) + "\n"

@@ -368,7 +368,7 @@ class ConversationStore:
         """
         ref: Callable[[], Callable[[StoreEvent], None] | None]
         if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
-            ref = weakref.WeakMethod(callback)  # type: ignore[arg-type]
+            ref = weakref.WeakMethod(callback)
         else:
             ref = lambda: callback
         self._listeners.append(ref)

@@ -65,4 +65,10 @@ def reply_meta(*, model: Any = None, decoding: Any = None, stats: Any = None, se
     err = error or st.get("error")
     if err:
         meta["error"] = err
+    if st.get("engine"):  # which engine and server made the reply; notes: settings a server refused or ignored
+        meta["engine"] = st["engine"]
+    if st.get("server"):
+        meta["server"] = st["server"]
+    if st.get("notes"):
+        meta["notes"] = list(st["notes"])
     return meta

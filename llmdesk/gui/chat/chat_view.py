@@ -19,15 +19,18 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextDocument, QTextOption
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
 from llmdesk.core import branches
 from llmdesk.core.conversation import Conversation, Message, stop_reason_label
+from llmdesk.gui.chat import token_view
 from llmdesk.gui.chat.highlight import CodeHighlighter
-from llmdesk.gui.chat.message_renderer import COPY_SCHEME, InertTextDocument, MessageRenderer
+from llmdesk.gui.chat.markdown_document import InertTextDocument
+from llmdesk.gui.chat.message_renderer import COPY_SCHEME, MessageRenderer
+from llmdesk.gui.chat.reasoning_view import ReasoningView
 
 WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** `code` ~~struck~~ [link](x).\n\n"
                   "- item\n  1. nested\n\n> quote\n\n| a | b |\n|---|---|\n| **1** | `2` |\n\n"
@@ -35,6 +38,13 @@ WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** 
 FINISH_SLICE_S = 0.008
 RECENT_MESSAGES = 40  # opening a conversation builds the newest messages; earlier ones on request, this many at once
 LONG_MESSAGE_CHARS = 20_000  # longer saved replies are rendered in slices when a conversation is opened  # the final whole-message render runs in slices of about this long
+_WHOLE_DOCUMENT = 1e9  # the height of Qt's "repaint everything" request (INT_MAX)
+STOP_REASON_TEXT = {
+    "cancelled": "Stopped",
+    "length": "Stopped at the token limit",
+    "stop_sequence": "Ended at a stop sequence",
+    "error": "Failed",
+}
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -48,6 +58,25 @@ def _alt_arrow_step(event: Any) -> int:
         return 0
     key = event.key()
     return -1 if key == Qt.Key.Key_Left else 1 if key == Qt.Key.Key_Right else 0
+
+
+def reply_stats_text(message: Message) -> str:
+    """A reply's speed and token counts from its saved stats ("41.2 tok/s · 87 tokens · first token 0.18 s"),
+    or "" when it has none."""
+    stats = message.meta.get("stats") if isinstance(message.meta, dict) else None
+    if not isinstance(stats, dict):
+        return ""
+    parts = []
+    speed = stats.get("tokens_per_s")
+    if isinstance(speed, (int, float)) and speed > 0:
+        parts.append(f"{speed:.1f} tok/s")
+    tokens = stats.get("new_tokens")
+    if isinstance(tokens, int):
+        parts.append(f"{tokens} token{'s' if tokens != 1 else ''}")
+    first = stats.get("ttft_s")
+    if isinstance(first, (int, float)):
+        parts.append(f"first token {first:.2f} s")
+    return " · ".join(parts)
 
 
 class MessageBrowser(QTextBrowser):
@@ -82,6 +111,7 @@ class MessageBrowser(QTextBrowser):
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_StaticContents, True)
         self.anchorClicked.connect(self._on_anchor)
         self._connected_layout: Any = None
+        self._repaint_top: float | None = None
         self._batch = 0
         self._watch_document()
 
@@ -117,10 +147,28 @@ class MessageBrowser(QTextBrowser):
         layout = self.document().documentLayout()
         if layout is not self._connected_layout:
             layout.documentSizeChanged.connect(self._update_height)
+            # Repaints go through _on_layout_update (instead of Qt's own connection): Qt asks to repaint the whole
+            # document after an edit that adds or removes a table, which while streaming is the whole visible
+            # message at every update.
+            layout.update.disconnect()
+            layout.update.connect(self._on_layout_update)
             self._connected_layout = layout
         opt = self.document().defaultTextOption()
         opt.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.document().setDefaultTextOption(opt)
+
+    def repaint_below(self, y: float | None) -> None:
+        """While set, edits are known to change nothing above document y-coordinate ``y`` (the open block of a
+        streaming reply): repaint requests for the whole document are cut to what lies below it. None: no limit."""
+        self._repaint_top = y
+
+    @Slot(QRectF)
+    def _on_layout_update(self, rect: QRectF) -> None:
+        if self._repaint_top is not None and rect.top() < self._repaint_top and rect.height() >= _WHOLE_DOCUMENT:
+            rect = QRectF(rect.left(), self._repaint_top, rect.width(), rect.height())
+        area = rect.intersected(QRectF(self.viewport().rect())).toAlignedRect()
+        if not area.isEmpty():
+            self.viewport().update(area)
 
     def begin_batch(self) -> None:
         """Hold height updates during several edits (one relayout of the chat instead of one per edit)."""
@@ -190,6 +238,13 @@ class MessageWidget(QFrame):
         self.role_label.setFont(font)
         self.status_label = QLabel("")
         self.status_label.setObjectName("messageStatus")
+        # This reply's own speed and token counts (from its saved stats), shown with it.
+        self.stats_label = QLabel("")
+        self.stats_label.setObjectName("messageStats")
+        self.stats_label.setProperty("role", "muted")
+        self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stats_label.setWordWrap(True)
+        self.stats_label.hide()
         self.copy_button = QToolButton()
         self.copy_button.setText("Copy")
         self.copy_button.setToolTip("Copy this message (as Markdown) to the clipboard")
@@ -224,6 +279,9 @@ class MessageWidget(QFrame):
         self._can_continue = False
         self._index, self._count = 1, 1
 
+        self.reasoning = ReasoningView(message, self) if message.role == "assistant" else None
+        if self.reasoning is not None:
+            layout.addWidget(self.reasoning)
         self.browser = MessageBrowser(self)
         self.browser.setAccessibleName("Your message" if message.role == "user" else "Assistant reply")
         self.browser.link_activated.connect(self._on_link)
@@ -235,10 +293,12 @@ class MessageWidget(QFrame):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         layout.addWidget(self.error_label)
+        layout.addWidget(self.stats_label)  # under the text: it never takes room from the header's buttons
         self.editor: QPlainTextEdit | None = None
         self._edit_bar: QWidget | None = None
 
         self.renderer: MessageRenderer | None = None
+        self.token_controls: token_view.TokenControls | None = None
         self._finish_steps: Iterator[None] | None = None
         self._finish_timer: QTimer | None = None
         self._plain = message.content
@@ -253,8 +313,17 @@ class MessageWidget(QFrame):
                 self._show_status(message)  # a saved reply: rendered above, as a whole
             else:
                 self.status_label.setText("Writing…")
+                self._update_accessible("writing")
         else:
             self.browser.setPlainText(message.content)
+            self._update_accessible("")
+
+    def _update_accessible(self, status: str) -> None:
+        """Name the message for screen readers by who wrote it and its status ("Assistant reply, finished");
+        its text is the text of :attr:`browser`."""
+        who = "Your message" if self.role == "user" else "Assistant reply"
+        self.setAccessibleName(f"{who}, {status}" if status else who)
+        self.browser.setAccessibleDescription(status)
 
     def _tool_button(self, text: str, tip: str, name: str) -> QToolButton:
         button = QToolButton(self)
@@ -437,12 +506,23 @@ class MessageWidget(QFrame):
         return self.status_label.text() == "Writing…"
 
     def append(self, text: str) -> None:
-        """Add streamed text to the reply."""
-        if self.renderer is not None:
+        """Add streamed text to the reply (its reasoning goes to the reasoning block)."""
+        if self.reasoning is not None:
+            text, reset = self.reasoning.feed(text)
+            if reset and self.renderer is not None:  # the text so far was reasoning
+                self.renderer.document.clear()
+                self.renderer = MessageRenderer(self.browser.document(), self.renderer.highlighter,
+                                                self.renderer.link_color)
+        if self.renderer is not None and text:
             self.browser.begin_batch()
+            self.browser.repaint_below(self.renderer.stable_top())
             try:
                 self.renderer.append(text)
             finally:
+                self.browser.repaint_below(None)
+                if self.renderer.widened:  # a table's earlier rows changed too
+                    self.renderer.widened = False
+                    self.browser.viewport().update()
                 self.browser.end_batch()
 
     def set_streaming(self) -> None:
@@ -459,8 +539,12 @@ class MessageWidget(QFrame):
                 self.renderer.append(text)
             finally:
                 self.browser.end_batch()
+        if self.reasoning is not None:
+            self.reasoning.resume(self.text)
         self.status_label.setText("Writing…")
         self.status_label.setAccessibleName("")
+        self.stats_label.hide()
+        self._update_accessible("writing")
         self.error_label.hide()
         self._can_continue = False
         self._update_actions()
@@ -469,6 +553,8 @@ class MessageWidget(QFrame):
         """The reply ended: show why (stopped, length...) or the error, and render it once more in full."""
         self._show_status(message)
         self._update_actions()
+        if self.reasoning is not None:
+            self.reasoning.finish(message)
         if self.renderer is not None and self.renderer.text != message.content:
             self.flush_final_render()
             self.renderer.set_text(message.content)
@@ -480,6 +566,10 @@ class MessageWidget(QFrame):
         status = stop_reason_label(reason)
         self.status_label.setText(status)
         self.status_label.setAccessibleName(f"Reply status: {status}" if status else "")
+        stats = reply_stats_text(message)
+        self.stats_label.setText(stats)
+        self.stats_label.setVisible(bool(stats))
+        self._update_accessible((status or "finished").lower() + (f", {stats}" if stats else ""))
         self.setProperty("stopped", reason in ("cancelled", "error"))
         error = message.meta.get("error") if isinstance(message.meta, dict) else None
         if error:
@@ -573,8 +663,13 @@ class ChatView(QScrollArea):
         continue_requested(str): Continue on a reply; its id.
         edit_requested(str, str): an edited user message was saved; its id and the new text.
         switch_requested(str, int): show the previous (-1) or next (+1) alternative of a message.
+        continue_from_token_requested(str, int, int): "continue from here with this token" on a reply: its id,
+            the token's position and the alternative's id (see :mod:`llmdesk.gui.chat.token_view`).
+        prompt_requested(str): "Show the prompt" on a reply; its id.
     """
 
+    continue_from_token_requested = Signal(str, int, int)
+    prompt_requested = Signal(str)
     copied = Signal(str)
     regenerate_requested = Signal(str)
     continue_requested = Signal(str)
@@ -596,11 +691,22 @@ class ChatView(QScrollArea):
         self._layout = QVBoxLayout(self._container)
         self._layout.setContentsMargins(12, 12, 12, 12)
         self._layout.setSpacing(10)
-        self._placeholder = QLabel("Type a message below and press Enter to send it.\n"
-                                   "Shift+Enter starts a new line; Esc stops a reply.")
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # The empty state: what to do next (set by the window: load a model, or type below) and its buttons.
+        self._placeholder = QWidget()
         self._placeholder.setObjectName("chatPlaceholder")
-        self._placeholder.setWordWrap(True)
+        empty = QVBoxLayout(self._placeholder)
+        empty.setContentsMargins(0, 24, 0, 0)
+        empty.setSpacing(10)
+        self.empty_label = QLabel(self.EMPTY_TEXT)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        empty.addWidget(self.empty_label)
+        self._empty_buttons = QHBoxLayout()
+        self._empty_buttons.setSpacing(8)
+        self._empty_buttons.addStretch(1)
+        self._empty_buttons.addStretch(1)
+        empty.addLayout(self._empty_buttons)
         self._earlier_button = QPushButton("")
         self._earlier_button.setObjectName("earlierMessages")
         self._earlier_button.setToolTip("Long conversations open with their newest messages; this shows more")
@@ -622,6 +728,24 @@ class ChatView(QScrollArea):
         bar.valueChanged.connect(self._on_value_changed)
         self._highlighter = CodeHighlighter(dark=is_dark(self.palette()))
         self._link_color = self.palette().color(QPalette.ColorRole.Link)
+        self.token_shading = False
+
+    EMPTY_TEXT = ("Type a message below and press Enter to send it.\n"
+                  "Shift+Enter starts a new line; Esc stops a reply.")
+
+    def set_empty_state(self, text: str | None = None, buttons: tuple[QWidget, ...] = ()) -> None:
+        """What an empty conversation shows: ``text`` (None: how to send a message) and ``buttons`` below it
+        (the view keeps them; earlier ones are removed)."""
+        self.empty_label.setText(text or self.EMPTY_TEXT)
+        self._placeholder.setAccessibleName(text or self.EMPTY_TEXT)
+        while self._empty_buttons.count() > 2:
+            item = self._empty_buttons.takeAt(1)
+            if item.widget() is not None:
+                item.widget().hide()
+                item.widget().setParent(None)
+        for offset, button in enumerate(buttons, start=1):
+            self._empty_buttons.insertWidget(offset, button)
+            button.show()
 
     # -- content ----------------------------------------------------------------------------------------------
     def message_widget(self, message_id: str) -> MessageWidget | None:
@@ -792,6 +916,11 @@ class ChatView(QScrollArea):
         widget.edit_submitted.connect(self.edit_requested)
         widget.switch_requested.connect(self._on_switch)
         self._layout.insertWidget(position, widget)
+        widget.token_controls = token_view.attach(widget, message)
+        if widget.token_controls is not None:
+            widget.token_controls.set_window_switch(self.token_shading)
+            widget.token_controls.continue_requested.connect(self.continue_from_token_requested)
+            widget.token_controls.prompt_requested.connect(self.prompt_requested)
         self._messages[message.id] = widget
         self._update_branch(widget)
         widget.set_actions_enabled(not self._busy)
@@ -809,6 +938,8 @@ class ChatView(QScrollArea):
         if widget is not None:
             widget.set_finished(message)
             self._update_branch(widget)
+            if widget.token_controls is not None:
+                widget.token_controls.set_message(message)
 
     def resume_message(self, message: Message) -> None:
         """A reply streams on (Continue)."""
@@ -816,6 +947,14 @@ class ChatView(QScrollArea):
         if widget is not None:
             widget.set_streaming()
             self._follow = True
+
+    def set_token_shading(self, on: bool) -> None:
+        """The window's switch: shade every reply's tokens by probability (each reply's Tokens button still can
+        turn its own shading off or on)."""
+        self.token_shading = on
+        for widget in self._messages.values():
+            if widget.token_controls is not None:
+                widget.token_controls.set_window_switch(on)
 
     def set_dark(self, dark: bool) -> None:
         """Switch code colours for a light or dark scheme and re-render the messages."""
@@ -826,6 +965,8 @@ class ChatView(QScrollArea):
             widget.apply_colors(self._highlighter, self._link_color)
             if widget.renderer is not None and not widget.streaming:
                 widget.renderer.set_text(widget.renderer.text)
+            if widget.token_controls is not None:
+                widget.token_controls.refresh()
 
     def warm_up(self) -> None:
         """Render a sample of every kind of block once, off screen, so fonts (bold, italic, headings, monospace)

@@ -16,9 +16,10 @@ from typing import Any, Protocol
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer, Signal, Slot
 
 from llmdesk.core import branches
-from llmdesk.core.conversation import Conversation, Message
+from llmdesk.core.conversation import Conversation, Message, new_id
+from llmdesk.core.reasoning import split_reasoning
 from llmdesk.core.settings import DecodingSettings, ModelSettings
-from llmdesk.core.store import reply_meta
+from llmdesk.core.store import ReplyCheckpointer, reply_meta
 from llmdesk.engine.types import ChatTurn, DeviceInfo, GenerationStats, LoadProgress, ModelInfo
 from llmdesk.gui.chat.worker import ChatRequest, EngineBackend, LoadRequest, MemoryEstimateResult, ModelWorker
 
@@ -42,18 +43,30 @@ class MessageStore(Protocol):
     def set_current_leaf(self, conversation_id: str, leaf_id: str) -> None: ...
 
 
+class _ReportingStore:
+    """The store as a reply's :class:`ReplyCheckpointer` writes to it: a save that fails is reported through the
+    controller's ``store_error`` and the text stays in memory and on screen."""
+
+    def __init__(self, controller: ChatController) -> None:
+        self._controller = controller
+
+    def update_message(self, message_id: str, **fields: Any) -> None:
+        self._controller._persist("update_message", message_id, **fields)  # noqa: SLF001 - its owner
+
+
 @dataclasses.dataclass
 class _Reply:
     request: ChatRequest
     message: Message
     pieces: list[str] = dataclasses.field(default_factory=list)
     pending: list[str] = dataclasses.field(default_factory=list)
+    checkpoint: ReplyCheckpointer | None = None  # saves the text as it streams (None without a store)
     started: float = dataclasses.field(default_factory=time.perf_counter)
-    saved_at: float = dataclasses.field(default_factory=time.monotonic)
-    saved_len: int = 0
-    received_len: int = 0
     held: bool = False
     earlier_meta: dict[str, Any] | None = None  # a continued reply: its meta before this run
+    tokens: list[Any] | None = None  # the engine's TokenInfo list, when it reported one
+    prefix_tokens: list[Any] | None = None  # a branch from a token: the original's tokens up to it, and the forced one
+    prefix_text_len: int | None = None
 
 
 class ChatController(QObject):
@@ -84,6 +97,7 @@ class ChatController(QObject):
         conversation_changed(object): another Conversation is on show.
         estimate_ready(object): a MemoryEstimateResult.
         store_error(str): saving failed (the conversation stays in memory); the reason.
+        compare_started(object, str): one reply of a comparison started; the Message and its label.
     """
 
     engine_ready = Signal(list)
@@ -102,6 +116,7 @@ class ChatController(QObject):
     conversation_changed = Signal(object)
     estimate_ready = Signal(object)
     store_error = Signal(str)
+    compare_started = Signal(object, str)
 
     # to the worker (queued: the worker lives on the model thread)
     _request_start = Signal()
@@ -110,6 +125,7 @@ class ChatController(QObject):
     _request_estimate = Signal(object)
     _request_unload = Signal()
     _request_shutdown = Signal()
+    _request_api_job = Signal(object)
 
     def __init__(self, decoding: DecodingSettings | None = None, system_prompt: str = "", *,
                  backend_factory: Callable[[], EngineBackend] | None = None, store: MessageStore | None = None,
@@ -118,6 +134,9 @@ class ChatController(QObject):
         super().__init__(parent)
         self.decoding = decoding or DecodingSettings()
         self.system_prompt = system_prompt
+        self.raw_completion = False  # the next replies continue the text with no chat template
+        self.next_decoding: DecodingSettings | None = None  # one reply's own settings (Compare)
+        self._queued: list[Callable[[], Any]] = []  # replies that start when the one streaming ends (Compare)
         self.store = store
         self.devices: list[DeviceInfo] = []
         self.model_info: ModelInfo | None = None
@@ -144,11 +163,13 @@ class ChatController(QObject):
         self._request_estimate.connect(self._worker.estimate)
         self._request_unload.connect(self._worker.unload)
         self._request_shutdown.connect(self._worker.shutdown)
+        self._request_api_job.connect(self._worker.api_job)
         self._worker.ready.connect(self._on_ready)
         self._worker.start_failed.connect(self._on_start_failed)
         self._worker.load_progress.connect(self._on_load_progress)
         self._worker.loaded.connect(self._on_loaded)
         self._worker.text.connect(self._on_text)
+        self._worker.tokens.connect(self._on_tokens)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
         self._worker.estimated.connect(self._on_estimated)
@@ -157,6 +178,8 @@ class ChatController(QObject):
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush)
+        self._checkpoint_timer = QTimer(self)
+        self._checkpoint_timer.timeout.connect(self._poll_checkpoint)
         self._flush_interval_ms = flush_interval_ms
         self._last_flush = 0.0
 
@@ -219,6 +242,15 @@ class ChatController(QObject):
         return bool(ended)
 
     # -- model ------------------------------------------------------------------------------------------------
+    def submit_api_job(self, job: Any) -> None:
+        """Queue an API request (a :class:`llmdesk.server.runner.GenerationJob`) for the model thread, behind the
+        window's own requests. Safe to call from any thread (the API server's); the job's ``on_done`` is always
+        called, with an error when the model thread is not running."""
+        if not self.running:
+            job.on_done(None, "The model thread is not running.")
+            return
+        self._request_api_job.emit(job)
+
     def load_model(self, settings: ModelSettings) -> int:
         """Load (or reload) a model; a load already running is cancelled. Returns the request id."""
         self._ensure_started()
@@ -355,6 +387,70 @@ class ChatController(QObject):
         self.reply_resumed.emit(message)
         return message
 
+    def continue_from_token(self, reply_id: str, index: int, token_id: int) -> Message | None:
+        """"Continue from here with this token": a new version of reply ``reply_id`` made of its tokens before
+        position ``index``, then ``token_id`` (one of the alternatives there), then what the model generates from
+        that point. It is a sibling of the reply (the arrows switch between them) and is saved like one. Returns
+        the new reply being written, or None while a reply streams.
+
+        Raises:
+            BranchError: ``reply_id`` is not a reply of the conversation on show.
+            BranchError: also when the reply has no saved tokens, or ``index`` is not one of its positions.
+        """
+        from llmdesk.core.token_trace import forced_token, trace_tokens
+
+        if self._reply is not None or self._stopped:
+            return None
+        conv = self.conversation
+        original = conv.messages.get(reply_id)
+        tokens = trace_tokens(original.meta) if original is not None else None
+        if not tokens:
+            raise branches.BranchError("This reply has no saved tokens to continue from.")
+        if not 0 <= index < len(tokens):
+            raise branches.BranchError(f"Token position {index} is outside the reply's {len(tokens)} tokens")
+        parent, turns = branches.regenerate_parent(conv, reply_id)
+        reply = branches.new_reply(conv, parent.id)
+        reply.stop_reason = None
+        reply.meta = self._reply_meta()
+        reply.meta["branched_from"] = {"message": reply_id, "token_index": index, "token_id": token_id}
+        self._persist("add_message", conv.id, reply)
+        self.conversation_changed.emit(conv)
+        prefix = [*tokens[:index], forced_token(tokens[index], token_id)]
+        self._start_reply(reply, turns, reply_ids=tuple(t.token_id for t in prefix))
+        assert self._reply is not None
+        self._reply.prefix_tokens = prefix
+        return reply
+
+    def compare(self, reply_id: str, first: DecodingSettings, second: DecodingSettings,
+                labels: tuple[str, str] = ("A", "B")) -> Message | None:
+        """Compare: answer the same conversation as ``reply_id`` under two decoding settings, one after the other
+        with the one loaded model. Each answer is a new version of the reply (kept as a branch; its meta has
+        ``"compare": {"group", "label"}``) and ``compare_started`` announces each. Returns the first reply, or None
+        while a reply streams.
+
+        Raises:
+            BranchError: ``reply_id`` is not a reply of the conversation on show.
+        """
+        if self._reply is not None or self._stopped:
+            return None
+        group = new_id()
+
+        def start(decoding: DecodingSettings, label: str) -> Message | None:
+            self.next_decoding = decoding
+            try:
+                reply = self.regenerate(reply_id)
+            finally:
+                self.next_decoding = None
+            if reply is not None:
+                reply.meta["compare"] = {"group": group, "label": label}
+                self.compare_started.emit(reply, label)
+            return reply
+
+        first_reply = start(first, labels[0])
+        if first_reply is not None:
+            self._queued.append(lambda: start(second, labels[1]))
+        return first_reply
+
     def send(self, text: str) -> Message | None:
         """Add a user message and ask for a reply. Returns the assistant message being written, or None when the
         text is empty or a reply is still streaming. Sent during a load, the reply starts once the model is
@@ -372,14 +468,25 @@ class ChatController(QObject):
         return assistant
 
     def _start_reply(self, message: Message, turns: list[ChatTurn], *, continue_final: bool = False,
-                     earlier_meta: dict[str, Any] | None = None) -> None:
+                     earlier_meta: dict[str, Any] | None = None, reply_ids: tuple[int, ...] = ()) -> None:
         self._ensure_started()
-        request = ChatRequest(self._new_id(), tuple(turns), dataclasses.replace(self.decoding), self.system_prompt,
-                              continue_final=continue_final)
+        decoding = dataclasses.replace(self.next_decoding or self.decoding)
+        self.next_decoding = None
+        raw = self.raw_completion and not continue_final and not reply_ids
+        request = ChatRequest(self._new_id(), tuple(turns), decoding, self.system_prompt,
+                              continue_final=continue_final, reply_ids=reply_ids, raw=raw,
+                              cache_key=self.conversation.id)
+        if raw:
+            message.meta["raw_completion"] = True
         self._reply = _Reply(request, message, earlier_meta=earlier_meta)
         if continue_final:  # stream onto the text already there
             self._reply.pieces.append(message.content)
-            self._reply.saved_len = self._reply.received_len = len(message.content)
+        if self.store is not None:
+            self._reply.checkpoint = ReplyCheckpointer(_ReportingStore(self), message.id,
+                                                       interval_s=CHECKPOINT_INTERVAL_S,
+                                                       text=message.content if continue_final else "",
+                                                       meta=message.meta)
+            self._checkpoint_timer.start(int(CHECKPOINT_INTERVAL_S * 1000))
         self.busy_changed.emit(True)
         if self._ready and self._load is None:
             self._request_chat.emit(request)
@@ -442,15 +549,16 @@ class ChatController(QObject):
             if rid in self._detached:  # text generated before the worker saw the stop
                 self._detached[rid].pieces.append(piece)
             return
+        if reply.prefix_tokens is not None and reply.prefix_text_len is None:
+            reply.prefix_text_len = len(piece)  # the engine sends the forced start of the reply as one piece
         reply.pieces.append(piece)
         reply.pending.append(piece)
-        reply.received_len += len(piece)
         if not self._flush_timer.isActive():
             since = (time.perf_counter() - self._last_flush) * 1000.0
             self._flush_timer.start(int(max(0.0, self._flush_interval_ms - since)))
 
     @Slot()
-    def _flush(self) -> None:
+    def _flush(self, checkpoint: bool = True) -> None:
         reply = self._reply
         if reply is None or not reply.pending:
             return
@@ -458,20 +566,26 @@ class ChatController(QObject):
         reply.pending.clear()
         self._last_flush = time.perf_counter()
         self.reply_text.emit(reply.message.id, chunk)
-        self._checkpoint(reply)
+        if reply.checkpoint is not None:  # saved when the last save is CHECKPOINT_INTERVAL_S old
+            if checkpoint:
+                reply.checkpoint.append(chunk)
+            else:
+                reply.checkpoint.add(chunk)
 
-    def _checkpoint(self, reply: _Reply) -> None:
-        """Save the text so far when the last save is CHECKPOINT_INTERVAL_S old: killing the app loses at most
-        about a second of a reply."""
-        if self.store is None or reply.received_len == reply.saved_len:
-            return
-        now = time.monotonic()
-        if now - reply.saved_at < CHECKPOINT_INTERVAL_S:
-            return
-        if len(reply.pieces) > 1:
-            reply.pieces[:] = ["".join(reply.pieces)]
-        reply.saved_at, reply.saved_len = now, reply.received_len
-        self._persist("update_message", reply.message.id, content=reply.pieces[0])
+    @Slot()
+    def _poll_checkpoint(self) -> None:
+        """A pause in the stream still gets the text shown so far saved within about CHECKPOINT_INTERVAL_S."""
+        reply = self._reply
+        if reply is None:
+            self._checkpoint_timer.stop()
+        elif reply.checkpoint is not None:
+            self._flush()
+            reply.checkpoint.poll()
+
+    @Slot(int, list)
+    def _on_tokens(self, rid: int, tokens: list) -> None:
+        if self._reply is not None and rid == self._reply.request.request_id:
+            self._reply.tokens = tokens
 
     @Slot(int, object)
     def _on_finished(self, rid: int, stats: GenerationStats) -> None:
@@ -485,9 +599,9 @@ class ChatController(QObject):
         the text that arrived after the stop, instead of the zeros it was first saved with."""
         reply = self._detached.pop(rid)
         message = reply.message
-        message.content = "".join(reply.pieces)
+        reasoning = self._take_text(reply)
         stats = dataclasses.replace(stats, stop_reason="cancelled")
-        message.meta = self._final_meta(reply, stats, None)
+        message.meta = self._final_meta(reply, stats, None, reasoning)
         self._persist("update_message", message.id, content=message.content, meta=message.meta)
 
     @Slot(int, str, str)
@@ -527,7 +641,7 @@ class ChatController(QObject):
     def _reply_meta(self) -> dict[str, Any]:
         """What is known when a reply starts (the model on show and the decoding settings); completed by
         :meth:`_end_reply` with the stats, the seed actually used and the stop reason."""
-        meta: dict[str, Any] = {"decoding": dataclasses.asdict(self.decoding)}
+        meta: dict[str, Any] = {"decoding": dataclasses.asdict(self.next_decoding or self.decoding)}
         if self.model_info is not None:
             info = self.model_info
             meta.update(model=info.model_id, revision=info.revision, device=info.device, dtype=info.dtype)
@@ -548,8 +662,7 @@ class ChatController(QObject):
         reply = self._reply
         if reply is not None:
             self._end_reply(self._stats_so_far(reply), None, save=save)
-            if save and not reply.held:
-                reply.pieces[:] = [reply.message.content]
+            if save and not reply.held:  # reply.pieces holds the whole text (reasoning included) as one piece
                 self._detached[reply.request.request_id] = reply
 
     @staticmethod
@@ -562,27 +675,44 @@ class ChatController(QObject):
         reply = self._reply
         if reply is None:
             return
-        self._flush()
+        self._flush(checkpoint=False)  # the final save follows at once
         self._flush_timer.stop()
+        self._checkpoint_timer.stop()
         self._reply = None
         self._last_piece_count = len(reply.pieces)
         message = reply.message
-        message.content = "".join(reply.pieces)
+        reasoning = self._take_text(reply)
         message.stop_reason = stats.stop_reason
-        meta = self._final_meta(reply, stats, error)
+        meta = self._final_meta(reply, stats, error, reasoning)
         message.meta = meta
         if error is None and stats.new_tokens:
             self.last_stats = stats
-        if save:
-            self._persist("update_message", message.id, content=message.content, stop_reason=message.stop_reason,
-                          meta=meta)
+        if save and reply.checkpoint is not None:
+            reply.checkpoint.finish(message.stop_reason or "", meta)
         self.reply_finished.emit(message)
         self.busy_changed.emit(False)
+        if self._queued:
+            if stats.stop_reason == "cancelled" or error is not None:
+                self._queued.clear()  # a stopped comparison does not go on
+            else:
+                QTimer.singleShot(0, self._queued.pop(0))
 
-    def _final_meta(self, reply: _Reply, stats: GenerationStats, error: str | None) -> dict[str, Any]:
+    @staticmethod
+    def _take_text(reply: _Reply) -> str:
+        """Put the reply's answer in the message's text (the pieces become one, the whole raw text) and return
+        its reasoning ("" when none), which goes to ``meta["reasoning"]`` (``llmdesk.core.reasoning``)."""
+        raw = "".join(reply.pieces)
+        reply.pieces[:] = [raw]
+        split = split_reasoning(raw)
+        reply.message.content = split.answer
+        return split.reasoning
+
+    def _final_meta(self, reply: _Reply, stats: GenerationStats, error: str | None,
+                    reasoning: str = "") -> dict[str, Any]:
         """What produced the reply (``llmdesk.core.store.reply_meta``): the model it was started with (or the one
         loaded when a held reply ran), the decoding settings sent, the seed actually used (``stats.seed``), the
-        stats, the stop reason and the time. A continued reply keeps its earlier runs under ``"earlier"``."""
+        stats, the stop reason and the time; the reasoning, if any, under ``"reasoning"``. A continued reply keeps
+        its earlier runs under ``"earlier"`` and its reasoning."""
         started = reply.message.meta
         model: Any = None
         if "model" in started:
@@ -594,6 +724,38 @@ class ChatController(QObject):
                           stop_reason=stats.stop_reason, error=error)
         if reply.earlier_meta is not None:
             earlier = dict(reply.earlier_meta)
+            reasoning = reasoning or earlier.pop("reasoning", "")
             runs = list(earlier.pop("earlier", []))
+            earlier.pop("tokens", None)  # carried on in this run's trace
             meta["earlier"] = [*runs, earlier]
+        if reasoning:
+            meta["reasoning"] = reasoning
+        meta["system_prompt"] = reply.request.system_prompt  # rebuilds the exact prompt ("Show the prompt")
+        for key in ("branched_from", "raw_completion", "compare"):
+            if key in started:
+                meta[key] = started[key]
+        trace = self._trace(reply)
+        if trace is not None:
+            meta["tokens"] = trace
         return meta
+
+    @staticmethod
+    def _trace(reply: _Reply) -> dict[str, Any] | None:
+        """The stored form of the reply's tokens: a continued reply's earlier tokens, or a branch's tokens up to
+        the chosen one, come first."""
+        from llmdesk.core.token_trace import encode_trace, trace_tokens
+
+        if not reply.tokens:
+            return None
+        before: list[Any] = []
+        if reply.prefix_tokens is not None:
+            before = list(reply.prefix_tokens)
+            known = sum(t.chars or 0 for t in before[:-1])
+            before[-1] = dataclasses.replace(before[-1], chars=max(0, (reply.prefix_text_len or 0) - known))
+        elif reply.earlier_meta is not None:
+            before = trace_tokens(reply.earlier_meta) or []
+        try:
+            return encode_trace([*before, *reply.tokens])
+        except (ValueError, OverflowError) as exc:  # a token the stored form cannot hold: the reply is kept
+            log.warning("token data not saved: %s", exc)
+            return None

@@ -38,7 +38,7 @@ class EngineLike(Protocol):
     def chat(self, turns: Sequence[ChatTurn], decoding: DecodingSettings, system_prompt: str, *,
              on_text: Callable[[str], None], cancel: threading.Event,
              on_token: Callable[[TokenInfo], None] | None = None,
-             continue_final: bool = False) -> GenerationStats: ...
+             continue_final: bool = False, cache_key: str | None = None) -> GenerationStats: ...
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,12 @@ class EngineBackend:
 
 
 def default_backend() -> EngineBackend:
-    """The real engine. Imports torch and transformers: call it on the worker thread only."""
-    from llmdesk.engine import devices, session
+    """The real engine: local models, or a saved remote server when the model setting is ``remote:NAME``. Imports
+    torch and transformers: call it on the worker thread only."""
+    from llmdesk.engine import devices
+    from llmdesk.engine.switching import SwitchingEngine
 
-    return EngineBackend(make_engine=session.ChatEngine, list_devices=devices.list_devices,
+    return EngineBackend(make_engine=SwitchingEngine, list_devices=devices.list_devices,
                          estimate_memory=devices.estimate_memory)
 
 
@@ -77,7 +79,8 @@ class LoadRequest:
 @dataclass(frozen=True)
 class ChatRequest:
     """Generate a reply to ``turns``; ``cancel`` stops it within one forward pass. With ``continue_final`` the
-    last turn is an assistant reply that the model continues (the engine's ``continue_final=True``)."""
+    last turn is an assistant reply that the model continues (the engine's ``continue_final=True``).
+    ``cache_key`` (the conversation's id) lets the engine keep and reuse that conversation's KV cache."""
 
     request_id: int
     turns: tuple[ChatTurn, ...]
@@ -88,6 +91,9 @@ class ChatRequest:
     # Written once by the worker, just before it signals the end: {"stats": GenerationStats}. Lets the controller
     # read how a reply it stopped waiting for went (the window closing waits for the thread, not for signals).
     outcome: dict[str, Any] = field(default_factory=dict, compare=False)
+    cache_key: str | None = None
+    reply_ids: tuple[int, ...] = ()  # "continue from here with this token": the reply's start, forced
+    raw: bool = False  # raw completion: the last turn's text continued with no chat template
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,8 @@ class ModelWorker(QObject):
         load_progress(int, object): request id, LoadProgress.
         loaded(int, object): request id, ModelInfo. Ends a load request.
         text(int, str): request id, a piece of the reply.
+        tokens(int, list): request id, the reply's TokenInfo list (the token inspector's record); sent once,
+            just before ``finished`` or ``failed``, when the engine reported tokens.
         finished(int, object): request id, GenerationStats. Ends a chat request.
         failed(int, str, str): request id, message for the user (with the hint), error kind. Ends a load or chat
             request.
@@ -133,6 +141,7 @@ class ModelWorker(QObject):
     load_progress = Signal(int, object)
     loaded = Signal(int, object)
     text = Signal(int, str)
+    tokens = Signal(int, list)
     finished = Signal(int, object)
     failed = Signal(int, str, str)
     estimated = Signal(object)
@@ -194,25 +203,60 @@ class ModelWorker(QObject):
         """Generate one reply, streaming pieces through ``text``."""
         rid = request.request_id
         outcome: tuple[str, Any] = ("failed", ("The reply stopped unexpectedly.", "internal"))
+        tokens: list[TokenInfo] = []  # kept here, sent once at the end: no per-token signal while streaming
         try:
             if request.cancel.is_set():
                 outcome = ("finished", GenerationStats(stop_reason="cancelled"))
                 return
             engine = self._require_engine()
-            extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
-            stats = engine.chat(request.turns, request.decoding, request.system_prompt,
-                                on_text=lambda piece: self.text.emit(rid, piece), cancel=request.cancel, **extra)
+            on_text = lambda piece: self.text.emit(rid, piece)  # noqa: E731
+            if request.raw:
+                raw = getattr(engine, "complete_raw", None)
+                if raw is None:
+                    from llmdesk.engine.errors import EngineError
+
+                    raise EngineError("bad_settings", "This engine has no raw completion.")
+                stats = raw(request.turns[-1].content, request.decoding, on_text=on_text, cancel=request.cancel,
+                            on_token=tokens.append)
+            elif request.reply_ids:
+                go_on = getattr(engine, "continue_from_tokens", None)
+                if go_on is None:
+                    from llmdesk.engine.errors import EngineError
+
+                    raise EngineError("bad_settings", "This engine cannot continue from a chosen token.")
+                stats = go_on(request.turns, request.decoding, request.system_prompt, list(request.reply_ids),
+                              on_text=on_text, cancel=request.cancel, on_token=tokens.append)
+            else:
+                extra: dict[str, Any] = {"continue_final": True} if request.continue_final else {}
+                if request.cache_key is not None:
+                    extra["cache_key"] = request.cache_key
+                stats = engine.chat(request.turns, request.decoding, request.system_prompt, on_text=on_text,
+                                    cancel=request.cancel, on_token=tokens.append, **extra)
             outcome = ("finished", stats)
         except Exception as exc:  # noqa: BLE001
             log.debug("generation failed: %s", traceback.format_exc())
             outcome = ("failed", _error_text(exc))
         finally:
+            if tokens:
+                self.tokens.emit(rid, tokens)
             if outcome[0] == "finished":
                 request.outcome["stats"] = outcome[1]
                 self.finished.emit(rid, outcome[1])
             else:
                 message, kind = outcome[1]
                 self.failed.emit(rid, message, kind)
+
+    @Slot(object)
+    def api_job(self, job: Any) -> None:
+        """Run one API request (a :class:`llmdesk.server.runner.GenerationJob`) on the loaded model. Its callbacks
+        run here and go straight to the API server; nothing reaches the GUI thread per token. Queued behind (and
+        ahead of) the window's own replies, so the two never run on the model at once."""
+        from llmdesk.server.runner import run_job
+
+        if self._engine is None or self._engine.info is None:
+            job.on_done(None, "No model is loaded in the window.")
+            return
+        run_job(self._engine, job)
 
     @Slot(object)
     def estimate(self, request: LoadRequest) -> None:

@@ -312,7 +312,11 @@ class ConversationDelegate(QStyledItemDelegate):
         if small.pointSizeF() > 0:
             small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
         when_width = QFontMetrics(small).horizontalAdvance(when) + 8
-        title = opt.text
+        if opt.state & QStyle.StateFlag.State_Selected:
+            # a style sheet's :hover background would otherwise cover the selection under the mouse, leaving the
+            # title in the highlight's text colour on a pale background
+            opt.state &= ~QStyle.StateFlag.State_MouseOver
+        title = " ".join((opt.text or "").split())  # an imported title may hold line breaks or tabs
         opt.text = ""
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
@@ -334,7 +338,8 @@ class ConversationDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         size = super().sizeHint(option, index)
-        return QSize(size.width(), max(size.height(), option.fontMetrics.lineSpacing() + 12))
+        # Titles are elided to the list's width: a long one must not ask for more (no horizontal scroll bar).
+        return QSize(60, max(size.height(), option.fontMetrics.lineSpacing() + 12))
 
 
 class ConversationSidebar(QWidget):
@@ -395,6 +400,10 @@ class ConversationSidebar(QWidget):
                                        | QListView.EditTrigger.DoubleClicked)
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list_view.setAccessibleName("Conversations")
+        self.list_view.setAccessibleDescription("Your conversations, newest first. Enter opens, F2 renames, "
+                                                "Delete deletes (it can be undone)")
+        self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
 
         self.results_view = SearchResultsView(self)
         self.empty_label = QLabel(self)

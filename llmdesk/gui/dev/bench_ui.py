@@ -34,6 +34,7 @@ class BenchResult:
     tokens: int
     rate: float
     platform: str
+    content: str = "mixed"
     stream_seconds: float = 0.0
     longest_stall_ms: float = 0.0
     p99_stall_ms: float = 0.0
@@ -43,6 +44,8 @@ class BenchResult:
     start_cost_ms_per_1000: float = 0.0
     end_cost_ms_per_1000: float = 0.0
     end_to_start_ratio: float = 0.0
+    start_ms_per_update: float = 0.0
+    end_ms_per_update: float = 0.0
     view_updates: int = 0
     reply_chars: int = 0
     samples: int = 0
@@ -96,19 +99,31 @@ def _cost_between(samples: list[tuple[int, float]], lo: int, hi: int) -> float:
     return (end[1] - start[1]) * 1000.0 / (end[0] - start[0]) * 1000.0
 
 
-def run_bench(tokens: int = 20_000, rate: float = 500.0, *, timeout_s: float | None = None,
+def _cost_per_update(samples: list[tuple[int, float]], lo: int, hi: int) -> float:
+    """GUI-thread CPU milliseconds per view update between token counts ``lo`` and ``hi`` (when updates get slower
+    the controller coalesces more tokens into each, so the cost per token alone can hide growth)."""
+    index = [i for i, (n, _t) in enumerate(samples) if lo <= n <= hi]
+    if len(index) < 2:
+        return 0.0
+    first, last = index[0], index[-1]
+    return (samples[last][1] - samples[first][1]) * 1000.0 / (last - first)
+
+
+def run_bench(tokens: int = 20_000, rate: float = 500.0, *, content: str = "mixed", timeout_s: float | None = None,
               show: bool = True) -> BenchResult:
-    """Stream ``tokens`` synthetic pieces at ``rate`` per second into a real chat window; return the figures."""
+    """Stream ``tokens`` synthetic pieces of ``content`` (``"mixed"``, ``"table"`` or ``"list"``: see
+    :func:`~llmdesk.gui.dev.scripted_engine.synthetic_markdown_pieces`) at ``rate`` per second into a real chat window;
+    return the figures."""
     app = QGuiApplication.instance()
     assert app is not None, "create a QApplication first"
-    engine = ScriptedEngine(reply=None, tokens=tokens, rate=rate)
+    engine = ScriptedEngine(reply=None, tokens=tokens, rate=rate, content=content)
     settings = Settings()
     settings.model.model = "synthetic/markdown"
     settings.decoding.max_new_tokens = max(tokens, settings.decoding.max_new_tokens)
     controller = ChatController(settings.decoding, backend_factory=lambda: EngineBackend(
         make_engine=lambda: engine, list_devices=engine.list_devices))
     window = ChatWindow(settings, controller, save=None, remember_geometry=False)
-    result = BenchResult(tokens=tokens, rate=rate, platform=QGuiApplication.platformName())
+    result = BenchResult(tokens=tokens, rate=rate, platform=QGuiApplication.platformName(), content=content)
     samples: list[tuple[int, float]] = []
     probe = _StallProbe()
     loop = QEventLoop()
@@ -173,12 +188,15 @@ def run_bench(tokens: int = 20_000, rate: float = 500.0, *, timeout_s: float | N
     result.end_cost_ms_per_1000 = _cost_between(samples, int(n * 0.85), int(n * 0.95))
     if result.start_cost_ms_per_1000:
         result.end_to_start_ratio = result.end_cost_ms_per_1000 / result.start_cost_ms_per_1000
+    result.start_ms_per_update = _cost_per_update(samples, int(n * 0.05), int(n * 0.15))
+    result.end_ms_per_update = _cost_per_update(samples, int(n * 0.85), int(n * 0.95))
     return result
 
 
 def format_result(r: BenchResult) -> str:
     lines = [
-        f"bench-ui: {r.tokens} tokens of synthetic Markdown at {r.rate:g} tokens/s (Qt platform {r.platform})",
+        f"bench-ui: {r.tokens} tokens of synthetic Markdown ({r.content}) at {r.rate:g} tokens/s "
+        f"(Qt platform {r.platform})",
         f"  streamed in {r.stream_seconds:.1f} s, {r.view_updates} view updates, {r.reply_chars} characters",
         f"  event-loop stall while streaming: longest {r.longest_stall_ms:.1f} ms, p99 {r.p99_stall_ms:.1f} ms, "
         f"median {r.median_stall_ms:.2f} ms ({r.samples} probe ticks of {PROBE_INTERVAL_MS} ms)",
@@ -186,18 +204,20 @@ def format_result(r: BenchResult) -> str:
         f"{r.longest_stall_with_final_render_ms:.1f} ms",
         f"  GUI thread CPU per 1000 tokens: {r.start_cost_ms_per_1000:.1f} ms near the start (5-15%), "
         f"{r.end_cost_ms_per_1000:.1f} ms near the end (85-95%): ratio {r.end_to_start_ratio:.2f}",
+        f"  GUI thread CPU per view update: {r.start_ms_per_update:.1f} ms near the start, "
+        f"{r.end_ms_per_update:.1f} ms near the end",
     ]
     lines += [f"  note: {note}" for note in r.notes]
     return "\n".join(lines)
 
 
-def main(tokens: int, rate: float, as_json: bool) -> int:
+def main(tokens: int, rate: float, as_json: bool, content: str = "mixed") -> int:
     from PySide6.QtWidgets import QApplication
 
     from llmdesk.gui.app import make_application
 
     app = QApplication.instance() or make_application()
-    result = run_bench(tokens, rate)
+    result = run_bench(tokens, rate, content=content)
     if as_json:
         import json
 

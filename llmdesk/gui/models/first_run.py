@@ -103,9 +103,10 @@ class FirstRunGate(QObject):
 
     @staticmethod
     def needs_check(model: ModelSettings) -> bool:
-        """True for a Hub id (a folder is loaded directly: the loader says what is wrong with it)."""
+        """True for a Hub id (a folder is loaded directly: the loader says what is wrong with it; a remote server,
+        ``remote:NAME``, is connected to directly)."""
         name = model.model.strip()
-        return bool(name) and not dl.looks_like_path(name)
+        return bool(name) and not dl.looks_like_path(name) and not name.startswith("remote:")
 
     def _ensure_panel(self) -> DownloadPanel:
         if self.panel is None:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from llmdesk.core.settings import DEVICE_AUTO, DTYPES, ModelSettings
+from llmdesk.core.settings import DEVICE_AUTO, DTYPES, PRECISION_NOTES, ModelSettings
 from llmdesk.engine import download as dl
 from llmdesk.engine.types import DeviceInfo
 from llmdesk.gui.engine_text import describe_estimate, translate_engine_text
@@ -83,6 +83,8 @@ class ModelPicker(QWidget):
         self.dtype_combo = QComboBox()
         for dtype in DTYPES:
             self.dtype_combo.addItem(dtype, dtype)
+            self.dtype_combo.setItemData(self.dtype_combo.count() - 1, PRECISION_NOTES.get(dtype, ""),
+                                         Qt.ItemDataRole.ToolTipRole)
         self.dtype_combo.setCurrentIndex(max(0, self.dtype_combo.findData(self._base.dtype)))
         self.panel = DownloadPanel(self.service)
         self.estimate_label = QLabel("")
