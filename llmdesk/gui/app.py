@@ -244,7 +244,7 @@ class ConversationCoordinator(QObject):
                     self.store.update_message(message.id, stop_reason="cancelled")
             return conv
         except KeyError:
-            self.window.banner.show_message("That conversation no longer exists.", kind="notice")
+            self.window.banner.show_message(self.tr("That conversation no longer exists."), kind="notice")
         except StoreError as exc:
             self.window.banner.show_message(f"Could not open the conversation: {exc}", kind="notice")
         return None

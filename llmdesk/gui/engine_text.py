@@ -124,6 +124,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("engine", "fits"),
     QT_TRANSLATE_NOOP("engine", "does NOT fit"),
     QT_TRANSLATE_NOOP("engine", "unknown"),
+    QT_TRANSLATE_NOOP("engine", "ready"),
 ]
 
 #: Texts from :mod:`llmdesk.core` the window shows: stop reasons, and what the settings loader says about a bad
@@ -150,6 +151,8 @@ CORE_TEMPLATES = [
     QT_TRANSLATE_NOOP("core", "{field}: must be text, not {value}"),
     QT_TRANSLATE_NOOP("core", "{field}: must be one of {choices}, not {value}"),
     QT_TRANSLATE_NOOP("core", "{field}: a value is required"),
+    QT_TRANSLATE_NOOP("core", "{field}: must be a number from {low} to {high}"),
+    QT_TRANSLATE_NOOP("core", "{field}: must be a whole number from {low} to {high}"),
 ]
 
 _FIELD = re.compile(r"\{(\w+)\}")

@@ -2,6 +2,36 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="en_US">
 <context>
+    <name></name>
+    <message numerus="yes">
+        <source>%n token(s)</source>
+        <translation>
+            <numerusform>%n token</numerusform>
+            <numerusform>%n tokens</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message numerus="yes">
+        <source>Show %n earlier message(s) ({hidden} not shown)</source>
+        <translation>
+            <numerusform>Show %n earlier message</numerusform>
+            <numerusform>Show %n earlier messages ({hidden} not shown)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ChatWindow</name>
+    <message numerus="yes">
+        <source> (%n more field(s) to fix)</source>
+        <translation>
+            <numerusform> (%n more field to fix)</numerusform>
+            <numerusform> (%n more fields to fix)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ConversationTransfer</name>
     <message numerus="yes">
         <source>It will add %n conversation(s)</source>

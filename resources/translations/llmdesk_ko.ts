@@ -2,6 +2,447 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name></name>
+    <message>
+        <source>Serve the loaded model on &amp;localhost (OpenAI API)</source>
+        <translation>불러온 모델을 localhost에서 제공(&amp;L) (OpenAI API)</translation>
+    </message>
+    <message>
+        <source>An OpenAI-compatible API at {url} for the model loaded here; requests queue with the window&apos;s own replies</source>
+        <translation>여기서 불러온 모델을 위한 {url}의 OpenAI 호환 API입니다. 요청은 창의 답변과 함께 차례를 기다립니다</translation>
+    </message>
+    <message>
+        <source>The next prompt leaves this message out to fit the model&apos;s context window</source>
+        <translation>모델의 컨텍스트 창에 맞추려고 다음 프롬프트에서 이 메시지를 뺍니다</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n token(s)</source>
+        <translation>
+            <numerusform>토큰 %n개</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>first token {seconds} s</source>
+        <translation>첫 토큰 {seconds}초</translation>
+    </message>
+    <message>
+        <source>&amp;Remote servers…</source>
+        <translation>원격 서버(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>OpenAI-compatible servers (vLLM, SGLang, llama-server, Ollama, ...) as engines</source>
+        <translation>OpenAI 호환 서버(vLLM, SGLang, llama-server, Ollama 등)를 엔진으로 사용합니다</translation>
+    </message>
+</context>
+<context>
+    <name>Banner</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>닫기</translation>
+    </message>
+</context>
+<context>
+    <name>ChatView</name>
+    <message>
+        <source>Conversation</source>
+        <translation>대화</translation>
+    </message>
+    <message>
+        <source>Long conversations open with their newest messages; this shows more</source>
+        <translation>긴 대화는 최근 메시지부터 열립니다. 누르면 더 보여 줍니다</translation>
+    </message>
+    <message>
+        <source>Type a message below and press Enter to send it.
+Shift+Enter starts a new line; Esc stops a reply.</source>
+        <translation>아래에 메시지를 입력하고 Enter를 눌러 보내세요.
+Shift+Enter로 줄을 바꾸고, Esc로 답변을 멈춥니다.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Show %n earlier message(s) ({hidden} not shown)</source>
+        <translation>
+            <numerusform>이전 메시지 %n개 보기 (표시되지 않은 메시지 {hidden}개)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ChatWindow</name>
+    <message>
+        <source>Settings</source>
+        <translation>설정</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Loading progress</source>
+        <translation>불러오기 진행률</translation>
+    </message>
+    <message>
+        <source>Choose model…</source>
+        <translation>모델 선택…</translation>
+    </message>
+    <message>
+        <source>A model from the Hugging Face Hub, one already downloaded, or a folder on this computer</source>
+        <translation>Hugging Face Hub의 모델, 이미 다운로드한 모델 또는 이 컴퓨터의 폴더</translation>
+    </message>
+    <message>
+        <source>Use a local folder…</source>
+        <translation>로컬 폴더 사용…</translation>
+    </message>
+    <message>
+        <source>Load a model folder (config.json, tokenizer, weights); works offline</source>
+        <translation>모델 폴더(config.json, 토크나이저, 가중치)를 불러옵니다. 오프라인에서도 됩니다</translation>
+    </message>
+    <message>
+        <source>Loading {model}…
+You can type your message now: it is sent when the model is ready.</source>
+        <translation>{model} 불러오는 중…
+지금 메시지를 입력해도 됩니다. 모델이 준비되면 보내집니다.</translation>
+    </message>
+    <message>
+        <source>No model is loaded.
+Choose one from the Hugging Face Hub (the default, Phi-3-mini, is a 7.6 GB download) or a model folder on this computer.</source>
+        <translation>불러온 모델이 없습니다.
+Hugging Face Hub에서 모델을 고르거나(기본 모델 Phi-3-mini는 7.6 GB를 다운로드합니다) 이 컴퓨터의 모델 폴더를 선택하세요.</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>파일(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>새 대화(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>끝내기(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>보기(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings panel</source>
+        <translation>설정 패널(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Focus message box</source>
+        <translation>메시지 입력란으로 이동(&amp;F)</translation>
+    </message>
+    <message>
+        <source>S&amp;hade tokens by probability</source>
+        <translation>토큰을 확률에 따라 음영 표시(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Shade each token of the replies by how likely the model found it; hover or click a token for its alternatives</source>
+        <translation>답변의 각 토큰을 모델이 매긴 확률에 따라 음영 표시합니다. 토큰 위에 마우스를 올리거나 클릭하면 다른 후보가 보입니다</translation>
+    </message>
+    <message>
+        <source>&amp;Model</source>
+        <translation>모델(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Load model from settings</source>
+        <translation>설정의 모델 불러오기(&amp;L)</translation>
+    </message>
+    <message>
+        <source>C&amp;hoose model…</source>
+        <translation>모델 선택(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Recent, downloaded or Hub models, or a local folder; device and precision with the memory estimate</source>
+        <translation>최근 모델, 다운로드한 모델, Hub 모델 또는 로컬 폴더를 고르고, 메모리 추정치를 보며 장치와 정밀도를 정합니다</translation>
+    </message>
+    <message>
+        <source>&amp;Stop reply</source>
+        <translation>답변 중지(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Regenerate last reply</source>
+        <translation>마지막 답변 다시 생성(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Write another reply to your last message (the current one is kept)</source>
+        <translation>마지막 메시지에 대한 다른 답변을 생성합니다(현재 답변은 유지됩니다)</translation>
+    </message>
+    <message>
+        <source>&amp;Continue last reply</source>
+        <translation>마지막 답변 이어 쓰기(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Let the model go on with a reply that stopped at the token limit</source>
+        <translation>토큰 한도에서 멈춘 답변을 모델이 이어서 쓰게 합니다</translation>
+    </message>
+    <message>
+        <source>Co&amp;mpare decoding settings…</source>
+        <translation>디코딩 설정 비교(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Answer the last message again under two decoding settings, one after the other, side by side; both answers are kept as versions</source>
+        <translation>마지막 메시지에 두 가지 디코딩 설정으로 차례로 다시 답해 나란히 보여 줍니다. 두 답변 모두 버전으로 보관됩니다</translation>
+    </message>
+    <message>
+        <source>&amp;Raw completion (no chat template)</source>
+        <translation>원시 완성(&amp;R) (채팅 템플릿 없음)</translation>
+    </message>
+    <message>
+        <source>The model continues your text as it is, as a pretrained base model would; Show the prompt shows the difference</source>
+        <translation>사전 학습된 기본 모델처럼 모델이 입력한 텍스트를 그대로 이어 씁니다. 프롬프트 보기에서 차이를 볼 수 있습니다</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>도움말(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About llmdesk</source>
+        <translation>llmdesk 정보(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>대화</translation>
+    </message>
+    <message>
+        <source>{dock} closed to keep room for the chat (View menu to open it)</source>
+        <translation>채팅 공간을 확보하려고 {dock} 패널을 닫았습니다(보기 메뉴에서 다시 열 수 있습니다)</translation>
+    </message>
+    <message>
+        <source>Compare needs a finished reply at the end of the chat.</source>
+        <translation>비교하려면 대화 끝에 완료된 답변이 있어야 합니다.</translation>
+    </message>
+    <message numerus="yes">
+        <source> (%n more field(s) to fix)</source>
+        <translation>
+            <numerusform> (고칠 항목 %n개 더)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not started: the setting {label} is not valid: {reason}{more}. Fix it in the settings panel.</source>
+        <translation>시작하지 않음: {label} 설정이 올바르지 않습니다: {reason}{more}. 설정 패널에서 고치세요.</translation>
+    </message>
+    <message>
+        <source>Not sent: the setting {label} is not valid: {reason}{more}. Fix it in the settings panel.</source>
+        <translation>보내지 않음: {label} 설정이 올바르지 않습니다: {reason}{more}. 설정 패널에서 고치세요.</translation>
+    </message>
+    <message>
+        <source>Starting the engine for {model}…</source>
+        <translation>{model}을(를) 위한 엔진을 시작하는 중…</translation>
+    </message>
+    <message>
+        <source>Looking for {model}…</source>
+        <translation>{model}을(를) 찾는 중…</translation>
+    </message>
+    <message>
+        <source>llmdesk is already open here</source>
+        <translation>llmdesk가 이미 열려 있습니다</translation>
+    </message>
+    <message>
+        <source>Another launch asked for {model} on {device}</source>
+        <translation>다른 실행에서 {device}의 {model}을(를) 요청했습니다</translation>
+    </message>
+    <message>
+        <source>Could not save the settings: {error}</source>
+        <translation>설정을 저장할 수 없습니다: {error}</translation>
+    </message>
+    <message>
+        <source>The model engine could not start: {message}</source>
+        <translation>모델 엔진을 시작할 수 없습니다: {message}</translation>
+    </message>
+    <message>
+        <source>No model (engine unavailable)</source>
+        <translation>모델 없음 (엔진을 사용할 수 없음)</translation>
+    </message>
+    <message>
+        <source>Loading {model}…</source>
+        <translation>{model} 불러오는 중…</translation>
+    </message>
+    <message>
+        <source>Loaded {model} in {seconds} s</source>
+        <translation>{model}을(를) {seconds}초 만에 불러왔습니다</translation>
+    </message>
+    <message>
+        <source>{architecture}, {parameters}M parameters, context {context} tokens, loaded in {seconds} s</source>
+        <translation>{architecture}, 매개변수 {parameters}M개, 컨텍스트 {context}토큰, 불러오는 데 {seconds}초</translation>
+    </message>
+    <message>
+        <source>Loading cancelled</source>
+        <translation>불러오기 취소됨</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>다시 시도</translation>
+    </message>
+    <message>
+        <source>Open settings</source>
+        <translation>설정 열기</translation>
+    </message>
+    <message>
+        <source>Choose a local folder…</source>
+        <translation>로컬 폴더 선택…</translation>
+    </message>
+    <message>
+        <source>The model could not be loaded: {message}</source>
+        <translation>모델을 불러올 수 없습니다: {message}</translation>
+    </message>
+    <message>
+        <source>Model not downloaded</source>
+        <translation>모델이 다운로드되지 않음</translation>
+    </message>
+    <message>
+        <source>Downloading the model…</source>
+        <translation>모델을 다운로드하는 중…</translation>
+    </message>
+    <message>
+        <source>No model</source>
+        <translation>모델 없음</translation>
+    </message>
+    <message>
+        <source>Writing a reply…</source>
+        <translation>답변을 쓰는 중…</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>완료됨</translation>
+    </message>
+    <message>
+        <source>Reply {status}</source>
+        <translation>답변 {status}</translation>
+    </message>
+    <message>
+        <source>Link copied (links from the model are not opened): {link}</source>
+        <translation>링크를 복사했습니다(모델이 쓴 링크는 열지 않습니다): {link}</translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard</source>
+        <translation>클립보드에 복사했습니다</translation>
+    </message>
+    <message>
+        <source>{size} in use</source>
+        <translation>{size} 사용 중</translation>
+    </message>
+    <message>
+        <source>(KV caches {size})</source>
+        <translation>(KV 캐시 {size})</translation>
+    </message>
+    <message>
+        <source>Model {model}, KV caches kept between turns {cache}</source>
+        <translation>모델 {model}, 대화 차례 사이에 보관한 KV 캐시 {cache}</translation>
+    </message>
+    <message>
+        <source>About {app}</source>
+        <translation>{app} 정보</translation>
+    </message>
+    <message>
+        <source>{app} {version}
+Chat with a local large language model.</source>
+        <translation>{app} {version}
+로컬 대규모 언어 모델과 대화합니다.</translation>
+    </message>
+</context>
+<context>
+    <name>CompareDialog</name>
+    <message>
+        <source>Both answers are kept as versions of the reply (◀ ▶ in the chat).</source>
+        <translation>두 답변 모두 답변의 버전으로 보관됩니다(채팅에서 ◀ ▶).</translation>
+    </message>
+    <message>
+        <source>Writing…</source>
+        <translation>작성 중…</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Message the model (Enter sends, Shift+Enter for a new line)</source>
+        <translation>모델에게 메시지 보내기 (Enter로 보내기, Shift+Enter로 줄 바꿈)</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>메시지</translation>
+    </message>
+    <message>
+        <source>Write to the model; Enter sends, Shift+Enter starts a new line</source>
+        <translation>모델에게 메시지를 쓰세요. Enter로 보내고 Shift+Enter로 줄을 바꿉니다</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>보내기</translation>
+    </message>
+    <message>
+        <source>Send the message (Enter)</source>
+        <translation>메시지를 보냅니다 (Enter)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>중지</translation>
+    </message>
+    <message>
+        <source>Stop the reply (Esc)</source>
+        <translation>답변을 멈춥니다 (Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>ContextMeter</name>
+    <message>
+        <source>Context window use</source>
+        <translation>컨텍스트 창 사용량</translation>
+    </message>
+    <message>
+        <source>Context: counting…</source>
+        <translation>컨텍스트: 세는 중…</translation>
+    </message>
+    <message>
+        <source>Counted with the model&apos;s own tokenizer and chat template: the system prompt, the shown branch and the message being typed.</source>
+        <translation>모델의 토크나이저와 채팅 템플릿으로 셉니다: 시스템 프롬프트, 표시된 분기, 입력 중인 메시지.</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationCoordinator</name>
+    <message>
+        <source>That conversation no longer exists.</source>
+        <translation>그 대화는 더 이상 없습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationSidebar</name>
+    <message>
+        <source>Search all messages</source>
+        <translation>모든 메시지 검색</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>새 대화</translation>
+    </message>
+    <message>
+        <source>Start a new conversation (Ctrl+N)</source>
+        <translation>새 대화를 시작합니다 (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>대화</translation>
+    </message>
+    <message>
+        <source>Your conversations, newest first. Enter opens, F2 renames, Delete deletes (it can be undone)</source>
+        <translation>내 대화 목록(최신순). Enter로 열기, F2로 이름 바꾸기, Delete로 삭제(실행 취소 가능)</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>실행 취소</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>닫기</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>이름 바꾸기</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>삭제</translation>
+    </message>
+</context>
+<context>
     <name>ConversationTransfer</name>
     <message>
         <source>Conversations (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;JSONL (*.jsonl);;ChatGPT data export (*.zip conversations.json);;All files (*)</source>
@@ -385,6 +826,132 @@
     </message>
 </context>
 <context>
+    <name>MessageRenderer</name>
+    <message>
+        <source>Copy this code block</source>
+        <translation>이 코드 블록 복사</translation>
+    </message>
+</context>
+<context>
+    <name>MessageWidget</name>
+    <message>
+        <source>Copy</source>
+        <translation>복사</translation>
+    </message>
+    <message>
+        <source>Copy this message (as Markdown) to the clipboard</source>
+        <translation>이 메시지를 Markdown으로 클립보드에 복사합니다</translation>
+    </message>
+    <message>
+        <source>Writing…</source>
+        <translation>작성 중…</translation>
+    </message>
+    <message>
+        <source>Edit your message</source>
+        <translation>내 메시지 편집</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>나</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>어시스턴트</translation>
+    </message>
+    <message>
+        <source>Copy your message</source>
+        <translation>내 메시지 복사</translation>
+    </message>
+    <message>
+        <source>Copy the assistant message</source>
+        <translation>어시스턴트 메시지 복사</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>편집</translation>
+    </message>
+    <message>
+        <source>Edit this message and send it again (the original and its replies are kept as another version)</source>
+        <translation>이 메시지를 편집해 다시 보냅니다(원래 메시지와 답변은 다른 버전으로 유지됩니다)</translation>
+    </message>
+    <message>
+        <source>writing</source>
+        <translation>작성 중</translation>
+    </message>
+    <message>
+        <source>Your message</source>
+        <translation>내 메시지</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>다시 생성</translation>
+    </message>
+    <message>
+        <source>Write another reply to the same message (this one is kept; the arrows switch between them)</source>
+        <translation>같은 메시지에 대한 다른 답변을 생성합니다(이 답변은 유지되며, 화살표로 전환합니다)</translation>
+    </message>
+    <message>
+        <source>Regenerate this reply</source>
+        <translation>이 답변 다시 생성</translation>
+    </message>
+    <message>
+        <source>Assistant reply</source>
+        <translation>어시스턴트 답변</translation>
+    </message>
+    <message>
+        <source>Show the previous version of your message (Alt+Left)</source>
+        <translation>내 메시지의 이전 버전 보기 (Alt+Left)</translation>
+    </message>
+    <message>
+        <source>Show the previous version of this reply (Alt+Left)</source>
+        <translation>이 답변의 이전 버전 보기 (Alt+Left)</translation>
+    </message>
+    <message>
+        <source>Previous version</source>
+        <translation>이전 버전</translation>
+    </message>
+    <message>
+        <source>Show the next version of your message (Alt+Right)</source>
+        <translation>내 메시지의 다음 버전 보기 (Alt+Right)</translation>
+    </message>
+    <message>
+        <source>Show the next version of this reply (Alt+Right)</source>
+        <translation>이 답변의 다음 버전 보기 (Alt+Right)</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>다음 버전</translation>
+    </message>
+    <message>
+        <source>Version {index} of {count}</source>
+        <translation>{count}개 중 {index}번째 버전</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Leave the message as it was (Esc)</source>
+        <translation>메시지를 원래대로 둡니다 (Esc)</translation>
+    </message>
+    <message>
+        <source>Save &amp;&amp; send</source>
+        <translation>저장 후 보내기</translation>
+    </message>
+    <message>
+        <source>Send the edited message as a new version; the original is kept (Ctrl+Enter)</source>
+        <translation>편집한 메시지를 새 버전으로 보냅니다. 원래 메시지는 유지됩니다 (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Reply status: {status}</source>
+        <translation>답변 상태: {status}</translation>
+    </message>
+    <message>
+        <source>finished</source>
+        <translation>완료됨</translation>
+    </message>
+</context>
+<context>
     <name>ModelPicker</name>
     <message>
         <source>Hub id (org/name) or a model folder</source>
@@ -475,6 +1042,143 @@
     </message>
 </context>
 <context>
+    <name>PromptDialog</name>
+    <message>
+        <source>Building the prompt with the model&apos;s tokenizer…</source>
+        <translation>모델의 토크나이저로 프롬프트를 만드는 중…</translation>
+    </message>
+    <message>
+        <source>The prompt as text</source>
+        <translation>텍스트로 본 프롬프트</translation>
+    </message>
+    <message>
+        <source>The prompt as tokens</source>
+        <translation>토큰으로 본 프롬프트</translation>
+    </message>
+    <message>
+        <source>Copy text</source>
+        <translation>텍스트 복사</translation>
+    </message>
+</context>
+<context>
+    <name>ReasoningView</name>
+    <message>
+        <source>Reasoning</source>
+        <translation>추론 과정</translation>
+    </message>
+    <message>
+        <source>Thinking… {seconds} s</source>
+        <translation>생각하는 중… {seconds}초</translation>
+    </message>
+    <message>
+        <source>Reasoning ({seconds} s)</source>
+        <translation>추론 과정 ({seconds}초)</translation>
+    </message>
+    <message>
+        <source>{label}: hide the reasoning</source>
+        <translation>{label}: 추론 과정 숨기기</translation>
+    </message>
+    <message>
+        <source>Click (or Space) to hide the model&apos;s reasoning</source>
+        <translation>클릭하거나 Space를 누르면 모델의 추론 과정을 숨깁니다</translation>
+    </message>
+    <message>
+        <source>{label}: show the reasoning</source>
+        <translation>{label}: 추론 과정 보기</translation>
+    </message>
+    <message>
+        <source>Click (or Space) to show the model&apos;s reasoning</source>
+        <translation>클릭하거나 Space를 누르면 모델의 추론 과정을 보여 줍니다</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteServersDialog</name>
+    <message>
+        <source>Ready</source>
+        <translation>준비됨</translation>
+    </message>
+    <message>
+        <source>Unreachable</source>
+        <translation>연결할 수 없음</translation>
+    </message>
+    <message>
+        <source>API key refused (401)</source>
+        <translation>API 키가 거부됨 (401)</translation>
+    </message>
+    <message>
+        <source>Not found (404): does the base URL end in /v1?</source>
+        <translation>찾을 수 없음 (404): 기본 URL이 /v1로 끝나나요?</translation>
+    </message>
+    <message>
+        <source>Model missing</source>
+        <translation>모델 없음</translation>
+    </message>
+    <message>
+        <source>No models</source>
+        <translation>모델 없음</translation>
+    </message>
+    <message>
+        <source>Not an OpenAI-compatible answer</source>
+        <translation>OpenAI 호환 응답이 아님</translation>
+    </message>
+    <message>
+        <source>Remote servers</source>
+        <translation>원격 서버</translation>
+    </message>
+    <message>
+        <source>lab vLLM</source>
+        <translation>연구실 vLLM</translation>
+    </message>
+    <message>
+        <source>http://127.0.0.1:8000/v1</source>
+        <translation>http://127.0.0.1:8000/v1</translation>
+    </message>
+    <message>
+        <source>optional; kept in the system keyring</source>
+        <translation>선택 사항. 시스템 키링에 보관됩니다</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>이름</translation>
+    </message>
+    <message>
+        <source>Base URL</source>
+        <translation>기본 URL</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>모델</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API 키</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>확인</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>저장</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>제거</translation>
+    </message>
+    <message>
+        <source>Use in this window</source>
+        <translation>이 창에서 사용</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>확인하는 중…</translation>
+    </message>
+</context>
+<context>
     <name>SearchResults</name>
     <message>
         <source>You</source>
@@ -494,6 +1198,142 @@
     <message>
         <source>Search results</source>
         <translation>검색 결과</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPanel</name>
+    <message>
+        <source>Settings</source>
+        <translation>설정</translation>
+    </message>
+    <message>
+        <source>Decoding (applies to the next reply)</source>
+        <translation>디코딩 (다음 답변부터 적용)</translation>
+    </message>
+    <message>
+        <source>random</source>
+        <translation>무작위</translation>
+    </message>
+    <message>
+        <source>one per line (\n for a line break)</source>
+        <translation>한 줄에 하나씩 (줄바꿈은 \n)</translation>
+    </message>
+    <message>
+        <source>(from {low} to {high})</source>
+        <translation>({low}~{high})</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>시스템 프롬프트</translation>
+    </message>
+    <message>
+        <source>None: the conversation alone is sent, as in the model&apos;s reference pipeline.</source>
+        <translation>없음: 모델의 참조 파이프라인처럼 대화만 보냅니다.</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>모델</translation>
+    </message>
+    <message>
+        <source>org/name or a local folder</source>
+        <translation>조직/이름 또는 로컬 폴더</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>찾아보기…</translation>
+    </message>
+    <message>
+        <source>Pick a local model folder (with config.json, tokenizer and weights)</source>
+        <translation>로컬 모델 폴더를 선택합니다(config.json, 토크나이저, 가중치가 있는 폴더)</translation>
+    </message>
+    <message>
+        <source>Auto</source>
+        <translation>자동</translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <translation>불러오기</translation>
+    </message>
+    <message>
+        <source>Cancel loading</source>
+        <translation>불러오기 취소</translation>
+    </message>
+    <message>
+        <source>No folder at {path}.</source>
+        <translation>{path}에 폴더가 없습니다.</translation>
+    </message>
+    <message>
+        <source>{path} has no config.json: pick the folder that holds the model&apos;s files.</source>
+        <translation>{path}에 config.json이 없습니다. 모델 파일이 있는 폴더를 선택하세요.</translation>
+    </message>
+    <message>
+        <source>{device}: {size} free</source>
+        <translation>{device}: {size} 사용 가능</translation>
+    </message>
+    <message>
+        <source>{device} (not found)</source>
+        <translation>{device} (찾을 수 없음)</translation>
+    </message>
+    <message>
+        <source>Reload</source>
+        <translation>다시 불러오기</translation>
+    </message>
+    <message>
+        <source>Changed: press Load to apply (the current model stays until then).</source>
+        <translation>변경됨: 불러오기를 눌러 적용하세요(그때까지 현재 모델을 유지합니다).</translation>
+    </message>
+</context>
+<context>
+    <name>TokenControls</name>
+    <message>
+        <source>Tokens</source>
+        <translation>토큰</translation>
+    </message>
+    <message>
+        <source>Shade this reply&apos;s tokens by their probability (hover or click a token for its alternatives)</source>
+        <translation>이 답변의 토큰을 확률에 따라 음영 표시합니다(토큰 위에 마우스를 올리거나 클릭하면 다른 후보가 보입니다)</translation>
+    </message>
+    <message>
+        <source>Shade tokens by probability</source>
+        <translation>토큰을 확률에 따라 음영 표시</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>프롬프트</translation>
+    </message>
+    <message>
+        <source>Show the prompt: the exact text and tokens the model received for this reply</source>
+        <translation>프롬프트 보기: 이 답변을 위해 모델이 받은 정확한 텍스트와 토큰</translation>
+    </message>
+    <message>
+        <source>Show the prompt of this reply</source>
+        <translation>이 답변의 프롬프트 보기</translation>
+    </message>
+</context>
+<context>
+    <name>TokenPopup</name>
+    <message>
+        <source>The token the reply has here</source>
+        <translation>이 위치에서 답변이 고른 토큰</translation>
+    </message>
+    <message>
+        <source>Continue with this</source>
+        <translation>이 토큰으로 이어 쓰기</translation>
+    </message>
+    <message>
+        <source>Continue from here with this token: a new version of the reply (◀ ▶ to switch)</source>
+        <translation>이 토큰으로 여기서부터 이어 씁니다: 답변의 새 버전이 됩니다(◀ ▶로 전환)</translation>
+    </message>
+    <message>
+        <source>Model: the raw distribution (softmax of the logits). Sampled from: after repetition penalty, temperature, top-k, top-p and min-p.</source>
+        <translation>모델: 원래 분포(로짓의 소프트맥스). 샘플링 대상: 반복 페널티, 온도, top-k, top-p, min-p를 적용한 뒤의 분포.</translation>
+    </message>
+</context>
+<context>
+    <name>TokenReplyView</name>
+    <message>
+        <source>Reply shaded by token probability</source>
+        <translation>토큰 확률에 따라 음영 표시한 답변</translation>
     </message>
 </context>
 <context>
@@ -570,6 +1410,14 @@
     <message>
         <source>{field}: a value is required</source>
         <translation>{field}: 값이 필요합니다</translation>
+    </message>
+    <message>
+        <source>{field}: must be a number from {low} to {high}</source>
+        <translation>{field}: {low}에서 {high} 사이의 숫자여야 합니다</translation>
+    </message>
+    <message>
+        <source>{field}: must be a whole number from {low} to {high}</source>
+        <translation>{field}: {low}에서 {high} 사이의 정수여야 합니다</translation>
     </message>
 </context>
 <context>
@@ -926,6 +1774,31 @@
         <source>unknown</source>
         <translation>알 수 없음</translation>
     </message>
+    <message>
+        <source>reading the configuration</source>
+        <extracomment>The engine&apos;s load stages as the progress bar names them.</extracomment>
+        <translation>설정 읽는 중</translation>
+    </message>
+    <message>
+        <source>downloading</source>
+        <translation>다운로드 중</translation>
+    </message>
+    <message>
+        <source>loading weights</source>
+        <translation>가중치 불러오는 중</translation>
+    </message>
+    <message>
+        <source>loading the tokenizer</source>
+        <translation>토크나이저 불러오는 중</translation>
+    </message>
+    <message>
+        <source>quantizing</source>
+        <translation>양자화 중</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>준비됨</translation>
+    </message>
 </context>
 <context>
     <name>i18n</name>
@@ -981,8 +1854,16 @@
         <translation>정밀도</translation>
     </message>
     <message>
-        <source>Weight precision. auto: bfloat16 where the device runs it well, float16 on older GPUs and MPS, float32 otherwise. Half precision halves memory.</source>
-        <translation>가중치 정밀도입니다. auto: 장치가 잘 지원하면 bfloat16, 오래된 GPU와 MPS에서는 float16, 그 밖에는 float32. 반정밀도는 메모리를 절반으로 줄입니다.</translation>
+        <source>Weight precision. auto: bfloat16 where the device runs it well, float16 on older GPUs and MPS, float32 otherwise. Half precision halves memory. int8 and int4 (CPU and CUDA) store the weights in 8 or 4 bits and compute in bfloat16 (see each choice&apos;s tooltip for its cost and saving). The first int8/int4 load quantizes the model; the result is kept in the cache folder so later loads are quick.</source>
+        <translation>가중치 정밀도입니다. auto: 장치가 잘 지원하면 bfloat16, 오래된 GPU와 MPS에서는 float16, 그 밖에는 float32. 반정밀도는 메모리를 절반으로 줄입니다. int8과 int4(CPU와 CUDA)는 가중치를 8비트나 4비트로 저장하고 bfloat16으로 계산합니다(각 선택지의 도움말에서 비용과 절감 효과를 보세요). int8/int4로 처음 불러올 때 모델을 양자화하며, 결과는 캐시 폴더에 보관되어 다음부터는 빨리 불러옵니다.</translation>
+    </message>
+    <message>
+        <source>Compile decoding (CUDA)</source>
+        <translation>디코딩 컴파일 (CUDA)</translation>
+    </message>
+    <message>
+        <source>CUDA only: a static KV cache and torch.compile of the decode step. The first reply waits for the compilation (a minute or more); later tokens come faster. Ignored with a note on other devices.</source>
+        <translation>CUDA 전용: 정적 KV 캐시와 디코딩 단계의 torch.compile을 씁니다. 첫 답변은 컴파일을 기다리고(1분 이상), 이후 토큰은 더 빨리 나옵니다. 다른 장치에서는 안내와 함께 무시됩니다.</translation>
     </message>
     <message>
         <source>Trust remote code</source>
@@ -999,6 +1880,14 @@
     <message>
         <source>Load even when the estimate says the weights do not fit in the device&apos;s free memory.</source>
         <translation>추정치상 가중치가 장치의 남은 메모리에 들어가지 않아도 불러옵니다.</translation>
+    </message>
+    <message>
+        <source>Memory for kept KV caches (MB)</source>
+        <translation>보관할 KV 캐시 메모리 (MB)</translation>
+    </message>
+    <message>
+        <source>The KV caches of the most recent conversations are kept (on the model&apos;s device) so that the next turn, or going back to a conversation, does not re-read the whole chat. Phi-3-mini&apos;s cache costs 0.39 MB per token in bfloat16 (1.6 GB for a full 4k context). 0 keeps none. Applies at the next load.</source>
+        <translation>최근 대화의 KV 캐시를 모델의 장치에 보관해, 다음 차례나 대화로 돌아갈 때 전체 대화를 다시 읽지 않게 합니다. Phi-3-mini의 캐시는 bfloat16에서 토큰당 0.39 MB(4k 컨텍스트 전체에 1.6 GB)입니다. 0이면 보관하지 않습니다. 다음에 불러올 때 적용됩니다.</translation>
     </message>
     <message>
         <source>Sampling</source>
@@ -1079,6 +1968,30 @@
     <message>
         <source>The language of menus, buttons and messages. system: the system&apos;s language when a translation exists, else English. Dates and numbers follow it. Applies at the next start.</source>
         <translation>메뉴, 버튼, 메시지의 언어입니다. system: 번역이 있으면 시스템 언어, 없으면 영어. 날짜와 숫자도 이 언어를 따릅니다. 다음 실행부터 적용됩니다.</translation>
+    </message>
+    <message>
+        <source>bfloat16 where the device runs it well, float16 on older GPUs and MPS, float32 otherwise.</source>
+        <translation>장치가 잘 지원하면 bfloat16, 오래된 GPU와 MPS에서는 float16, 그 밖에는 float32.</translation>
+    </message>
+    <message>
+        <source>4 bytes per weight: the reference quality; the most memory and the slowest decoding.</source>
+        <translation>가중치당 4바이트: 기준 품질이며, 메모리를 가장 많이 쓰고 디코딩이 가장 느립니다.</translation>
+    </message>
+    <message>
+        <source>2 bytes per weight: half of float32&apos;s memory and about twice as fast, practically the same replies.</source>
+        <translation>가중치당 2바이트: float32의 절반 메모리에 약 2배 빠르며, 답변은 사실상 같습니다.</translation>
+    </message>
+    <message>
+        <source>2 bytes per weight like bfloat16; for GPUs without bfloat16. Can overflow on some models.</source>
+        <translation>bfloat16처럼 가중치당 2바이트이며, bfloat16을 지원하지 않는 GPU용입니다. 일부 모델에서는 오버플로가 날 수 있습니다.</translation>
+    </message>
+    <message>
+        <source>Weight-only int8 (CPU, CUDA): near-lossless (one scale per output row); about half of bfloat16&apos;s memory; decodes about 2x faster on the CPU, reads long prompts more slowly.</source>
+        <translation>가중치 전용 int8(CPU, CUDA): 거의 손실이 없습니다(출력 행마다 스케일 하나). bfloat16의 약 절반 메모리를 쓰며, CPU에서 디코딩이 약 2배 빠르지만 긴 프롬프트는 더 느리게 읽습니다.</translation>
+    </message>
+    <message>
+        <source>Weight-only int4 (CPU, CUDA): a small, measured loss (groups of 128 weights share a scale; see `llmdesk bench --quality`); about a third of bfloat16&apos;s memory; decodes about 4x faster on the CPU, reads long prompts more slowly.</source>
+        <translation>가중치 전용 int4(CPU, CUDA): 측정된 작은 손실이 있습니다(가중치 128개 묶음이 스케일 하나를 공유, `llmdesk bench --quality` 참고). bfloat16의 약 3분의 1 메모리를 쓰며, CPU에서 디코딩이 약 4배 빠르지만 긴 프롬프트는 더 느리게 읽습니다.</translation>
     </message>
 </context>
 </TS>

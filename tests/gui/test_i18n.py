@@ -48,7 +48,9 @@ ALLOWED_WORDS = {
     "top_k", "min_p", "max_new_tokens", "system", "HF_HOME", "HF_HUB_OFFLINE", "hf", "auth", "login", "Instruct",
     "instruct", "chat", "LM", "save_pretrained", "macOS", "accelerate", "transformers", "zip", "jsonl", "txt", "md",
     "html", "pdf", "Ctrl", "Shift", "Enter", "Esc", "Del", "Alt", "Tab", "PgUp", "PgDown", "jpg", "png", "org",
-    "Del", "Backspace", "KV", "ms", "logits", "cpu", "cuda", "mps",
+    "Del", "Backspace", "KV", "ms", "logits", "cpu", "cuda", "mps", "Top-p", "Top-k", "Min-p", "top-p", "top-k",
+    "min-p", "Phi-3", "Phi-3-mini", "localhost", "API", "URL", "vLLM", "SGLang", "llama-server", "Ollama", "Space",
+    "F2", "Alt", "Left", "Right", "Delete", "Home", "End", "softmax", "torch", "compile", "int8", "int4",
 }
 
 
@@ -56,6 +58,8 @@ def english_words(text: str) -> list[str]:
     """Latin-letter words in ``text`` that are not allowed to stay English: everything but :data:`ALLOWED_WORDS`,
     model ids (org/name), paths, file names and single letters (``%n``, shortcut letters like ``(&E)``)."""
     text = re.sub(r"&(?=\w)", "", text)  # mnemonic markers
+    text = re.sub(r"`[^`]*`", " ", text)  # code: commands, identifiers
+    text = re.sub(r"\b\w+ForCausalLM\b", " ", text)  # model architectures
     text = re.sub(r"\S*[/\\]\S*", " ", text)  # paths, model ids, org/name
     text = re.sub(r"\S*[A-Za-z0-9]\.[A-Za-z]\S*", " ", text)  # file names (settings.json.corrupt-…)
     text = re.sub(r"\*\.\w+", " ", text)  # file patterns
@@ -457,7 +461,6 @@ def korean_window(qtbot, tmp_path: Path, *, rate: float = 0.0):
     return window, store
 
 
-@pytest.mark.xfail(strict=True, reason="the window, settings panel and chat view are wrapped after main is merged")
 def test_main_window_has_no_english_left(korean, qtbot, tmp_path: Path) -> None:
     """Menus, buttons, settings labels, tooltips, accessible names, dock titles and status messages of the main
     window, after a reply and with the settings panel open, are all Korean (model names, units and llmdesk
@@ -476,7 +479,6 @@ def test_main_window_has_no_english_left(korean, qtbot, tmp_path: Path) -> None:
         store.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the window, settings panel and chat view are wrapped after main is merged")
 def test_main_window_while_replying_has_no_english_left(korean, qtbot, tmp_path: Path) -> None:
     window, store = korean_window(qtbot, tmp_path, rate=30)
     try:

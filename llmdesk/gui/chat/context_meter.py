@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from llmdesk.core.conversation import ChatTurn
+from llmdesk.gui.i18n import tr
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +183,8 @@ class ContextMeter(QWidget):
         self.bar.setTextVisible(False)
         self.bar.setFixedWidth(160)
         self.bar.setFixedHeight(8)
-        self.bar.setAccessibleName("Context window use")
-        self.label = QLabel("Context: counting…")
+        self.bar.setAccessibleName(self.tr("Context window use"))
+        self.label = QLabel(self.tr("Context: counting…"))
         self.label.setObjectName("contextMeterLabel")
         layout.addWidget(self.bar)
         layout.addWidget(self.label, 1)
@@ -206,8 +207,8 @@ class ContextMeter(QWidget):
             n = len(result.left_out)
             text += f"; {n} oldest message{'s' if n != 1 else ''} will not be sent ({result.full_tokens:,} in all)"
         self.label.setText(text)
-        self.label.setToolTip("Counted with the model's own tokenizer and chat template: the system prompt, the "
-                              "shown branch and the message being typed.")
+        self.label.setToolTip(self.tr("Counted with the model's own tokenizer and chat template: the system prompt, the "
+                              "shown branch and the message being typed."))
 
 
 LEFT_OUT_TEXT = "Not sent: outside the context window"
@@ -223,7 +224,7 @@ def mark_left_out(view: Any, left_out: Sequence[str]) -> None:
             if label is None:
                 label = QLabel(LEFT_OUT_TEXT)
                 label.setObjectName("leftOutLabel")
-                label.setToolTip("The next prompt leaves this message out to fit the model's context window")
+                label.setToolTip(tr("The next prompt leaves this message out to fit the model's context window"))
                 widget._header.insertWidget(1, label)
                 widget._left_out_label = label
             label.setStyleSheet("color: palette(placeholder-text); font-style: italic; border: 1px dashed "

@@ -108,7 +108,7 @@ class TokenReplyView(QTextBrowser):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.setAccessibleName("Reply shaded by token probability")
+        self.setAccessibleName(self.tr("Reply shaded by token probability"))
         self.tokens: list[TokenInfo] = []
         self.content = ""
         self.anchorClicked.connect(self._on_anchor)
@@ -227,7 +227,7 @@ class TokenPopup(QFrame):
                 font = piece.font()
                 font.setBold(True)
                 piece.setFont(font)
-                piece.setToolTip("The token the reply has here")
+                piece.setToolTip(self.tr("The token the reply has here"))
             piece.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(piece, row, 0)
             grid.addWidget(QLabel(str(token_id)), row, 1)
@@ -236,15 +236,15 @@ class TokenPopup(QFrame):
                                   ("0% (filtered)" if token.candidates is not None else "–")), row, 3)
             if can_continue and token_id != token.token_id:
                 button = QToolButton()
-                button.setText("Continue with this")
-                button.setToolTip("Continue from here with this token: a new version of the reply (◀ ▶ to switch)")
+                button.setText(self.tr("Continue with this"))
+                button.setToolTip(self.tr("Continue from here with this token: a new version of the reply (◀ ▶ to switch)"))
                 button.setAccessibleName(f"Continue from here with {visible_piece(texts[token_id])}")
                 button.clicked.connect(lambda _=False, t=token_id: self._choose(t))
                 grid.addWidget(button, row, 4)
                 self.continue_buttons[token_id] = button
         layout.addLayout(grid)
-        note = QLabel("Model: the raw distribution (softmax of the logits). Sampled from: after repetition penalty, "
-                      "temperature, top-k, top-p and min-p.")
+        note = QLabel(self.tr("Model: the raw distribution (softmax of the logits). Sampled from: after repetition penalty, "
+                      "temperature, top-k, top-p and min-p."))
         note.setWordWrap(True)
         note.setObjectName("tokenPopupNote")
         layout.addWidget(note)
@@ -276,20 +276,20 @@ class TokenControls(QWidget):
         self.popup: TokenPopup | None = None
         self.view: TokenReplyView | None = None
         self.button = QToolButton(widget)
-        self.button.setText("Tokens")
+        self.button.setText(self.tr("Tokens"))
         self.button.setCheckable(True)
         self.button.setAutoRaise(True)
-        self.button.setToolTip("Shade this reply's tokens by their probability (hover or click a token for its "
-                               "alternatives)")
-        self.button.setAccessibleName("Shade tokens by probability")
+        self.button.setToolTip(self.tr("Shade this reply's tokens by their probability (hover or click a token for its "
+                               "alternatives)"))
+        self.button.setAccessibleName(self.tr("Shade tokens by probability"))
         self.button.toggled.connect(self._apply)
         self.button.hide()
         widget._header.insertWidget(2, self.button)
         self.prompt_button = QToolButton(widget)
-        self.prompt_button.setText("Prompt")
+        self.prompt_button.setText(self.tr("Prompt"))
         self.prompt_button.setAutoRaise(True)
-        self.prompt_button.setToolTip("Show the prompt: the exact text and tokens the model received for this reply")
-        self.prompt_button.setAccessibleName("Show the prompt of this reply")
+        self.prompt_button.setToolTip(self.tr("Show the prompt: the exact text and tokens the model received for this reply"))
+        self.prompt_button.setAccessibleName(self.tr("Show the prompt of this reply"))
         self.prompt_button.clicked.connect(lambda: self.prompt_requested.emit(widget.message_id))
         self.prompt_button.hide()
         widget._header.insertWidget(2, self.prompt_button)

@@ -383,11 +383,11 @@ class ConversationSidebar(QWidget):
         self._undo: Conversation | None = None
 
         self.search_field = QLineEdit(self)
-        self.search_field.setPlaceholderText("Search all messages")
+        self.search_field.setPlaceholderText(self.tr("Search all messages"))
         self.search_field.setClearButtonEnabled(True)
-        self.search_field.setAccessibleName("Search all messages")
-        self.new_button = QPushButton("New chat", self)
-        self.new_button.setToolTip("Start a new conversation (Ctrl+N)")
+        self.search_field.setAccessibleName(self.tr("Search all messages"))
+        self.new_button = QPushButton(self.tr("New chat"), self)
+        self.new_button.setToolTip(self.tr("Start a new conversation (Ctrl+N)"))
 
         self.model = ConversationListModel(store, self)
         self.model.store_error.connect(self.error)
@@ -399,9 +399,9 @@ class ConversationSidebar(QWidget):
         self.list_view.setEditTriggers(QListView.EditTrigger.EditKeyPressed
                                        | QListView.EditTrigger.DoubleClicked)
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list_view.setAccessibleName("Conversations")
-        self.list_view.setAccessibleDescription("Your conversations, newest first. Enter opens, F2 renames, "
-                                                "Delete deletes (it can be undone)")
+        self.list_view.setAccessibleName(self.tr("Conversations"))
+        self.list_view.setAccessibleDescription(self.tr("Your conversations, newest first. Enter opens, F2 renames, "
+                                                "Delete deletes (it can be undone)"))
         self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
 
@@ -420,10 +420,10 @@ class ConversationSidebar(QWidget):
         self.undo_bar.setFrameShape(QFrame.Shape.StyledPanel)
         self.undo_label = QLabel(self.undo_bar)
         self.undo_label.setWordWrap(True)
-        self.undo_button = QPushButton("Undo", self.undo_bar)
+        self.undo_button = QPushButton(self.tr("Undo"), self.undo_bar)
         close = QToolButton(self.undo_bar)
         close.setText("×")
-        close.setToolTip("Dismiss")
+        close.setToolTip(self.tr("Dismiss"))
         close.setAutoRaise(True)
         close.clicked.connect(self._dismiss_undo)
         bar = QHBoxLayout(self.undo_bar)
@@ -447,16 +447,16 @@ class ConversationSidebar(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.undo_bar)
 
-        self.new_action = QAction("New chat", self)
+        self.new_action = QAction(self.tr("New chat"), self)
         self.new_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         self.new_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.new_action.triggered.connect(self.new_requested)
         self.addAction(self.new_action)
-        self.rename_action = QAction("Rename", self.list_view)
+        self.rename_action = QAction(self.tr("Rename"), self.list_view)
         self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
         self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.rename_action.triggered.connect(lambda: self.rename_conversation(self.current_conversation_id()))
-        self.delete_action = QAction("Delete", self.list_view)
+        self.delete_action = QAction(self.tr("Delete"), self.list_view)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.delete_action.triggered.connect(lambda: self.delete_conversation(self.current_conversation_id()))

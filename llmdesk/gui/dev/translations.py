@@ -47,7 +47,8 @@ def _tool(name: str) -> str:
 
 
 def settings_strings() -> list[str]:
-    """Every label and help text declared in :mod:`llmdesk.core.settings`, in declaration order, once."""
+    """Every label and help text declared in :mod:`llmdesk.core.settings` (and the precision choices' notes), in
+    declaration order, once."""
     from llmdesk.core import settings as s
 
     seen: dict[str, None] = {}
@@ -62,6 +63,8 @@ def settings_strings() -> list[str]:
             default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
             if dataclasses.is_dataclass(default):
                 classes.append(type(default))
+    for note in getattr(s, "PRECISION_NOTES", {}).values():  # each precision choice's tooltip
+        seen.setdefault(note, None)
     return list(seen)
 
 
