@@ -37,7 +37,7 @@ from llmdesk.core.settings import DEVICE_AUTO, DTYPES, PRECISION_NOTES, ModelSet
 from llmdesk.engine import download as dl
 from llmdesk.engine.types import DeviceInfo
 from llmdesk.gui.engine_text import describe_estimate, translate_engine_text
-from llmdesk.gui.i18n import format_bytes
+from llmdesk.gui.i18n import format_bytes, setting_text
 from llmdesk.gui.models.download_panel import SHUTDOWN_TIMEOUT_MS, DownloadPanel, HubService
 
 MODEL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -83,7 +83,7 @@ class ModelPicker(QWidget):
         self.dtype_combo = QComboBox()
         for dtype in DTYPES:
             self.dtype_combo.addItem(dtype, dtype)
-            self.dtype_combo.setItemData(self.dtype_combo.count() - 1, PRECISION_NOTES.get(dtype, ""),
+            self.dtype_combo.setItemData(self.dtype_combo.count() - 1, setting_text(PRECISION_NOTES.get(dtype, "")),
                                          Qt.ItemDataRole.ToolTipRole)
         self.dtype_combo.setCurrentIndex(max(0, self.dtype_combo.findData(self._base.dtype)))
         self.panel = DownloadPanel(self.service)
