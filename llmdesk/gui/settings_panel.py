@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from llmdesk.gui.engine_text import translate_engine_text
-from llmdesk.gui.i18n import format_bytes, setting_text
-from llmdesk.core.settings import (DEVICE_AUTO, PRECISION_NOTES, DecodingSettings, ModelSettings, Settings,
+from llmdesk.gui.i18n import SYSTEM, available_languages, format_bytes, language_name, setting_text
+from llmdesk.core.settings import (AppearanceSettings, DEVICE_AUTO, PRECISION_NOTES, DecodingSettings, ModelSettings, Settings,
                                    SettingsError, field_spec, replace_decoding, validate_value)
 from llmdesk.engine.types import DeviceInfo, ModelInfo
 
@@ -183,6 +183,7 @@ class SettingsPanel(QWidget):
 
     decoding_changed = Signal(object)
     system_prompt_changed = Signal(str)
+    language_changed = Signal(str)
     load_requested = Signal(object)
     cancel_load_requested = Signal()
     model_edited = Signal(object)
@@ -206,6 +207,7 @@ class SettingsPanel(QWidget):
         column.addWidget(self._build_model_group())
         column.addWidget(self._build_decoding_group())
         column.addWidget(self._build_prompt_group(settings.system_prompt))
+        column.addWidget(self._build_interface_group(settings.appearance))
         column.addStretch(1)
         column.setSpacing(12)
         align_form_labels(body)
@@ -290,6 +292,36 @@ class SettingsPanel(QWidget):
         form.addRow(label, cell)
         self.editors[key] = editor
         self.errors[key] = error
+
+    def _build_interface_group(self, appearance: AppearanceSettings) -> QGroupBox:
+        """The interface language: the system's, or one of the shipped translations (applies at the next start)."""
+        group = QGroupBox(self.tr("Interface"))
+        form = QFormLayout(group)
+        meta = field_spec(AppearanceSettings, "language")
+        self.language_combo = QComboBox()
+        for code in (SYSTEM, *available_languages()):
+            self.language_combo.addItem(language_name(code), code)
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(appearance.language)))
+        self._language_at_start = appearance.language
+        label = QLabel(f"{setting_text(meta['label'])}:")
+        label.setBuddy(self.language_combo)
+        tip = setting_text(meta["help"])
+        label.setToolTip(tip)
+        self.language_combo.setToolTip(tip)
+        self.language_combo.setAccessibleName(setting_text(meta["label"]))
+        self.language_combo.setObjectName("setting_appearance_language")
+        self.language_note = QLabel(self.tr("The new language is used from the next start."))
+        self.language_note.setWordWrap(True)
+        self.language_note.hide()
+        self.language_combo.currentIndexChanged.connect(self._language_chosen)
+        form.addRow(label, self.language_combo)
+        form.addRow(self.language_note)
+        return group
+
+    def _language_chosen(self, _index: int) -> None:
+        code = str(self.language_combo.currentData())
+        self.language_note.setVisible(code != self._language_at_start)
+        self.language_changed.emit(code)
 
     def _build_prompt_group(self, prompt: str) -> QGroupBox:
         group = QGroupBox(self.tr("System prompt"))

@@ -589,6 +589,7 @@ class ChatWindow(QMainWindow):
         p = self.settings_panel
         p.decoding_changed.connect(self._on_decoding_changed)
         p.system_prompt_changed.connect(self._on_prompt_changed)
+        p.language_changed.connect(self._on_language_changed)
         p.load_requested.connect(self.load_model)
         p.cancel_load_requested.connect(c.cancel_load)
         p.model_edited.connect(c.estimate)
@@ -1074,6 +1075,11 @@ class ChatWindow(QMainWindow):
     def _on_prompt_changed(self, prompt: str) -> None:
         self.settings.system_prompt = prompt
         self.controller.set_system_prompt(prompt)
+        self._schedule_save()
+
+    def _on_language_changed(self, language: str) -> None:
+        """Save the interface language; it is installed at the next start (see :mod:`llmdesk.gui.i18n`)."""
+        self.settings.appearance.language = language
         self._schedule_save()
 
     def _about(self) -> None:

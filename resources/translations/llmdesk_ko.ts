@@ -1223,6 +1223,14 @@ Chat with a local large language model.</source>
         <translation>({low}~{high})</translation>
     </message>
     <message>
+        <source>Interface</source>
+        <translation>인터페이스</translation>
+    </message>
+    <message>
+        <source>The new language is used from the next start.</source>
+        <translation>새 언어는 다음에 시작할 때부터 적용됩니다.</translation>
+    </message>
+    <message>
         <source>System prompt</source>
         <translation>시스템 프롬프트</translation>
     </message>

@@ -50,7 +50,8 @@ ALLOWED_WORDS = {
     "html", "pdf", "Ctrl", "Shift", "Enter", "Esc", "Del", "Alt", "Tab", "PgUp", "PgDown", "jpg", "png", "org",
     "Del", "Backspace", "KV", "ms", "logits", "cpu", "cuda", "mps", "Top-p", "Top-k", "Min-p", "top-p", "top-k",
     "min-p", "Phi-3", "Phi-3-mini", "localhost", "API", "URL", "vLLM", "SGLang", "llama-server", "Ollama", "Space",
-    "F2", "Alt", "Left", "Right", "Delete", "Home", "End", "softmax", "torch", "compile", "int8", "int4",
+    "F2", "Alt", "Left", "Right", "Delete", "Home", "End",
+    "English",  # each language is named in its own language in the language choice "softmax", "torch", "compile", "int8", "int4",
 }
 
 
