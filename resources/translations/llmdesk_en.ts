@@ -32,6 +32,19 @@
     </message>
 </context>
 <context>
+    <name>ConversationListModel</name>
+    <message numerus="yes">
+        <source>{title}
+%n message(s), last active {when}</source>
+        <translation>
+            <numerusform>{title}
+%n message, last active {when}</numerusform>
+            <numerusform>{title}
+%n messages, last active {when}</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ConversationTransfer</name>
     <message numerus="yes">
         <source>It will add %n conversation(s)</source>

@@ -404,6 +404,21 @@ Chat with a local large language model.</source>
     </message>
 </context>
 <context>
+    <name>ConversationListModel</name>
+    <message numerus="yes">
+        <source>{title}
+%n message(s), last active {when}</source>
+        <translation>
+            <numerusform>{title}
+메시지 %n개, 마지막 활동 {when}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not rename the conversation: {error}</source>
+        <translation>대화 이름을 바꿀 수 없습니다: {error}</translation>
+    </message>
+</context>
+<context>
     <name>ConversationSidebar</name>
     <message>
         <source>Search all messages</source>
@@ -440,6 +455,26 @@ Chat with a local large language model.</source>
     <message>
         <source>Delete</source>
         <translation>삭제</translation>
+    </message>
+    <message>
+        <source>Could not delete the conversation: {error}</source>
+        <translation>대화를 삭제할 수 없습니다: {error}</translation>
+    </message>
+    <message>
+        <source>Deleted “{title}”</source>
+        <translation>“{title}”을(를) 삭제했습니다</translation>
+    </message>
+    <message>
+        <source>Could not restore the conversation: {error}</source>
+        <translation>대화를 복원할 수 없습니다: {error}</translation>
+    </message>
+    <message>
+        <source>Search failed: {error}</source>
+        <translation>검색 실패: {error}</translation>
+    </message>
+    <message>
+        <source>No message contains “{text}”.</source>
+        <translation>“{text}”을(를) 포함한 메시지가 없습니다.</translation>
     </message>
 </context>
 <context>

@@ -495,3 +495,13 @@ def test_main_window_while_replying_has_no_english_left(korean, qtbot, tmp_path:
     finally:
         window.close()
         store.close()
+
+
+def test_conversation_list_times_in_korean(korean) -> None:
+    from llmdesk.gui.conversations.conversation_list import activity_label
+
+    now = time.mktime((2026, 3, 12, 15, 0, 0, 0, 0, -1))
+    assert activity_label(now - 3600, now) == "오후 2:00"
+    assert activity_label(now - 2 * 86400, now) == "화"
+    assert activity_label(now - 10 * 86400, now) == "3월 2일"
+    assert activity_label(now - 400 * 86400, now) == "25. 2. 5."
