@@ -33,7 +33,7 @@ from llmdesk.core.store import ConversationStore, StoreError
 from llmdesk.gui.chat.controller import ChatController
 from llmdesk.gui.conversations.conversation_list import ConversationSidebar
 from llmdesk.gui.export.export_dialog import ConversationTransfer
-from llmdesk.gui.i18n import install_translation
+from llmdesk.gui.i18n import install_translation, tr
 from llmdesk.gui.single_instance import InstanceServer, ProfileLock, claim_profile
 from llmdesk.gui.window import ChatWindow
 from llmdesk.gui.chat.worker import EngineBackend
@@ -204,7 +204,8 @@ class ConversationCoordinator(QObject):
         sidebar.conversation_deleted.connect(self._on_deleted)
         sidebar.error.connect(lambda text: window.banner.show_message(text, kind="notice"))
         transfer.imported.connect(self._on_imported)
-        transfer.exported.connect(lambda path: window.statusBar().showMessage(f"Exported to {path}", 5000))
+        transfer.exported.connect(lambda path: window.statusBar().showMessage(
+            self.tr("Exported to {path}").format(path=path), 5000))
         window.closed.connect(self._on_closed)
         self._own_store = own_store
         # Conversations added by another process (``llmdesk import`` while the window is open) show up within a
@@ -246,7 +247,8 @@ class ConversationCoordinator(QObject):
         except KeyError:
             self.window.banner.show_message(self.tr("That conversation no longer exists."), kind="notice")
         except StoreError as exc:
-            self.window.banner.show_message(f"Could not open the conversation: {exc}", kind="notice")
+            self.window.banner.show_message(self.tr("Could not open the conversation: {error}").format(error=exc),
+                                            kind="notice")
         return None
 
     @Slot()
@@ -259,7 +261,8 @@ class ConversationCoordinator(QObject):
             try:
                 conv = self.store.create_conversation()
             except StoreError as exc:
-                self.window.banner.show_message(f"Could not start a conversation: {exc}", kind="notice")
+                self.window.banner.show_message(self.tr("Could not start a conversation: {error}").format(error=exc),
+                                                kind="notice")
                 return None
             self.controller.set_conversation(conv)
             self.sidebar.select_conversation(conv.id)
@@ -312,7 +315,8 @@ class ConversationCoordinator(QObject):
             try:
                 conv = self.store.create_conversation()
             except StoreError as exc:
-                self.window.banner.show_message(f"Could not start a conversation: {exc}", kind="notice")
+                self.window.banner.show_message(self.tr("Could not start a conversation: {error}").format(error=exc),
+                                                kind="notice")
                 conv = Conversation()
         self.controller.set_conversation(conv, discard_reply=True)
         self.sidebar.select_conversation(conv.id)
@@ -349,8 +353,8 @@ def _upgrade_progress() -> Callable[[int, int], None]:
             return
         dialog = holder.get("dialog")
         if dialog is None:
-            dialog = QProgressDialog(f"Updating the search index of {total:,} messages for this version of "
-                                     f"{APP_NAME}…", "", 0, total)
+            dialog = QProgressDialog(tr("Updating the search index of %n message(s) for this version of {app}…", "",
+                                        total).format(app=APP_NAME), "", 0, total)
             dialog.setWindowTitle(APP_NAME)
             dialog.setCancelButton(None)  # the upgrade is one transaction: stopping it would only undo it
             dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
@@ -371,7 +375,7 @@ def open_store(path: Any = None) -> tuple[ConversationStore | None, str | None]:
     try:
         store = ConversationStore(path, progress=_upgrade_progress())
     except StoreError as exc:
-        return None, (f"{exc}\nConversations are not saved in this session.")
+        return None, f"{exc}\n" + tr("Conversations are not saved in this session.")
     return store, store.notice
 
 
@@ -408,7 +412,7 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
             recent = store.list_conversations(limit=1)
             first = store.load_conversation(recent[0].id) if recent else store.create_conversation()
         except (StoreError, KeyError) as exc:
-            notices.append(f"Could not open the last conversation: {exc}")
+            notices.append(tr("Could not open the last conversation: {error}").format(error=exc))
     controller = ChatController(settings.decoding, settings.system_prompt, backend_factory=backend_factory,
                                 store=store, conversation=first)
     window = ChatWindow(settings, controller, warnings=notices or None, autoload=autoload, save=save,

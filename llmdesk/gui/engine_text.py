@@ -125,6 +125,18 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("engine", "does NOT fit"),
     QT_TRANSLATE_NOOP("engine", "unknown"),
     QT_TRANSLATE_NOOP("engine", "ready"),
+    # gui/chat/worker.py and controller.py: failures reported through the same signals as the engine's
+    QT_TRANSLATE_NOOP("engine", "Unexpected error: {error}"),
+    QT_TRANSLATE_NOOP("engine", "Loading stopped unexpectedly."),
+    QT_TRANSLATE_NOOP("engine", "The reply stopped unexpectedly."),
+    QT_TRANSLATE_NOOP("engine", "This engine has no raw completion."),
+    QT_TRANSLATE_NOOP("engine", "This engine cannot continue from a chosen token."),
+    QT_TRANSLATE_NOOP("engine", "No memory estimate: {message}"),
+    QT_TRANSLATE_NOOP("engine", "The model engine is not available."),
+    QT_TRANSLATE_NOOP("engine", "Check that torch and transformers are installed, then restart llmdesk."),
+    QT_TRANSLATE_NOOP("engine", "No model is loaded in the window."),
+    QT_TRANSLATE_NOOP("engine", "The model thread is not running."),
+    QT_TRANSLATE_NOOP("engine", "This reply has no saved tokens to continue from."),
 ]
 
 #: Texts from :mod:`llmdesk.core` the window shows: stop reasons, and what the settings loader says about a bad

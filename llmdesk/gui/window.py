@@ -304,7 +304,7 @@ class ChatWindow(QMainWindow):
             self._restore_geometry()
         self.composer.editor.setFocus()
         if warnings:
-            self.banner.show_message("\n".join(warnings), kind="notice")
+            self.banner.show_message("\n".join(translate_engine_text(w) for w in warnings), kind="notice")
 
     # -- construction -----------------------------------------------------------------------------------------
     def _build_status_bar(self) -> None:

@@ -10,6 +10,13 @@
             <numerusform>%n tokens</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Updating the search index of %n message(s) for this version of {app}…</source>
+        <translation>
+            <numerusform>Updating the search index of %n message for this version of {app}…</numerusform>
+            <numerusform>Updating the search index of %n messages for this version of {app}…</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>ChatView</name>
@@ -28,6 +35,16 @@
         <translation>
             <numerusform> (%n more field to fix)</numerusform>
             <numerusform> (%n more fields to fix)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ContextMeter</name>
+    <message numerus="yes">
+        <source>; %n oldest message(s) will not be sent ({tokens} in all)</source>
+        <translation>
+            <numerusform>; %n oldest message will not be sent ({tokens} in all)</numerusform>
+            <numerusform>; %n oldest messages will not be sent ({tokens} in all)</numerusform>
         </translation>
     </message>
 </context>

@@ -33,12 +33,37 @@
         <source>OpenAI-compatible servers (vLLM, SGLang, llama-server, Ollama, ...) as engines</source>
         <translation>OpenAI 호환 서버(vLLM, SGLang, llama-server, Ollama 등)를 엔진으로 사용합니다</translation>
     </message>
+    <message numerus="yes">
+        <source>Updating the search index of %n message(s) for this version of {app}…</source>
+        <translation>
+            <numerusform>이 버전의 {app}에 맞게 메시지 %n개의 검색 색인을 갱신하는 중…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Conversations are not saved in this session.</source>
+        <translation>이번 세션에서는 대화가 저장되지 않습니다.</translation>
+    </message>
+    <message>
+        <source>Could not open the last conversation: {error}</source>
+        <translation>마지막 대화를 열 수 없습니다: {error}</translation>
+    </message>
 </context>
 <context>
     <name>Banner</name>
     <message>
         <source>Dismiss</source>
         <translation>닫기</translation>
+    </message>
+</context>
+<context>
+    <name>ChatController</name>
+    <message>
+        <source>Could not create a conversation in the database: {error}</source>
+        <translation>데이터베이스에 대화를 만들 수 없습니다: {error}</translation>
+    </message>
+    <message>
+        <source>Could not save the conversation: {error}</source>
+        <translation>대화를 저장할 수 없습니다: {error}</translation>
     </message>
 </context>
 <context>
@@ -392,15 +417,49 @@ Chat with a local large language model.</source>
         <translation>컨텍스트: 세는 중…</translation>
     </message>
     <message>
+        <source>Context: not counted ({reason})</source>
+        <translation>컨텍스트: 세지 못함 ({reason})</translation>
+    </message>
+    <message>
+        <source>Prompt {tokens} of {budget} tokens (context window {window} minus max new tokens {new})</source>
+        <translation>프롬프트 {tokens} / {budget}토큰 (컨텍스트 창 {window} - 최대 새 토큰 {new})</translation>
+    </message>
+    <message>
+        <source>Too long: {tokens} of {budget} tokens.</source>
+        <translation>너무 깁니다: {tokens} / {budget}토큰.</translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n oldest message(s) will not be sent ({tokens} in all)</source>
+        <translation>
+            <numerusform>; 가장 오래된 메시지 %n개는 보내지 않습니다(전체 {tokens}토큰)</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>Counted with the model&apos;s own tokenizer and chat template: the system prompt, the shown branch and the message being typed.</source>
         <translation>모델의 토크나이저와 채팅 템플릿으로 셉니다: 시스템 프롬프트, 표시된 분기, 입력 중인 메시지.</translation>
+    </message>
+    <message>
+        <source>Not sent: outside the context window</source>
+        <translation>보내지 않음: 컨텍스트 창 밖</translation>
     </message>
 </context>
 <context>
     <name>ConversationCoordinator</name>
     <message>
+        <source>Exported to {path}</source>
+        <translation>{path}(으)로 내보냈습니다</translation>
+    </message>
+    <message>
         <source>That conversation no longer exists.</source>
         <translation>그 대화는 더 이상 없습니다.</translation>
+    </message>
+    <message>
+        <source>Could not open the conversation: {error}</source>
+        <translation>대화를 열 수 없습니다: {error}</translation>
+    </message>
+    <message>
+        <source>Could not start a conversation: {error}</source>
+        <translation>대화를 시작할 수 없습니다: {error}</translation>
     </message>
 </context>
 <context>
@@ -1816,6 +1875,50 @@ Chat with a local large language model.</source>
     <message>
         <source>unknown</source>
         <translation>알 수 없음</translation>
+    </message>
+    <message>
+        <source>Unexpected error: {error}</source>
+        <translation>예기치 않은 오류: {error}</translation>
+    </message>
+    <message>
+        <source>Loading stopped unexpectedly.</source>
+        <translation>불러오기가 예기치 않게 멈췄습니다.</translation>
+    </message>
+    <message>
+        <source>The reply stopped unexpectedly.</source>
+        <translation>답변이 예기치 않게 멈췄습니다.</translation>
+    </message>
+    <message>
+        <source>This engine has no raw completion.</source>
+        <translation>이 엔진은 원시 완성을 지원하지 않습니다.</translation>
+    </message>
+    <message>
+        <source>This engine cannot continue from a chosen token.</source>
+        <translation>이 엔진은 선택한 토큰부터 이어 쓸 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>No memory estimate: {message}</source>
+        <translation>메모리를 추정할 수 없습니다: {message}</translation>
+    </message>
+    <message>
+        <source>The model engine is not available.</source>
+        <translation>모델 엔진을 사용할 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>Check that torch and transformers are installed, then restart llmdesk.</source>
+        <translation>torch와 transformers가 설치되어 있는지 확인한 뒤 llmdesk를 다시 시작하세요.</translation>
+    </message>
+    <message>
+        <source>No model is loaded in the window.</source>
+        <translation>창에 불러온 모델이 없습니다.</translation>
+    </message>
+    <message>
+        <source>The model thread is not running.</source>
+        <translation>모델 스레드가 실행되고 있지 않습니다.</translation>
+    </message>
+    <message>
+        <source>This reply has no saved tokens to continue from.</source>
+        <translation>이 답변에는 이어 쓸 저장된 토큰이 없습니다.</translation>
     </message>
     <message>
         <source>reading the configuration</source>

@@ -582,7 +582,7 @@ class MessageWidget(QFrame):
         self.setProperty("stopped", reason in ("cancelled", "error"))
         error = message.meta.get("error") if isinstance(message.meta, dict) else None
         if error:
-            self.error_label.setText(str(error))
+            self.error_label.setText(translate_engine_text(str(error)))
             self.error_label.show()
 
     def _start_final_render(self, steps: Iterator[None] | None = None) -> None:
