@@ -137,6 +137,7 @@ TEMPLATES = [
     QT_TRANSLATE_NOOP("engine", "No model is loaded in the window."),
     QT_TRANSLATE_NOOP("engine", "The model thread is not running."),
     QT_TRANSLATE_NOOP("engine", "This reply has no saved tokens to continue from."),
+    QT_TRANSLATE_NOOP("engine", "the model's tokenizer is not on this machine yet"),
 ]
 
 #: Texts from :mod:`llmdesk.core` the window shows: stop reasons, and what the settings loader says about a bad

@@ -925,6 +925,10 @@ Chat with a local large language model.</source>
         <source>Copy this code block</source>
         <translation>이 코드 블록 복사</translation>
     </message>
+    <message>
+        <source>Copy code</source>
+        <translation>코드 복사</translation>
+    </message>
 </context>
 <context>
     <name>MessageWidget</name>
@@ -1919,6 +1923,10 @@ Chat with a local large language model.</source>
     <message>
         <source>This reply has no saved tokens to continue from.</source>
         <translation>이 답변에는 이어 쓸 저장된 토큰이 없습니다.</translation>
+    </message>
+    <message>
+        <source>the model&apos;s tokenizer is not on this machine yet</source>
+        <translation>모델의 토크나이저가 아직 이 컴퓨터에 없습니다</translation>
     </message>
     <message>
         <source>reading the configuration</source>

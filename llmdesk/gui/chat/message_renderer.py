@@ -542,7 +542,7 @@ class MessageRenderer:
         link.setFontUnderline(False)
         link.setFontWeight(QFont.Weight.DemiBold)
         link.setToolTip(QCoreApplication.translate("MessageRenderer", "Copy this code block"))
-        cursor.insertText("Copy code", link)
+        cursor.insertText(QCoreApplication.translate("MessageRenderer", "Copy code"), link)
         cursor.insertBlock(self._code_block_format(), self.highlighter.base)
         self._code_start = cursor.position()
         self._line_pos = self._code_start
