@@ -17,6 +17,13 @@
             <numerusform>Updating the search index of %n messages for this version of {app}…</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source> of %n tokens left</source>
+        <translation>
+            <numerusform> of %n token left</numerusform>
+            <numerusform> of %n tokens left</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>ChatView</name>

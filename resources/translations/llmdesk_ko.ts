@@ -47,6 +47,31 @@
         <source>Could not open the last conversation: {error}</source>
         <translation>마지막 대화를 열 수 없습니다: {error}</translation>
     </message>
+    <message>
+        <source>, rank {rank}</source>
+        <translation>, 순위 {rank}</translation>
+    </message>
+    <message>
+        <source>model: {probability}</source>
+        <translation>모델: {probability}</translation>
+    </message>
+    <message numerus="yes">
+        <source> of %n tokens left</source>
+        <translation>
+            <numerusform> (남은 토큰 %n개 중)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>sampled from: {probability}</source>
+        <translation>샘플링 분포: {probability}</translation>
+    </message>
+</context>
+<context>
+    <name>ApiSwitch</name>
+    <message>
+        <source>Could not serve the model on {address}: {error}</source>
+        <translation>{address}에서 모델을 제공할 수 없습니다: {error}</translation>
+    </message>
 </context>
 <context>
     <name>Banner</name>
@@ -1431,6 +1456,10 @@ Chat with a local large language model.</source>
         <translation>이 토큰으로 여기서부터 이어 씁니다: 답변의 새 버전이 됩니다(◀ ▶로 전환)</translation>
     </message>
     <message>
+        <source>Continue from here with {token}</source>
+        <translation>여기서부터 {token}(으)로 이어 쓰기</translation>
+    </message>
+    <message>
         <source>Model: the raw distribution (softmax of the logits). Sampled from: after repetition penalty, temperature, top-k, top-p and min-p.</source>
         <translation>모델: 원래 분포(로짓의 소프트맥스). 샘플링 대상: 반복 페널티, 온도, top-k, top-p, min-p를 적용한 뒤의 분포.</translation>
     </message>
@@ -1440,6 +1469,10 @@ Chat with a local large language model.</source>
     <message>
         <source>Reply shaded by token probability</source>
         <translation>토큰 확률에 따라 음영 표시한 답변</translation>
+    </message>
+    <message>
+        <source>Click for the alternatives.</source>
+        <translation>클릭하면 다른 후보가 보입니다.</translation>
     </message>
 </context>
 <context>

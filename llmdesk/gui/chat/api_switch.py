@@ -73,7 +73,8 @@ class ApiSwitch(QObject):
         try:
             server.start()
         except OSError as exc:
-            self.failed.emit(f"Could not serve the model on 127.0.0.1:{self.port}: {exc}")
+            self.failed.emit(self.tr("Could not serve the model on {address}: {error}").format(
+                address=f"127.0.0.1:{self.port}", error=exc))
             return False
         self.server = server
         self.changed.emit(server.address)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QTextBrowser, QToolBu
 
 from llmdesk.core.conversation import Message
 from llmdesk.core.token_trace import TokenInfo, trace_tokens, visible_piece
+from llmdesk.gui.i18n import tr
 
 TOKEN_SCHEME = "tok"
 ACCENT = QColor("#e69f00")  # Okabe-Ito orange
@@ -174,18 +175,18 @@ class TokenReplyView(QTextBrowser):
         if index is None:
             QToolTip.hideText()
             return
-        QToolTip.showText(QCursor.pos(), summary(self.tokens[index]) + "\nClick for the alternatives.", self)
+        QToolTip.showText(QCursor.pos(), summary(self.tokens[index]) + "\n" + self.tr("Click for the alternatives."), self)
 
 
 def summary(t: TokenInfo) -> str:
     """One token in words: its visible text, id, probability and rank under both distributions."""
     lines = [f"“{visible_piece(t.text)}”  id {t.token_id}"]
     if t.raw_logprob is not None:
-        rank = f", rank {t.raw_rank + 1}" if t.raw_rank is not None else ""
-        lines.append(f"model: {percent(t.raw_prob)}{rank}")
-    rank = f", rank {t.rank + 1}" if t.rank is not None else ""
-    left = f" of {t.candidates} tokens left" if t.candidates is not None else ""
-    lines.append(f"sampled from: {percent(t.prob)}{rank}{left}")
+        rank = tr(", rank {rank}").format(rank=t.raw_rank + 1) if t.raw_rank is not None else ""
+        lines.append(tr("model: {probability}").format(probability=percent(t.raw_prob)) + rank)
+    rank = tr(", rank {rank}").format(rank=t.rank + 1) if t.rank is not None else ""
+    left = tr(" of %n tokens left", "", t.candidates) if t.candidates is not None else ""
+    lines.append(tr("sampled from: {probability}").format(probability=percent(t.prob)) + rank + left)
     return "\n".join(lines)
 
 
@@ -238,7 +239,8 @@ class TokenPopup(QFrame):
                 button = QToolButton()
                 button.setText(self.tr("Continue with this"))
                 button.setToolTip(self.tr("Continue from here with this token: a new version of the reply (◀ ▶ to switch)"))
-                button.setAccessibleName(f"Continue from here with {visible_piece(texts[token_id])}")
+                button.setAccessibleName(self.tr("Continue from here with {token}").format(
+                    token=visible_piece(texts[token_id])))
                 button.clicked.connect(lambda _=False, t=token_id: self._choose(t))
                 grid.addWidget(button, row, 4)
                 self.continue_buttons[token_id] = button
