@@ -49,7 +49,8 @@ def test_resources_are_found_from_an_installed_wheel(tmp_path: Path) -> None:
     assert {"llmdesk/resources/llmdesk.svg", "llmdesk/resources/icons/llmdesk-512.png",
             "llmdesk/resources/light.qss", "llmdesk/resources/dark.qss",
             "llmdesk/resources/io.github.llmdesk.llmdesk.desktop",
-            "llmdesk/resources/io.github.llmdesk.llmdesk.metainfo.xml"} <= names
+            "llmdesk/resources/io.github.llmdesk.llmdesk.metainfo.xml",
+            "llmdesk/resources/translations/llmdesk_ko.qm", "llmdesk/resources/translations/llmdesk_en.qm"} <= names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

@@ -29,6 +29,7 @@ APP_ID = "io.github.llmdesk.llmdesk"
 
 THEMES = ("light", "dark")
 _ICON_NAME = re.compile(r"^llmdesk-(\d+)\.png$")
+_TRANSLATION_NAME = re.compile(r"^llmdesk_([a-z]{2,3}(?:_[A-Z]{2})?)\.qm$")
 _extracted: Path | None = None
 
 
@@ -106,6 +107,26 @@ def style_sheet(theme: str) -> str:
     if theme not in THEMES:
         raise ValueError(f"unknown theme {theme!r}: choose one of {', '.join(THEMES)}")
     return read_text(f"{theme}.qss")
+
+
+def translation_languages() -> list[str]:
+    """The languages the interface is translated into: the codes (``"ko"``, ``"pt_BR"``) of the compiled
+    ``translations/llmdesk_<code>.qm`` files that are present, sorted. English, the source language, is not
+    listed (its file holds only the plural forms of counted texts)."""
+    folder = files().joinpath("translations")
+    if not folder.is_dir():
+        return []
+    return sorted(m.group(1) for entry in folder.iterdir()
+                  if (m := _TRANSLATION_NAME.match(entry.name)) and m.group(1) != "en")
+
+
+def translation_path(language: str) -> Path:
+    """The compiled translation (``.qm``) for ``language``, e.g. ``"ko"``.
+
+    Raises:
+        FileNotFoundError: when that language is not shipped.
+    """
+    return path(f"translations/llmdesk_{language}.qm")
 
 
 def desktop_entry_path() -> Path:

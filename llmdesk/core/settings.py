@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from llmdesk import DEFAULT_MODEL
-from llmdesk.core import paths
+from llmdesk.core import paths, resources
 from llmdesk.core.atomic import atomic_write_text, move_aside
 
 SCHEMA_VERSION = 3
@@ -120,12 +120,27 @@ class ModelSettings:
         "token in bfloat16 (1.6 GB for a full 4k context). 0 keeps none. Applies at the next load."))
 
 
+#: "system" follows the system's language; "en" is the source language; every other code is a shipped translation
+#: (``resources/translations/llmdesk_<code>.qm``), so adding a translation file adds its choice here.
+LANGUAGES = ("system", "en", *resources.translation_languages())
+
+
+@dataclass
+class AppearanceSettings:
+    """How the interface looks and speaks. Changes apply at the next start."""
+
+    language: str = _spec("system", label="Language", choices=LANGUAGES, help=(
+        "The language of menus, buttons and messages. system: the system's language when a translation "
+        "exists, else English. Dates and numbers follow it. Applies at the next start."))
+
+
 @dataclass
 class Settings:
     """All user settings, stored in ``settings.json``."""
 
     model: ModelSettings = field(default_factory=ModelSettings)
     decoding: DecodingSettings = field(default_factory=DecodingSettings)
+    appearance: AppearanceSettings = field(default_factory=AppearanceSettings)
     system_prompt: str = _spec("", label="System prompt", help=(
         "Instructions sent before the conversation in every prompt. Kept when old turns are dropped to fit. Empty "
         "by default: the prompt is the conversation alone, as in the model's reference pipeline."))

@@ -33,6 +33,7 @@ from llmdesk.core.store import ConversationStore, StoreError
 from llmdesk.gui.chat.controller import ChatController
 from llmdesk.gui.conversations.conversation_list import ConversationSidebar
 from llmdesk.gui.export.export_dialog import ConversationTransfer
+from llmdesk.gui.i18n import install_translation, tr
 from llmdesk.gui.single_instance import InstanceServer, ProfileLock, claim_profile
 from llmdesk.gui.window import ChatWindow
 from llmdesk.gui.chat.worker import EngineBackend
@@ -160,7 +161,9 @@ def quiet_qt_messages() -> None:
     previous = qInstallMessageHandler(handler)
 
 
-def make_application(argv: Sequence[str] | None = None) -> QApplication:
+def make_application(argv: Sequence[str] | None = None, *, language: str | None = None) -> QApplication:
+    """The QApplication with llmdesk's name, icon and colour scheme; with ``language`` (the settings' choice:
+    "system" or a language code), the interface language is installed too (see :mod:`llmdesk.gui.i18n`)."""
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
@@ -171,6 +174,8 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setWindowIcon(app_icon())
     apply_color_scheme(app)
     QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_color_scheme(app))
+    if language is not None:
+        install_translation(language, app)
     return app
 
 
@@ -199,7 +204,8 @@ class ConversationCoordinator(QObject):
         sidebar.conversation_deleted.connect(self._on_deleted)
         sidebar.error.connect(lambda text: window.banner.show_message(text, kind="notice"))
         transfer.imported.connect(self._on_imported)
-        transfer.exported.connect(lambda path: window.statusBar().showMessage(f"Exported to {path}", 5000))
+        transfer.exported.connect(lambda path: window.statusBar().showMessage(
+            self.tr("Exported to {path}").format(path=path), 5000))
         window.closed.connect(self._on_closed)
         self._own_store = own_store
         # Conversations added by another process (``llmdesk import`` while the window is open) show up within a
@@ -239,9 +245,10 @@ class ConversationCoordinator(QObject):
                     self.store.update_message(message.id, stop_reason="cancelled")
             return conv
         except KeyError:
-            self.window.banner.show_message("That conversation no longer exists.", kind="notice")
+            self.window.banner.show_message(self.tr("That conversation no longer exists."), kind="notice")
         except StoreError as exc:
-            self.window.banner.show_message(f"Could not open the conversation: {exc}", kind="notice")
+            self.window.banner.show_message(self.tr("Could not open the conversation: {error}").format(error=exc),
+                                            kind="notice")
         return None
 
     @Slot()
@@ -254,7 +261,8 @@ class ConversationCoordinator(QObject):
             try:
                 conv = self.store.create_conversation()
             except StoreError as exc:
-                self.window.banner.show_message(f"Could not start a conversation: {exc}", kind="notice")
+                self.window.banner.show_message(self.tr("Could not start a conversation: {error}").format(error=exc),
+                                                kind="notice")
                 return None
             self.controller.set_conversation(conv)
             self.sidebar.select_conversation(conv.id)
@@ -307,7 +315,8 @@ class ConversationCoordinator(QObject):
             try:
                 conv = self.store.create_conversation()
             except StoreError as exc:
-                self.window.banner.show_message(f"Could not start a conversation: {exc}", kind="notice")
+                self.window.banner.show_message(self.tr("Could not start a conversation: {error}").format(error=exc),
+                                                kind="notice")
                 conv = Conversation()
         self.controller.set_conversation(conv, discard_reply=True)
         self.sidebar.select_conversation(conv.id)
@@ -344,8 +353,8 @@ def _upgrade_progress() -> Callable[[int, int], None]:
             return
         dialog = holder.get("dialog")
         if dialog is None:
-            dialog = QProgressDialog(f"Updating the search index of {total:,} messages for this version of "
-                                     f"{APP_NAME}…", "", 0, total)
+            dialog = QProgressDialog(tr("Updating the search index of %n message(s) for this version of {app}…", "",
+                                        total).format(app=APP_NAME), "", 0, total)
             dialog.setWindowTitle(APP_NAME)
             dialog.setCancelButton(None)  # the upgrade is one transaction: stopping it would only undo it
             dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
@@ -366,7 +375,7 @@ def open_store(path: Any = None) -> tuple[ConversationStore | None, str | None]:
     try:
         store = ConversationStore(path, progress=_upgrade_progress())
     except StoreError as exc:
-        return None, (f"{exc}\nConversations are not saved in this session.")
+        return None, f"{exc}\n" + tr("Conversations are not saved in this session.")
     return store, store.notice
 
 
@@ -403,7 +412,7 @@ def build_window(settings: Settings, *, store: ConversationStore | None = None, 
             recent = store.list_conversations(limit=1)
             first = store.load_conversation(recent[0].id) if recent else store.create_conversation()
         except (StoreError, KeyError) as exc:
-            notices.append(f"Could not open the last conversation: {exc}")
+            notices.append(tr("Could not open the last conversation: {error}").format(error=exc))
     controller = ChatController(settings.decoding, settings.system_prompt, backend_factory=backend_factory,
                                 store=store, conversation=first)
     window = ChatWindow(settings, controller, warnings=notices or None, autoload=autoload, save=save,
@@ -472,11 +481,11 @@ def run_window(*, model_overrides: dict[str, str] | None = None, measure_startup
 def _run_owner(lock: ProfileLock, t0: float, *, model_overrides: dict[str, str] | None, measure_startup: bool,
                backend_factory: Callable[[], EngineBackend] | None) -> int:
     quiet_qt_messages()
-    app = make_application()
+    loaded = load_settings()
+    app = make_application(language=loaded.settings.appearance.language)
     server = InstanceServer(lock) if lock.held else None
     if server is not None:
         server.listen()
-    loaded = load_settings()
     for warning in loaded.warnings:  # shown in the window's banner too; a terminal user sees it here
         print(f"llmdesk: {warning}", file=sys.stderr)
     settings: Settings = loaded.settings

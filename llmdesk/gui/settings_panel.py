@@ -21,7 +21,9 @@ from PySide6.QtCore import QRegularExpression
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
-from llmdesk.core.settings import (DEVICE_AUTO, PRECISION_NOTES, DecodingSettings, ModelSettings, Settings,
+from llmdesk.gui.engine_text import translate_engine_text
+from llmdesk.gui.i18n import SYSTEM, available_languages, format_bytes, language_name, setting_text
+from llmdesk.core.settings import (AppearanceSettings, DEVICE_AUTO, PRECISION_NOTES, DecodingSettings, ModelSettings, Settings,
                                    SettingsError, field_spec, replace_decoding, validate_value)
 from llmdesk.engine.types import DeviceInfo, ModelInfo
 
@@ -181,6 +183,7 @@ class SettingsPanel(QWidget):
 
     decoding_changed = Signal(object)
     system_prompt_changed = Signal(str)
+    language_changed = Signal(str)
     load_requested = Signal(object)
     cancel_load_requested = Signal()
     model_edited = Signal(object)
@@ -198,12 +201,13 @@ class SettingsPanel(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setAccessibleName("Settings")
+        scroll.setAccessibleName(self.tr("Settings"))
         body = QWidget()
         column = QVBoxLayout(body)
         column.addWidget(self._build_model_group())
         column.addWidget(self._build_decoding_group())
         column.addWidget(self._build_prompt_group(settings.system_prompt))
+        column.addWidget(self._build_interface_group(settings.appearance))
         column.addStretch(1)
         column.setSpacing(12)
         align_form_labels(body)
@@ -226,7 +230,7 @@ class SettingsPanel(QWidget):
 
     # -- building ---------------------------------------------------------------------------------------------
     def _build_decoding_group(self) -> QGroupBox:
-        group = QGroupBox("Decoding (applies to the next reply)")
+        group = QGroupBox(self.tr("Decoding (applies to the next reply)"))
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for f in dataclasses.fields(DecodingSettings):
@@ -249,12 +253,12 @@ class SettingsPanel(QWidget):
                 editor.commit.connect(lambda n=f.name: self._commit_number(n))
             elif kind.startswith("int"):
                 editor = QLineEdit("" if value is None else str(value))
-                editor.setPlaceholderText("random")
+                editor.setPlaceholderText(self.tr("random"))
                 editor.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,10}"), editor))
                 editor.editingFinished.connect(lambda n=f.name: self._commit_nullable_int(n))
             elif kind.startswith("list"):
                 editor = QPlainTextEdit("\n".join(_encode_escapes(v) for v in value))
-                editor.setPlaceholderText("one per line (\\n for a line break)")
+                editor.setPlaceholderText(self.tr("one per line (\\n for a line break)"))
                 editor.setTabChangesFocus(True)
                 editor.setMaximumHeight(editor.fontMetrics().lineSpacing() * 5)
                 editor.textChanged.connect(lambda n=f.name: self._commit_list(n))
@@ -264,14 +268,14 @@ class SettingsPanel(QWidget):
         return group
 
     def _add_row(self, form: QFormLayout, name: str, meta: Any, editor: QWidget) -> None:
-        label = QLabel(f"&{meta['label']}:")
+        label = QLabel(f"&{setting_text(meta['label'])}:")
         label.setBuddy(editor)
-        tip = str(meta.get("help", ""))
+        tip = setting_text(str(meta.get("help", "")))
         if meta.get("min") is not None and meta.get("max") is not None:
-            tip += f" (from {meta['min']} to {meta['max']})"
+            tip += " " + self.tr("(from {low} to {high})").format(low=meta["min"], high=meta["max"])
         label.setToolTip(tip)
         editor.setToolTip(tip)
-        editor.setAccessibleName(str(meta["label"]))
+        editor.setAccessibleName(setting_text(str(meta["label"])))
         editor.setAccessibleDescription(tip)
         editor.setObjectName(f"setting_{name}")
         self._add_cell(form, label, editor, editor, name)
@@ -289,31 +293,61 @@ class SettingsPanel(QWidget):
         self.editors[key] = editor
         self.errors[key] = error
 
+    def _build_interface_group(self, appearance: AppearanceSettings) -> QGroupBox:
+        """The interface language: the system's, or one of the shipped translations (applies at the next start)."""
+        group = QGroupBox(self.tr("Interface"))
+        form = QFormLayout(group)
+        meta = field_spec(AppearanceSettings, "language")
+        self.language_combo = QComboBox()
+        for code in (SYSTEM, *available_languages()):
+            self.language_combo.addItem(language_name(code), code)
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(appearance.language)))
+        self._language_at_start = appearance.language
+        label = QLabel(f"{setting_text(meta['label'])}:")
+        label.setBuddy(self.language_combo)
+        tip = setting_text(meta["help"])
+        label.setToolTip(tip)
+        self.language_combo.setToolTip(tip)
+        self.language_combo.setAccessibleName(setting_text(meta["label"]))
+        self.language_combo.setObjectName("setting_appearance_language")
+        self.language_note = QLabel(self.tr("The new language is used from the next start."))
+        self.language_note.setWordWrap(True)
+        self.language_note.hide()
+        self.language_combo.currentIndexChanged.connect(self._language_chosen)
+        form.addRow(label, self.language_combo)
+        form.addRow(self.language_note)
+        return group
+
+    def _language_chosen(self, _index: int) -> None:
+        code = str(self.language_combo.currentData())
+        self.language_note.setVisible(code != self._language_at_start)
+        self.language_changed.emit(code)
+
     def _build_prompt_group(self, prompt: str) -> QGroupBox:
-        group = QGroupBox("System prompt")
+        group = QGroupBox(self.tr("System prompt"))
         layout = QVBoxLayout(group)
         self.prompt_edit = QPlainTextEdit(prompt)
         self.prompt_edit.setTabChangesFocus(True)
-        self.prompt_edit.setPlaceholderText("None: the conversation alone is sent, as in the model's reference "
-                                            "pipeline.")
+        self.prompt_edit.setPlaceholderText(self.tr("None: the conversation alone is sent, as in the model's reference "
+                                            "pipeline."))
         self.prompt_edit.setMaximumHeight(self.prompt_edit.fontMetrics().lineSpacing() * 6)
-        tip = str(field_spec(Settings, "system_prompt")["help"])
+        tip = setting_text(str(field_spec(Settings, "system_prompt")["help"]))
         self.prompt_edit.setToolTip(tip)
-        self.prompt_edit.setAccessibleName("System prompt")
+        self.prompt_edit.setAccessibleName(self.tr("System prompt"))
         self.prompt_edit.textChanged.connect(self._prompt_timer_start)
         layout.addWidget(self.prompt_edit)
         return group
 
     def _build_model_group(self) -> QGroupBox:
-        group = QGroupBox("Model")
+        group = QGroupBox(self.tr("Model"))
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.model_edit = QLineEdit(self._model.model)
         self.model_edit.setCursorPosition(0)  # a long id shows its start (the org), not its end
-        self.model_edit.setPlaceholderText("org/name or a local folder")
-        self.browse_button = QPushButton("Browse…")
-        self.browse_button.setToolTip("Pick a local model folder (with config.json, tokenizer and weights)")
+        self.model_edit.setPlaceholderText(self.tr("org/name or a local folder"))
+        self.browse_button = QPushButton(self.tr("Browse…"))
+        self.browse_button.setToolTip(self.tr("Pick a local model folder (with config.json, tokenizer and weights)"))
         self.browse_button.clicked.connect(self._browse)
         row = QWidget()
         row_layout = QHBoxLayout(row)
@@ -324,7 +358,7 @@ class SettingsPanel(QWidget):
         self._add_model_row(form, "model", row, self.model_edit)
 
         self.device_combo = QComboBox()
-        self.device_combo.addItem("Auto", DEVICE_AUTO)
+        self.device_combo.addItem(self.tr("Auto"), DEVICE_AUTO)
         if self._model.device != DEVICE_AUTO:
             self.device_combo.addItem(self._model.device, self._model.device)
             self.device_combo.setCurrentIndex(1)
@@ -334,23 +368,23 @@ class SettingsPanel(QWidget):
         self.dtype_combo = QComboBox()
         for choice in field_spec(ModelSettings, "dtype")["choices"]:
             self.dtype_combo.addItem(choice, choice)
-            self.dtype_combo.setItemData(self.dtype_combo.count() - 1, PRECISION_NOTES.get(choice, ""),
+            self.dtype_combo.setItemData(self.dtype_combo.count() - 1, setting_text(PRECISION_NOTES.get(choice, "")),
                                          Qt.ItemDataRole.ToolTipRole)
         self.dtype_combo.setCurrentIndex(max(0, self.dtype_combo.findData(self._model.dtype)))
         self.dtype_combo.currentIndexChanged.connect(self._model_fields_edited)
         self._add_model_row(form, "dtype", self.dtype_combo, self.dtype_combo)
 
-        self.trust_check = QCheckBox(field_spec(ModelSettings, "trust_remote_code")["label"])
+        self.trust_check = QCheckBox(setting_text(field_spec(ModelSettings, "trust_remote_code")["label"]))
         self.trust_check.setChecked(self._model.trust_remote_code)
-        self.trust_check.setToolTip(field_spec(ModelSettings, "trust_remote_code")["help"])
+        self.trust_check.setToolTip(setting_text(field_spec(ModelSettings, "trust_remote_code")["help"]))
         self.trust_check.toggled.connect(self._model_fields_edited)
-        self.skip_check = QCheckBox(field_spec(ModelSettings, "skip_memory_check")["label"])
+        self.skip_check = QCheckBox(setting_text(field_spec(ModelSettings, "skip_memory_check")["label"]))
         self.skip_check.setChecked(self._model.skip_memory_check)
-        self.skip_check.setToolTip(field_spec(ModelSettings, "skip_memory_check")["help"])
+        self.skip_check.setToolTip(setting_text(field_spec(ModelSettings, "skip_memory_check")["help"]))
         self.skip_check.toggled.connect(self._model_fields_edited)
-        self.compile_check = QCheckBox(field_spec(ModelSettings, "compile_decode")["label"])
+        self.compile_check = QCheckBox(setting_text(field_spec(ModelSettings, "compile_decode")["label"]))
         self.compile_check.setChecked(self._model.compile_decode)
-        self.compile_check.setToolTip(field_spec(ModelSettings, "compile_decode")["help"])
+        self.compile_check.setToolTip(setting_text(field_spec(ModelSettings, "compile_decode")["help"]))
         self.compile_check.toggled.connect(self._model_fields_edited)
         form.addRow(self.trust_check)
         form.addRow(self.skip_check)
@@ -373,10 +407,10 @@ class SettingsPanel(QWidget):
         self.pending_label.hide()
         form.addRow(self.pending_label)
 
-        self.load_button = QPushButton("Load")
+        self.load_button = QPushButton(self.tr("Load"))
         self.load_button.setObjectName("loadButton")
         self.load_button.clicked.connect(self._request_load)
-        self.cancel_button = QPushButton("Cancel loading")
+        self.cancel_button = QPushButton(self.tr("Cancel loading"))
         self.cancel_button.clicked.connect(self.cancel_load_requested)
         self.cancel_button.hide()
         buttons = QWidget()
@@ -390,11 +424,11 @@ class SettingsPanel(QWidget):
 
     def _add_model_row(self, form: QFormLayout, name: str, row: QWidget, editor: QWidget) -> None:
         meta = field_spec(ModelSettings, name)
-        label = QLabel(f"{meta['label']}:")
+        label = QLabel(f"{setting_text(meta['label'])}:")
         label.setBuddy(editor)
-        label.setToolTip(meta["help"])
-        editor.setToolTip(meta["help"])
-        editor.setAccessibleName(meta["label"])
+        label.setToolTip(setting_text(meta["help"]))
+        editor.setToolTip(setting_text(meta["help"]))
+        editor.setAccessibleName(setting_text(meta["label"]))
         editor.setObjectName(f"setting_model_{name}")
         self._add_cell(form, label, row, editor, f"model.{name}")
 
@@ -416,9 +450,10 @@ class SettingsPanel(QWidget):
         elif text.startswith(("/", "~", ".")) or (len(text) > 1 and text[1] == ":"):
             path = Path(text).expanduser()
             if not path.is_dir():
-                error = f"No folder at {path}."
+                error = self.tr("No folder at {path}.").format(path=path)
             elif not (path / "config.json").is_file():
-                error = f"{path} has no config.json: pick the folder that holds the model's files."
+                error = self.tr("{path} has no config.json: pick the folder that holds the model's files.").format(
+                    path=path)
         self.errors["model.model"].show_error(error)
         if error:
             return None
@@ -439,16 +474,17 @@ class SettingsPanel(QWidget):
         current = self.device_combo.currentData()
         self.device_combo.blockSignals(True)
         self.device_combo.clear()
-        self.device_combo.addItem("Auto", DEVICE_AUTO)
+        self.device_combo.addItem(self.tr("Auto"), DEVICE_AUTO)
         for device in devices:
             self.device_combo.addItem(device.label(), device.id)
             index = self.device_combo.count() - 1
             if device.free_memory:
-                self.device_combo.setItemData(index, f"{device.id}: {device.free_memory / 2**30:.1f} GiB free",
+                self.device_combo.setItemData(index, self.tr("{device}: {size} free").format(
+                    device=device.id, size=format_bytes(device.free_memory)),
                                               Qt.ItemDataRole.ToolTipRole)
         index = self.device_combo.findData(current)
         if index < 0 and current:
-            self.device_combo.addItem(f"{current} (not found)", current)
+            self.device_combo.addItem(self.tr("{device} (not found)").format(device=current), current)
             index = self.device_combo.count() - 1
         self.device_combo.setCurrentIndex(max(0, index))
         self.device_combo.blockSignals(False)
@@ -496,6 +532,7 @@ class SettingsPanel(QWidget):
     def _refuse(self, name: str, message: str) -> None:
         """Show why the field's text was refused; the text stays as typed and the last valid value stays in use
         until it is fixed (the window will not send meanwhile)."""
+        message = translate_engine_text(message)
         self._invalid[name] = message
         self.errors[name].show_error(message)
 
@@ -602,10 +639,10 @@ class SettingsPanel(QWidget):
         current = self.model_settings() if hasattr(self, "errors") and "model.model" in self.errors else None
         loaded = self._loaded
         changed = loaded is None or current is None or current != self._model
-        self.load_button.setText("Reload" if loaded is not None and not changed else "Load")
+        self.load_button.setText(self.tr("Reload") if loaded is not None and not changed else self.tr("Load"))
         self.load_button.setEnabled(not self._loading)
         if loaded is not None and changed and current is not None:
-            self.pending_label.setText("Changed: press Load to apply (the current model stays until then).")
+            self.pending_label.setText(self.tr("Changed: press Load to apply (the current model stays until then)."))
         else:
             self.pending_label.setText("")
         self.pending_label.setVisible(bool(self.pending_label.text()))

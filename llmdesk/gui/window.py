@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMargins, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QMargins, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QCloseEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -40,10 +40,20 @@ from llmdesk.gui.chat.chat_view import ChatView, reply_stats_text
 from llmdesk.gui.chat.composer import Composer
 from llmdesk.gui.chat.controller import ChatController
 from llmdesk.gui.chat.highlight import warm_up
+from llmdesk.gui.engine_text import translate_engine_text
+from llmdesk.gui.i18n import format_bytes, format_number, setting_text
 from llmdesk.gui.settings_panel import SettingsPanel
 from llmdesk.gui.chat.worker import MemoryEstimateResult
 
 log = logging.getLogger(__name__)
+
+#: The engine's load stages as the progress bar names them.
+STAGE_NAMES = {"resolve": QT_TRANSLATE_NOOP("engine", "reading the configuration"),
+               "download": QT_TRANSLATE_NOOP("engine", "downloading"),
+               "weights": QT_TRANSLATE_NOOP("engine", "loading weights"),
+               "tokenizer": QT_TRANSLATE_NOOP("engine", "loading the tokenizer"),
+               "quantize": QT_TRANSLATE_NOOP("engine", "quantizing"),
+               "ready": QT_TRANSLATE_NOOP("engine", "ready")}
 
 # The chat column never gets narrower than this (px): the docks give way first (see ChatWindow.fit_docks).
 CHAT_MIN_WIDTH = 420
@@ -166,7 +176,7 @@ class Banner(QFrame):
             item = self._buttons.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        for key, text_ in (*actions, ("dismiss", "Dismiss")):
+        for key, text_ in (*actions, ("dismiss", self.tr("Dismiss"))):
             button = QPushButton(text_)
             button.setAutoDefault(False)
             button.clicked.connect(lambda _=False, k=key: self._on_action(k))
@@ -266,7 +276,7 @@ class ChatWindow(QMainWindow):
         shown = self.settings.copy()
         shown.model = dataclasses.replace(self._initial_model)
         self.settings_panel = SettingsPanel(shown)
-        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock = QDockWidget(self.tr("Settings"), self)
         self.settings_dock.setObjectName("settingsDock")
         self.settings_dock.setWidget(self.settings_panel)
         self.settings_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
@@ -294,12 +304,12 @@ class ChatWindow(QMainWindow):
             self._restore_geometry()
         self.composer.editor.setFocus()
         if warnings:
-            self.banner.show_message("\n".join(warnings), kind="notice")
+            self.banner.show_message("\n".join(translate_engine_text(w) for w in warnings), kind="notice")
 
     # -- construction -----------------------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        bar.setAccessibleName("Status")
+        bar.setAccessibleName(self.tr("Status"))
         self.model_label = StatusLabel("No model")
         self.model_label.setObjectName("statusModel")
         self.device_label = StatusLabel("", max_width=200)
@@ -311,7 +321,7 @@ class ChatWindow(QMainWindow):
         self.progress.setMaximumWidth(220)
         self.progress.setMinimumWidth(60)
         self.progress.setTextVisible(True)
-        self.progress.setAccessibleName("Loading progress")
+        self.progress.setAccessibleName(self.tr("Loading progress"))
         self.progress.hide()
         # All permanent and elided when narrow: temporary messages ("Copied", load steps) show on the left in what
         # room is left, never over them.
@@ -324,14 +334,14 @@ class ChatWindow(QMainWindow):
 
     def _build_empty_state(self) -> None:
         """The buttons an empty conversation offers while no model is loaded."""
-        self.empty_choose_button = QPushButton("Choose model…")
+        self.empty_choose_button = QPushButton(self.tr("Choose model…"))
         self.empty_choose_button.setProperty("role", "primary")
-        self.empty_choose_button.setAccessibleDescription("A model from the Hugging Face Hub, one already "
-                                                         "downloaded, or a folder on this computer")
+        self.empty_choose_button.setAccessibleDescription(self.tr("A model from the Hugging Face Hub, one already "
+                                                         "downloaded, or a folder on this computer"))
         self.empty_choose_button.clicked.connect(self.choose_model)
-        self.empty_folder_button = QPushButton("Use a local folder…")
-        self.empty_folder_button.setAccessibleDescription("Load a model folder (config.json, tokenizer, weights); "
-                                                         "works offline")
+        self.empty_folder_button = QPushButton(self.tr("Use a local folder…"))
+        self.empty_folder_button.setAccessibleDescription(self.tr("Load a model folder (config.json, tokenizer, weights); "
+                                                         "works offline"))
         self.empty_folder_button.clicked.connect(self.choose_folder)
         for button in (self.empty_choose_button, self.empty_folder_button):
             button.setAutoDefault(False)
@@ -341,83 +351,83 @@ class ChatWindow(QMainWindow):
         """What an empty conversation says: ``ready`` (how to send), ``loading`` (``model`` is loading; typing
         is fine) or ``none`` (no model: how to get one)."""
         if state == "loading":
-            self.chat_view.set_empty_state(f"Loading {model}…\nYou can type your message now: it is sent when the "
-                                           "model is ready.")
+            self.chat_view.set_empty_state(self.tr("Loading {model}…\nYou can type your message now: it is sent when "
+                                                   "the model is ready.").format(model=model))
         elif state == "none":
             self.chat_view.set_empty_state(
-                "No model is loaded.\nChoose one from the Hugging Face Hub (the default, Phi-3-mini, is a 7.6 GB "
-                "download) or a model folder on this computer.",
+                self.tr("No model is loaded.\nChoose one from the Hugging Face Hub (the default, Phi-3-mini, is a 7.6 "
+                        "GB download) or a model folder on this computer."),
                 (self.empty_choose_button, self.empty_folder_button))
         else:
             self.chat_view.set_empty_state(None)
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
-        self.file_menu = menu.addMenu("&File")
-        self.new_action = QAction("&New chat", self)
+        self.file_menu = menu.addMenu(self.tr("&File"))
+        self.new_action = QAction(self.tr("&New chat"), self)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.triggered.connect(self.new_chat)
         self.file_menu.addAction(self.new_action)
         self.file_menu.addSeparator()
         self._file_menu_end = self.file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
+        quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self.file_menu.addAction(quit_action)
 
-        view = menu.addMenu("&View")
+        view = menu.addMenu(self.tr("&View"))
         self.settings_action = self.settings_dock.toggleViewAction()
-        self.settings_action.setText("&Settings panel")
+        self.settings_action.setText(self.tr("&Settings panel"))
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         view.addAction(self.settings_action)
-        focus = QAction("&Focus message box", self)
+        focus = QAction(self.tr("&Focus message box"), self)
         focus.setShortcut(QKeySequence("Ctrl+L"))
         focus.triggered.connect(lambda: self.composer.editor.setFocus())
         view.addAction(focus)
-        self.shade_tokens_action = QAction("S&hade tokens by probability", self)
+        self.shade_tokens_action = QAction(self.tr("S&hade tokens by probability"), self)
         self.shade_tokens_action.setCheckable(True)
         self.shade_tokens_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
-        self.shade_tokens_action.setToolTip("Shade each token of the replies by how likely the model found it; "
-                                            "hover or click a token for its alternatives")
+        self.shade_tokens_action.setToolTip(self.tr("Shade each token of the replies by how likely the model found it; "
+                                            "hover or click a token for its alternatives"))
         self.shade_tokens_action.toggled.connect(self.chat_view.set_token_shading)
         view.addAction(self.shade_tokens_action)
         self.view_menu = view
 
-        model = menu.addMenu("&Model")
+        model = menu.addMenu(self.tr("&Model"))
         self.model_menu = model  # others add e.g. "Choose model…" here
-        self.load_action = QAction("&Load model from settings", self)
+        self.load_action = QAction(self.tr("&Load model from settings"), self)
         self.load_action.setShortcut(QKeySequence("Ctrl+R"))
         self.load_action.triggered.connect(self._load_from_panel)
         model.addAction(self.load_action)
-        self.choose_model_action = QAction("C&hoose model…", self)
-        self.choose_model_action.setStatusTip("Recent, downloaded or Hub models, or a local folder; device and "
-                                              "precision with the memory estimate")
+        self.choose_model_action = QAction(self.tr("C&hoose model…"), self)
+        self.choose_model_action.setStatusTip(self.tr("Recent, downloaded or Hub models, or a local folder; device and "
+                                              "precision with the memory estimate"))
         self.choose_model_action.triggered.connect(self.choose_model)
         model.addAction(self.choose_model_action)
-        self.stop_action = QAction("&Stop reply", self)
+        self.stop_action = QAction(self.tr("&Stop reply"), self)
         self.stop_action.triggered.connect(self.stop)
         self.stop_action.setEnabled(False)
         model.addAction(self.stop_action)
         model.addSeparator()
-        self.regenerate_action = QAction("&Regenerate last reply", self)
+        self.regenerate_action = QAction(self.tr("&Regenerate last reply"), self)
         self.regenerate_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
-        self.regenerate_action.setStatusTip("Write another reply to your last message (the current one is kept)")
+        self.regenerate_action.setStatusTip(self.tr("Write another reply to your last message (the current one is kept)"))
         self.regenerate_action.triggered.connect(self.regenerate_last)
         model.addAction(self.regenerate_action)
-        self.continue_action = QAction("&Continue last reply", self)
+        self.continue_action = QAction(self.tr("&Continue last reply"), self)
         self.continue_action.setShortcut(QKeySequence("Ctrl+Shift+Return"))
-        self.continue_action.setStatusTip("Let the model go on with a reply that stopped at the token limit")
+        self.continue_action.setStatusTip(self.tr("Let the model go on with a reply that stopped at the token limit"))
         self.continue_action.triggered.connect(self.continue_last)
         model.addAction(self.continue_action)
-        self.compare_action = QAction("Co&mpare decoding settings…", self)
-        self.compare_action.setToolTip("Answer the last message again under two decoding settings, one after the "
-                                       "other, side by side; both answers are kept as versions")
+        self.compare_action = QAction(self.tr("Co&mpare decoding settings…"), self)
+        self.compare_action.setToolTip(self.tr("Answer the last message again under two decoding settings, one after the "
+                                       "other, side by side; both answers are kept as versions"))
         self.compare_action.triggered.connect(lambda: self.compare_last())
         model.addAction(self.compare_action)
-        self.raw_action = QAction("&Raw completion (no chat template)", self)
+        self.raw_action = QAction(self.tr("&Raw completion (no chat template)"), self)
         self.raw_action.setCheckable(True)
-        self.raw_action.setToolTip("The model continues your text as it is, as a pretrained base model would; "
-                                   "Show the prompt shows the difference")
+        self.raw_action.setToolTip(self.tr("The model continues your text as it is, as a pretrained base model would; "
+                                   "Show the prompt shows the difference"))
         self.raw_action.toggled.connect(lambda on: setattr(self.controller, "raw_completion", on))
         model.addAction(self.raw_action)
         # Esc stops the reply from anywhere in the window (a shortcut, so it also works while the editor has focus).
@@ -425,8 +435,8 @@ class ChatWindow(QMainWindow):
         self.stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         self.stop_shortcut.activated.connect(self.stop)
 
-        help_menu = menu.addMenu("&Help")
-        about = QAction("&About llmdesk", self)
+        help_menu = menu.addMenu(self.tr("&Help"))
+        about = QAction(self.tr("&About llmdesk"), self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
@@ -442,9 +452,9 @@ class ChatWindow(QMainWindow):
         self.new_action.setShortcut(QKeySequence())
         self.new_action = action
 
-    def add_sidebar(self, widget: QWidget, title: str = "Conversations") -> QDockWidget:
-        """Put ``widget`` (e.g. the conversation list) in a dock on the left."""
-        dock = QDockWidget(title, self)
+    def add_sidebar(self, widget: QWidget, title: str | None = None) -> QDockWidget:
+        """Put ``widget`` (e.g. the conversation list) in a dock on the left (``title`` default: Conversations)."""
+        dock = QDockWidget(title if title is not None else self.tr("Conversations"), self)
         dock.setObjectName("sidebarDock")
         dock.setWidget(widget)
         dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
@@ -545,8 +555,8 @@ class ChatWindow(QMainWindow):
                 if keep is not None or sum(current) > room or any(c < least[d] for d, c in zip(docks, current)):
                     self.resizeDocks(docks, [max(1, w) for w in wanted], Qt.Orientation.Horizontal)
             for dock in closed:
-                self.statusBar().showMessage(f"{dock.windowTitle()} closed to keep room for the chat "
-                                             f"(View menu to open it)", 6000)
+                self.statusBar().showMessage(self.tr("{dock} closed to keep room for the chat (View menu to open "
+                                                     "it)").format(dock=dock.windowTitle()), 6000)
         finally:
             self._fitting_docks = False
         return closed
@@ -579,6 +589,7 @@ class ChatWindow(QMainWindow):
         p = self.settings_panel
         p.decoding_changed.connect(self._on_decoding_changed)
         p.system_prompt_changed.connect(self._on_prompt_changed)
+        p.language_changed.connect(self._on_language_changed)
         p.load_requested.connect(self.load_model)
         p.cancel_load_requested.connect(c.cancel_load)
         p.model_edited.connect(c.estimate)
@@ -614,7 +625,7 @@ class ChatWindow(QMainWindow):
 
         reply = self._last_reply()
         if reply is None or self.controller.busy:
-            self.banner.show_message("Compare needs a finished reply at the end of the chat.", kind="notice")
+            self.banner.show_message(self.tr("Compare needs a finished reply at the end of the chat."), kind="notice")
             return None
         if preset is None:
             from PySide6.QtWidgets import QInputDialog
@@ -706,10 +717,11 @@ class ChatWindow(QMainWindow):
         if not problems:
             return True
         label, reason = problems[0]
-        more = f" ({len(problems) - 1} more field{'s' if len(problems) > 2 else ''} to fix)" if len(problems) > 1 \
-            else ""
-        self.banner.show_message(f"Not {what}: the setting {label} is not valid: {reason}{more}. Fix it in the "
-                                 "settings panel.", kind="error")
+        more = self.tr(" (%n more field(s) to fix)", "", len(problems) - 1) if len(problems) > 1 else ""
+        sentence = (self.tr("Not started: the setting {label} is not valid: {reason}{more}. Fix it in the settings "
+                            "panel.") if what == "started" else
+                    self.tr("Not sent: the setting {label} is not valid: {reason}{more}. Fix it in the settings panel."))
+        self.banner.show_message(sentence.format(label=setting_text(label), reason=reason, more=more), kind="error")
         self.settings_dock.show()
         self.settings_panel.focus_field(label)
         return False
@@ -735,7 +747,8 @@ class ChatWindow(QMainWindow):
         if self.warm_thread is not None:
             return
         if self._autoload:
-            self.model_label.setText(f"Starting the engine for {self._initial_model.model}…")
+            self.model_label.setText(self.tr("Starting the engine for {model}…").format(
+                model=self._initial_model.model))
             self.progress.setRange(0, 0)  # busy until the load reports its steps
             self.progress.setFormat("")
             self.progress.show()
@@ -785,7 +798,7 @@ class ChatWindow(QMainWindow):
         missing one shows the download panel and loads after its download."""
         gate = self._ensure_first_run()
         if gate is not None and gate.needs_check(model):
-            self.model_label.setText(f"Looking for {model.model}…")
+            self.model_label.setText(self.tr("Looking for {model}…").format(model=model.model))
             gate.request(model, remember)
             return
         self._load_checked(model, remember)
@@ -829,9 +842,10 @@ class ChatWindow(QMainWindow):
         base = self._loading_settings or self._initial_model
         wanted = dataclasses.replace(base, **{k: v for k, v in options.items() if k in ("model", "device", "dtype")})
         if wanted == base:
-            self.statusBar().showMessage("llmdesk is already open here", 5000)
+            self.statusBar().showMessage(self.tr("llmdesk is already open here"), 5000)
             return
-        self.statusBar().showMessage(f"Another launch asked for {wanted.model} on {wanted.device}", 5000)
+        self.statusBar().showMessage(self.tr("Another launch asked for {model} on {device}").format(
+            model=wanted.model, device=wanted.device), 5000)
         if not self._engine_ready or not self._autoload:
             self._initial_model = wanted  # loaded once the engine is up
             return
@@ -845,7 +859,7 @@ class ChatWindow(QMainWindow):
         try:
             self._save(self.settings)
         except (WriteError, OSError) as exc:
-            self.banner.show_message(f"Could not save the settings: {exc}", kind="notice")
+            self.banner.show_message(self.tr("Could not save the settings: {error}").format(error=exc), kind="notice")
 
     def _schedule_save(self) -> None:
         self._save_timer.start()
@@ -866,14 +880,15 @@ class ChatWindow(QMainWindow):
     def _on_engine_failed(self, message: str) -> None:
         self.progress.hide()
         self._show_empty_state("none")
-        self.banner.show_message(f"The model engine could not start: {message}", kind="error")
-        self.model_label.setText("No model (engine unavailable)")
+        self.banner.show_message(self.tr("The model engine could not start: {message}").format(
+            message=translate_engine_text(message)), kind="error")
+        self.model_label.setText(self.tr("No model (engine unavailable)"))
 
     @Slot(object)
     def _on_load_started(self, model: ModelSettings) -> None:
         if self.banner.kind == "error":
             self.banner.hide()
-        self.model_label.setText(f"Loading {model.model}…")
+        self.model_label.setText(self.tr("Loading {model}…").format(model=model.model))
         self._show_empty_state("loading", model.model)
         self.progress.setRange(0, 0)
         self.progress.setFormat("")
@@ -886,19 +901,22 @@ class ChatWindow(QMainWindow):
             self.progress.setValue(min(1000, progress.done * 1000 // progress.total))
         else:
             self.progress.setRange(0, 0)
-        self.progress.setFormat(f"{progress.stage} %p%")
+        self.progress.setFormat(f"{QCoreApplication.translate('engine', STAGE_NAMES.get(progress.stage, progress.stage))} %p%")
         if progress.message:
-            self.progress.setToolTip(progress.message)
-            self.statusBar().showMessage(progress.message, 3000)
+            self.progress.setToolTip(translate_engine_text(progress.message))
+            self.statusBar().showMessage(translate_engine_text(progress.message), 3000)
 
     @Slot(object)
     def _on_model_loaded(self, info: ModelInfo) -> None:
         self.progress.hide()
         self._show_empty_state("ready")
-        self.statusBar().showMessage(f"Loaded {info.model_id} in {info.load_seconds:.1f} s", 5000)
+        self.statusBar().showMessage(self.tr("Loaded {model} in {seconds} s").format(
+            model=info.model_id, seconds=format_number(info.load_seconds, 1)), 5000)
         self.model_label.setText(info.model_id)
-        self.model_label.setToolTip(f"{info.architecture}, {info.parameters / 1e6:.0f}M parameters, context "
-                                    f"{info.context_window} tokens, loaded in {info.load_seconds:.1f} s")
+        self.model_label.setToolTip(self.tr("{architecture}, {parameters}M parameters, context {context} tokens, "
+                                            "loaded in {seconds} s").format(
+            architecture=info.architecture, parameters=format_number(info.parameters / 1e6),
+            context=format_number(info.context_window), seconds=format_number(info.load_seconds, 1)))
         self.device_label.setText(f"{info.device} · {info.dtype}")
         self._show_memory(info.memory_bytes, 0)
         self.setWindowTitle(f"{info.model_id} — {APP_NAME}")
@@ -915,13 +933,15 @@ class ChatWindow(QMainWindow):
         self._show_empty_state("ready" if info else "none")
         if kind == "cancelled":
             self.model_label.setText(info.model_id if info else "No model")
-            self.statusBar().showMessage("Loading cancelled", 4000)
+            self.statusBar().showMessage(self.tr("Loading cancelled"), 4000)
             return
         self.model_label.setText(info.model_id if info else "No model")
-        actions: tuple[tuple[str, str], ...] = (("retry", "Retry"), ("settings", "Open settings"))
+        actions: tuple[tuple[str, str], ...] = (("retry", self.tr("Retry")), ("settings", self.tr("Open settings")))
         if kind in ("offline", "not_found"):
-            actions = (("folder", "Choose a local folder…"), ("choose", "Choose model…"), ("retry", "Retry"))
-        self.banner.show_message(f"The model could not be loaded: {message}", kind="error", actions=actions)
+            actions = (("folder", self.tr("Choose a local folder…")), ("choose", self.tr("Choose model…")),
+                       ("retry", self.tr("Retry")))
+        self.banner.show_message(self.tr("The model could not be loaded: {message}").format(
+            message=translate_engine_text(message)), kind="error", actions=actions)
 
     @Slot(str)
     def _on_banner_action(self, key: str) -> None:
@@ -981,11 +1001,11 @@ class ChatWindow(QMainWindow):
         if state in ("needs_download", "cancelled", "offline", "failed") and self.controller.model_info is None:
             self._show_empty_state("none")
         if state in ("needs_download", "cancelled"):
-            self.model_label.setText("Model not downloaded")
+            self.model_label.setText(self.tr("Model not downloaded"))
         elif state == "downloading":
-            self.model_label.setText("Downloading the model…")
+            self.model_label.setText(self.tr("Downloading the model…"))
         elif state in ("offline", "failed"):
-            self.model_label.setText("No model")
+            self.model_label.setText(self.tr("No model"))
         if state != "ready":
             self.progress.hide()
 
@@ -993,16 +1013,17 @@ class ChatWindow(QMainWindow):
     def _on_busy(self, busy: bool) -> None:
         self.composer.set_busy(busy)
         self.chat_view.set_busy(busy)
-        self.activity_label.setText("Writing a reply…" if busy else "")
+        self.activity_label.setText(self.tr("Writing a reply…") if busy else "")
         self._update_branch_actions()
         self.stop_action.setEnabled(busy)
 
     @Slot(object)
     def _on_reply_finished(self, message: Message) -> None:
         self.chat_view.finish_message(message)
-        status = stop_reason_label(message.stop_reason) or "finished"
+        status = translate_engine_text(stop_reason_label(message.stop_reason)) or self.tr("finished")
         stats = reply_stats_text(message)
-        self.announce(f"Reply {status[:1].lower()}{status[1:]}" + (f": {stats}" if stats else ""))
+        self.announce(self.tr("Reply {status}").format(status=status[:1].lower() + status[1:])
+                      + (f": {stats}" if stats else ""))
         if message.stop_reason != "error" and self.controller.last_stats is not None:
             self.show_stats(self.controller.last_stats)
 
@@ -1015,20 +1036,19 @@ class ChatWindow(QMainWindow):
     @Slot(str)
     def _on_copied(self, text: str) -> None:
         if "\n" not in text and "://" in text[:12]:
-            self.statusBar().showMessage(f"Link copied (links from the model are not opened): {text}", 5000)
+            self.statusBar().showMessage(self.tr("Link copied (links from the model are not opened): {link}").format(
+                link=text), 5000)
         else:
-            self.statusBar().showMessage("Copied to the clipboard", 2000)
+            self.statusBar().showMessage(self.tr("Copied to the clipboard"), 2000)
 
     def _show_memory(self, model_bytes: int, kv_cache_bytes: int) -> None:
         """The memory label: the model plus the KV caches kept between turns."""
-        from llmdesk.engine.download import format_bytes  # plain Python
-
-        text = f"{format_bytes(model_bytes + kv_cache_bytes)} in use"
+        text = self.tr("{size} in use").format(size=format_bytes(model_bytes + kv_cache_bytes))
         if kv_cache_bytes:
-            text += f" (KV caches {format_bytes(kv_cache_bytes)})"
+            text += " " + self.tr("(KV caches {size})").format(size=format_bytes(kv_cache_bytes))
         self.memory_label.setText(text)
-        self.memory_label.setToolTip(f"Model {format_bytes(model_bytes)}, KV caches kept between turns "
-                                     f"{format_bytes(kv_cache_bytes)}")
+        self.memory_label.setToolTip(self.tr("Model {model}, KV caches kept between turns {cache}").format(
+            model=format_bytes(model_bytes), cache=format_bytes(kv_cache_bytes)))
 
     def show_stats(self, stats: GenerationStats) -> None:
         """After a reply: the memory in use with the KV caches kept between turns, and what the engine said about
@@ -1057,9 +1077,15 @@ class ChatWindow(QMainWindow):
         self.controller.set_system_prompt(prompt)
         self._schedule_save()
 
+    def _on_language_changed(self, language: str) -> None:
+        """Save the interface language; it is installed at the next start (see :mod:`llmdesk.gui.i18n`)."""
+        self.settings.appearance.language = language
+        self._schedule_save()
+
     def _about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"{APP_NAME} {__version__}\nChat with a local large language model.")
+        QMessageBox.about(self, self.tr("About {app}").format(app=APP_NAME),
+                          self.tr("{app} {version}\nChat with a local large language model.").format(
+                              app=APP_NAME, version=__version__))
 
     # -- window events ----------------------------------------------------------------------------------------
     def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override

@@ -251,11 +251,18 @@ def test_highlight_lands_on_the_hit_after_characters_outside_the_bmp(qtbot, stor
 def test_activity_label():
     import time
 
-    now = time.mktime((2026, 3, 12, 15, 0, 0, 0, 0, -1))
-    assert activity_label(now - 3600, now) == time.strftime("%H:%M", time.localtime(now - 3600))
-    assert activity_label(now - 2 * 86400, now) == time.strftime("%a", time.localtime(now - 2 * 86400))
-    assert activity_label(now - 40 * 86400, now).endswith("Jan") or "Feb" in activity_label(now - 40 * 86400, now)
-    assert activity_label(now - 400 * 86400, now).endswith("2025")
+    from PySide6.QtCore import QLocale
+
+    before = QLocale()
+    QLocale.setDefault(QLocale("en_US"))  # the interface's locale decides the formats (tests/gui/test_i18n.py: Korean)
+    try:
+        now = time.mktime((2026, 3, 12, 15, 0, 0, 0, 0, -1))
+        assert activity_label(now - 3600, now).replace("\u202f", " ") == "2:00 PM"
+        assert activity_label(now - 2 * 86400, now) == "Tue"
+        assert activity_label(now - 40 * 86400, now) in ("Jan 31", "Feb 1")
+        assert activity_label(now - 400 * 86400, now).endswith("/25")
+    finally:
+        QLocale.setDefault(before)
 
 
 def test_sidebar_rename_with_f2(qtbot, store: ConversationStore):

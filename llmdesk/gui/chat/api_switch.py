@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
+from llmdesk.gui.i18n import tr
+
 if TYPE_CHECKING:  # the server stack (uvicorn, starlette) is imported only when the switch is turned on
     from llmdesk.server.runner import GenerationJob
     from llmdesk.server.serve import ApiServer
@@ -71,7 +73,8 @@ class ApiSwitch(QObject):
         try:
             server.start()
         except OSError as exc:
-            self.failed.emit(f"Could not serve the model on 127.0.0.1:{self.port}: {exc}")
+            self.failed.emit(self.tr("Could not serve the model on {address}: {error}").format(
+                address=f"127.0.0.1:{self.port}", error=exc))
             return False
         self.server = server
         self.changed.emit(server.address)
@@ -88,10 +91,10 @@ def install_api_switch(window: Any, port: int = DEFAULT_PORT) -> ApiSwitch:
     """Add the switch to ``window``'s Model menu and its address to the status bar; the server stops with the
     window."""
     switch = ApiSwitch(window.controller, port, window)
-    action = QAction("Serve the loaded model on &localhost (OpenAI API)", window)
+    action = QAction(tr("Serve the loaded model on &localhost (OpenAI API)"), window)
     action.setCheckable(True)
-    action.setStatusTip(f"An OpenAI-compatible API at http://127.0.0.1:{port}/v1 for the model loaded here; "
-                        "requests queue with the window's own replies")
+    action.setStatusTip(tr("An OpenAI-compatible API at {url} for the model loaded here; requests queue with the "
+                           "window's own replies").format(url=f"http://127.0.0.1:{port}/v1"))
     label = QLabel("")
     label.setObjectName("statusApi")
     label.hide()

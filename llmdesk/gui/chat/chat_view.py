@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QRectF, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextDocument, QTextOption
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
@@ -31,6 +31,8 @@ from llmdesk.gui.chat.highlight import CodeHighlighter
 from llmdesk.gui.chat.markdown_document import InertTextDocument
 from llmdesk.gui.chat.message_renderer import COPY_SCHEME, MessageRenderer
 from llmdesk.gui.chat.reasoning_view import ReasoningView
+from llmdesk.gui.engine_text import translate_engine_text
+from llmdesk.gui.i18n import format_number, tr
 
 WARM_UP_SAMPLE = ("# H1\n\n## H2\n\n### H3\n\nText **bold** *italic* ***both*** `code` ~~struck~~ [link](x).\n\n"
                   "- item\n  1. nested\n\n> quote\n\n| a | b |\n|---|---|\n| **1** | `2` |\n\n"
@@ -69,13 +71,13 @@ def reply_stats_text(message: Message) -> str:
     parts = []
     speed = stats.get("tokens_per_s")
     if isinstance(speed, (int, float)) and speed > 0:
-        parts.append(f"{speed:.1f} tok/s")
+        parts.append(f"{format_number(speed, 1)} tok/s")
     tokens = stats.get("new_tokens")
     if isinstance(tokens, int):
-        parts.append(f"{tokens} token{'s' if tokens != 1 else ''}")
+        parts.append(tr("%n token(s)", "", tokens))
     first = stats.get("ttft_s")
     if isinstance(first, (int, float)):
-        parts.append(f"first token {first:.2f} s")
+        parts.append(tr("first token {seconds} s").format(seconds=format_number(first, 2)))
     return " · ".join(parts)
 
 
@@ -232,7 +234,7 @@ class MessageWidget(QFrame):
 
         header = QHBoxLayout()
         header.setSpacing(8)
-        self.role_label = QLabel("You" if message.role == "user" else "Assistant")
+        self.role_label = QLabel(self.tr("You") if message.role == "user" else self.tr("Assistant"))
         font = self.role_label.font()
         font.setBold(True)
         self.role_label.setFont(font)
@@ -246,9 +248,10 @@ class MessageWidget(QFrame):
         self.stats_label.setWordWrap(True)
         self.stats_label.hide()
         self.copy_button = QToolButton()
-        self.copy_button.setText("Copy")
-        self.copy_button.setToolTip("Copy this message (as Markdown) to the clipboard")
-        self.copy_button.setAccessibleName(f"Copy {'your' if message.role == 'user' else 'the assistant'} message")
+        self.copy_button.setText(self.tr("Copy"))
+        self.copy_button.setToolTip(self.tr("Copy this message (as Markdown) to the clipboard"))
+        self.copy_button.setAccessibleName(self.tr("Copy your message") if message.role == "user"
+                                           else self.tr("Copy the assistant message"))
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self._copy_all)
         # One action button per message (Edit or Regenerate); the arrows and Continue are made when first needed:
@@ -256,14 +259,15 @@ class MessageWidget(QFrame):
         self.edit_button: QToolButton | None = None
         self.regenerate_button: QToolButton | None = None
         if message.role == "user":
-            self.edit_button = self._tool_button("Edit", "Edit this message and send it again (the original and "
-                                                 "its replies are kept as another version)", "Edit your message")
+            self.edit_button = self._tool_button(self.tr("Edit"), self.tr(
+                "Edit this message and send it again (the original and its replies are kept as another version)"),
+                self.tr("Edit your message"))
             self.edit_button.clicked.connect(self.start_edit)
             action = self.edit_button
         else:
-            self.regenerate_button = self._tool_button("Regenerate", "Write another reply to the same message "
-                                                       "(this one is kept; the arrows switch between them)",
-                                                       "Regenerate this reply")
+            self.regenerate_button = self._tool_button(self.tr("Regenerate"), self.tr(
+                "Write another reply to the same message (this one is kept; the arrows switch between them)"),
+                self.tr("Regenerate this reply"))
             self.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(self.message_id))
             action = self.regenerate_button
         action.hide()
@@ -283,7 +287,7 @@ class MessageWidget(QFrame):
         if self.reasoning is not None:
             layout.addWidget(self.reasoning)
         self.browser = MessageBrowser(self)
-        self.browser.setAccessibleName("Your message" if message.role == "user" else "Assistant reply")
+        self.browser.setAccessibleName(self.tr("Your message") if message.role == "user" else self.tr("Assistant reply"))
         self.browser.link_activated.connect(self._on_link)
         layout.addWidget(self.browser)
         self.error_label = QLabel("")
@@ -312,8 +316,8 @@ class MessageWidget(QFrame):
             if message.stop_reason is not None:
                 self._show_status(message)  # a saved reply: rendered above, as a whole
             else:
-                self.status_label.setText("Writing…")
-                self._update_accessible("writing")
+                self.status_label.setText(self.tr("Writing…"))
+                self._update_accessible(self.tr("writing"))
         else:
             self.browser.setPlainText(message.content)
             self._update_accessible("")
@@ -321,7 +325,7 @@ class MessageWidget(QFrame):
     def _update_accessible(self, status: str) -> None:
         """Name the message for screen readers by who wrote it and its status ("Assistant reply, finished");
         its text is the text of :attr:`browser`."""
-        who = "Your message" if self.role == "user" else "Assistant reply"
+        who = self.tr("Your message") if self.role == "user" else self.tr("Assistant reply")
         self.setAccessibleName(f"{who}, {status}" if status else who)
         self.browser.setAccessibleDescription(status)
 
@@ -337,12 +341,16 @@ class MessageWidget(QFrame):
     # -- branches ---------------------------------------------------------------------------------------------
     def _nav_widgets(self) -> tuple[QToolButton, QLabel, QToolButton]:
         if self._nav is None:
-            whose = "your message" if self.role == "user" else "this reply"
-            prev = self._tool_button("◀", f"Show the previous version of {whose} (Alt+Left)", "Previous version")
+            user = self.role == "user"
+            prev = self._tool_button("◀", self.tr("Show the previous version of your message (Alt+Left)") if user
+                                     else self.tr("Show the previous version of this reply (Alt+Left)"),
+                                     self.tr("Previous version"))
             prev.clicked.connect(lambda: self.switch_requested.emit(self.message_id, -1))
             label = QLabel("", self)
             label.setObjectName("branchPosition")
-            nxt = self._tool_button("▶", f"Show the next version of {whose} (Alt+Right)", "Next version")
+            nxt = self._tool_button("▶", self.tr("Show the next version of your message (Alt+Right)") if user
+                                    else self.tr("Show the next version of this reply (Alt+Right)"),
+                                    self.tr("Next version"))
             nxt.clicked.connect(lambda: self.switch_requested.emit(self.message_id, 1))
             for i, widget in enumerate((prev, label, nxt), start=1):
                 widget.hide()
@@ -384,7 +392,8 @@ class MessageWidget(QFrame):
         if several or self._nav is not None:
             prev, label, nxt = self._nav_widgets()
             label.setText(f"{index} / {count}" if several else "")
-            label.setAccessibleName(f"Version {index} of {count}" if several else "")
+            label.setAccessibleName(self.tr("Version {index} of {count}").format(index=index, count=count)
+                                    if several else "")
             for widget in (prev, label, nxt):
                 widget.setVisible(several)
         self._can_continue = can_continue
@@ -438,7 +447,7 @@ class MessageWidget(QFrame):
             return
         editor = _InlineEditor(self)
         editor.setPlainText(self._plain)
-        editor.setAccessibleName("Edit your message")
+        editor.setAccessibleName(self.tr("Edit your message"))
         editor.setTabChangesFocus(True)
         editor.save_requested.connect(self.save_edit)
         editor.cancel_requested.connect(self.cancel_edit)
@@ -448,11 +457,11 @@ class MessageWidget(QFrame):
         row = QHBoxLayout(bar)
         row.setContentsMargins(0, 0, 0, 0)
         row.addStretch(1)
-        cancel = QPushButton("Cancel", bar)
-        cancel.setToolTip("Leave the message as it was (Esc)")
+        cancel = QPushButton(self.tr("Cancel"), bar)
+        cancel.setToolTip(self.tr("Leave the message as it was (Esc)"))
         cancel.clicked.connect(self.cancel_edit)
-        save = QPushButton("Save && send", bar)
-        save.setToolTip("Send the edited message as a new version; the original is kept (Ctrl+Enter)")
+        save = QPushButton(self.tr("Save && send"), bar)
+        save.setToolTip(self.tr("Send the edited message as a new version; the original is kept (Ctrl+Enter)"))
         save.clicked.connect(self.save_edit)
         row.addWidget(cancel)
         row.addWidget(save)
@@ -541,10 +550,10 @@ class MessageWidget(QFrame):
                 self.browser.end_batch()
         if self.reasoning is not None:
             self.reasoning.resume(self.text)
-        self.status_label.setText("Writing…")
+        self.status_label.setText(self.tr("Writing…"))
         self.status_label.setAccessibleName("")
         self.stats_label.hide()
-        self._update_accessible("writing")
+        self._update_accessible(self.tr("writing"))
         self.error_label.hide()
         self._can_continue = False
         self._update_actions()
@@ -563,17 +572,17 @@ class MessageWidget(QFrame):
 
     def _show_status(self, message: Message) -> None:
         reason = message.stop_reason or ""
-        status = stop_reason_label(reason)
+        status = translate_engine_text(stop_reason_label(reason))
         self.status_label.setText(status)
-        self.status_label.setAccessibleName(f"Reply status: {status}" if status else "")
+        self.status_label.setAccessibleName(self.tr("Reply status: {status}").format(status=status) if status else "")
         stats = reply_stats_text(message)
         self.stats_label.setText(stats)
         self.stats_label.setVisible(bool(stats))
-        self._update_accessible((status or "finished").lower() + (f", {stats}" if stats else ""))
+        self._update_accessible((status or self.tr("finished")).lower() + (f", {stats}" if stats else ""))
         self.setProperty("stopped", reason in ("cancelled", "error"))
         error = message.meta.get("error") if isinstance(message.meta, dict) else None
         if error:
-            self.error_label.setText(str(error))
+            self.error_label.setText(translate_engine_text(str(error)))
             self.error_label.show()
 
     def _start_final_render(self, steps: Iterator[None] | None = None) -> None:
@@ -683,7 +692,7 @@ class ChatView(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setAccessibleName("Conversation")
+        self.setAccessibleName(self.tr("Conversation"))
         self._container = QWidget()
         self._container.setObjectName("chatContainer")
         self._container.setAutoFillBackground(True)  # opaque: auto-scroll can blit instead of repainting all
@@ -697,7 +706,7 @@ class ChatView(QScrollArea):
         empty = QVBoxLayout(self._placeholder)
         empty.setContentsMargins(0, 24, 0, 0)
         empty.setSpacing(10)
-        self.empty_label = QLabel(self.EMPTY_TEXT)
+        self.empty_label = QLabel(self.tr(self.EMPTY_TEXT))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -709,7 +718,7 @@ class ChatView(QScrollArea):
         empty.addLayout(self._empty_buttons)
         self._earlier_button = QPushButton("")
         self._earlier_button.setObjectName("earlierMessages")
-        self._earlier_button.setToolTip("Long conversations open with their newest messages; this shows more")
+        self._earlier_button.setToolTip(self.tr("Long conversations open with their newest messages; this shows more"))
         self._earlier_button.clicked.connect(lambda: self.show_earlier())
         self._earlier_button.hide()
         self._layout.addWidget(self._earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -730,14 +739,14 @@ class ChatView(QScrollArea):
         self._link_color = self.palette().color(QPalette.ColorRole.Link)
         self.token_shading = False
 
-    EMPTY_TEXT = ("Type a message below and press Enter to send it.\n"
-                  "Shift+Enter starts a new line; Esc stops a reply.")
+    EMPTY_TEXT = QT_TRANSLATE_NOOP("ChatView", "Type a message below and press Enter to send it.\n"
+                                               "Shift+Enter starts a new line; Esc stops a reply.")
 
     def set_empty_state(self, text: str | None = None, buttons: tuple[QWidget, ...] = ()) -> None:
         """What an empty conversation shows: ``text`` (None: how to send a message) and ``buttons`` below it
         (the view keeps them; earlier ones are removed)."""
-        self.empty_label.setText(text or self.EMPTY_TEXT)
-        self._placeholder.setAccessibleName(text or self.EMPTY_TEXT)
+        self.empty_label.setText(text or self.tr(self.EMPTY_TEXT))
+        self._placeholder.setAccessibleName(text or self.tr(self.EMPTY_TEXT))
         while self._empty_buttons.count() > 2:
             item = self._empty_buttons.takeAt(1)
             if item.widget() is not None:
@@ -786,8 +795,8 @@ class ChatView(QScrollArea):
 
     def _update_earlier_button(self) -> None:
         n = len(self._earlier)
-        self._earlier_button.setText(f"Show {min(n, RECENT_MESSAGES)} earlier messages ({n} not shown)"
-                                     if n != 1 else "Show 1 earlier message")
+        self._earlier_button.setText(self.tr("Show %n earlier message(s) ({hidden} not shown)", "",
+                                             min(n, RECENT_MESSAGES)).format(hidden=n))
         self._earlier_button.setVisible(n > 0)
 
     def clear(self) -> None:

@@ -74,7 +74,7 @@ class CompareDialog(QDialog):
             grid.addWidget(text, 1, col)
             grid.addWidget(foot, 2, col)
             self.columns[label] = (head, text, foot)
-        note = QLabel("Both answers are kept as versions of the reply (◀ ▶ in the chat).")
+        note = QLabel(self.tr("Both answers are kept as versions of the reply (◀ ▶ in the chat)."))
         grid.addWidget(note, 3, 0, 1, 2)
         controller.compare_started.connect(self._on_started)
         controller.reply_text.connect(self._on_text)
@@ -87,7 +87,7 @@ class CompareDialog(QDialog):
     def _on_started(self, message: Message, label: str) -> None:
         if label in self.columns:
             self.ids[message.id] = label
-            self.columns[label][2].setText("Writing…")
+            self.columns[label][2].setText(self.tr("Writing…"))
 
     @Slot(str, str)
     def _on_text(self, message_id: str, chunk: str) -> None:

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from llmdesk.core.conversation import ChatTurn
+from llmdesk.gui.engine_text import translate_engine_text
+from llmdesk.gui.i18n import format_number, tr
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +184,8 @@ class ContextMeter(QWidget):
         self.bar.setTextVisible(False)
         self.bar.setFixedWidth(160)
         self.bar.setFixedHeight(8)
-        self.bar.setAccessibleName("Context window use")
-        self.label = QLabel("Context: counting…")
+        self.bar.setAccessibleName(self.tr("Context window use"))
+        self.label = QLabel(self.tr("Context: counting…"))
         self.label.setObjectName("contextMeterLabel")
         layout.addWidget(self.bar)
         layout.addWidget(self.label, 1)
@@ -194,23 +196,27 @@ class ContextMeter(QWidget):
         if result.error and not result.budget:
             self.bar.setRange(0, 1)
             self.bar.setValue(0)
-            self.label.setText(f"Context: not counted ({result.error.splitlines()[0][:120]})")
+            self.label.setText(self.tr("Context: not counted ({reason})").format(
+                reason=translate_engine_text(result.error.splitlines()[0][:120])))
             return
         self.bar.setRange(0, max(1, result.budget))
         self.bar.setValue(min(result.tokens, result.budget))
-        text = (f"Prompt {result.tokens:,} of {result.budget:,} tokens (context window {result.context_window:,} "
-                f"minus max new tokens {result.context_window - result.budget:,})")
+        text = self.tr("Prompt {tokens} of {budget} tokens (context window {window} minus max new tokens {new})").format(
+            tokens=format_number(result.tokens), budget=format_number(result.budget),
+            window=format_number(result.context_window), new=format_number(result.context_window - result.budget))
         if result.error:
-            text = f"Too long: {result.full_tokens:,} of {result.budget:,} tokens. {result.error.splitlines()[0]}"
+            text = self.tr("Too long: {tokens} of {budget} tokens.").format(
+                tokens=format_number(result.full_tokens), budget=format_number(result.budget)) + " " + \
+                translate_engine_text(result.error.splitlines()[0])
         elif result.left_out:
-            n = len(result.left_out)
-            text += f"; {n} oldest message{'s' if n != 1 else ''} will not be sent ({result.full_tokens:,} in all)"
+            text += self.tr("; %n oldest message(s) will not be sent ({tokens} in all)", "", len(result.left_out)).format(
+                tokens=format_number(result.full_tokens))
         self.label.setText(text)
-        self.label.setToolTip("Counted with the model's own tokenizer and chat template: the system prompt, the "
-                              "shown branch and the message being typed.")
+        self.label.setToolTip(self.tr("Counted with the model's own tokenizer and chat template: the system prompt, the "
+                              "shown branch and the message being typed."))
 
 
-LEFT_OUT_TEXT = "Not sent: outside the context window"
+LEFT_OUT_TEXT = QT_TRANSLATE_NOOP("ContextMeter", "Not sent: outside the context window")
 
 
 def mark_left_out(view: Any, left_out: Sequence[str]) -> None:
@@ -221,9 +227,9 @@ def mark_left_out(view: Any, left_out: Sequence[str]) -> None:
         label = getattr(widget, "_left_out_label", None)
         if widget.message_id in ids:
             if label is None:
-                label = QLabel(LEFT_OUT_TEXT)
+                label = QLabel(QCoreApplication.translate("ContextMeter", LEFT_OUT_TEXT))
                 label.setObjectName("leftOutLabel")
-                label.setToolTip("The next prompt leaves this message out to fit the model's context window")
+                label.setToolTip(tr("The next prompt leaves this message out to fit the model's context window"))
                 widget._header.insertWidget(1, label)
                 widget._left_out_label = label
             label.setStyleSheet("color: palette(placeholder-text); font-style: italic; border: 1px dashed "

@@ -635,7 +635,7 @@ class ChatController(QObject):
             try:
                 return self.store.create_conversation()
             except Exception as exc:  # noqa: BLE001 - keep working in memory
-                self.store_error.emit(f"Could not create a conversation in the database: {exc}")
+                self.store_error.emit(self.tr("Could not create a conversation in the database: {error}").format(error=exc))
         return Conversation()
 
     def _reply_meta(self) -> dict[str, Any]:
@@ -654,7 +654,7 @@ class ChatController(QObject):
             getattr(self.store, method)(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the text stays in memory and on screen
             log.warning("store.%s failed: %s", method, exc)
-            self.store_error.emit(f"Could not save the conversation: {exc}")
+            self.store_error.emit(self.tr("Could not save the conversation: {error}").format(error=exc))
 
     def _finish_now(self, *, save: bool = True) -> None:
         """End the current reply at once (as stopped), without waiting for the worker's answer; when the worker

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextDocument,
                            QTextLength, QTextListFormat,
                            QTextTable)
@@ -540,8 +541,8 @@ class MessageRenderer:
         link.setBackground(chip)
         link.setFontUnderline(False)
         link.setFontWeight(QFont.Weight.DemiBold)
-        link.setToolTip("Copy this code block")
-        cursor.insertText("Copy code", link)
+        link.setToolTip(QCoreApplication.translate("MessageRenderer", "Copy this code block"))
+        cursor.insertText(QCoreApplication.translate("MessageRenderer", "Copy code"), link)
         cursor.insertBlock(self._code_block_format(), self.highlighter.base)
         self._code_start = cursor.position()
         self._line_pos = self._code_start

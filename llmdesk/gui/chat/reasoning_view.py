@@ -48,7 +48,7 @@ class ReasoningView(QWidget):
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.body.setAccessibleName("Reasoning")
+        self.body.setAccessibleName(self.tr("Reasoning"))
         self.body.setIndent(12)
         self.body.setStyleSheet("QLabel#reasoningText { border-left: 3px solid palette(mid); padding-left: 8px; }")
         layout.addWidget(self.body)
@@ -158,15 +158,18 @@ class ReasoningView(QWidget):
     @Slot()
     def _update_label(self) -> None:
         if self._timer.isActive() and self._started is not None:
-            label = f"Thinking… {time.monotonic() - self._started:.0f} s"
+            label = self.tr("Thinking… {seconds} s").format(seconds=f"{time.monotonic() - self._started:.0f}")
         elif self._seconds is not None:
-            label = f"Reasoning ({self._seconds:.0f} s)"
+            label = self.tr("Reasoning ({seconds} s)").format(seconds=f"{self._seconds:.0f}")
         else:
-            label = "Reasoning"
+            label = self.tr("Reasoning")
         self.toggle.setText(label)
-        state = "hide" if self.expanded else "show"
-        self.toggle.setAccessibleName(f"{label}: {state} the reasoning")
-        self.toggle.setToolTip(f"Click (or Space) to {state} the model's reasoning")
+        if self.expanded:
+            self.toggle.setAccessibleName(self.tr("{label}: hide the reasoning").format(label=label))
+            self.toggle.setToolTip(self.tr("Click (or Space) to hide the model's reasoning"))
+        else:
+            self.toggle.setAccessibleName(self.tr("{label}: show the reasoning").format(label=label))
+            self.toggle.setToolTip(self.tr("Click (or Space) to show the model's reasoning"))
 
     @Slot(bool)
     def _on_toggled(self, expanded: bool) -> None:

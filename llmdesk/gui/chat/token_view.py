@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QTextBrowser, QToolBu
 
 from llmdesk.core.conversation import Message
 from llmdesk.core.token_trace import TokenInfo, trace_tokens, visible_piece
+from llmdesk.gui.i18n import tr
 
 TOKEN_SCHEME = "tok"
 ACCENT = QColor("#e69f00")  # Okabe-Ito orange
@@ -108,7 +109,7 @@ class TokenReplyView(QTextBrowser):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.setAccessibleName("Reply shaded by token probability")
+        self.setAccessibleName(self.tr("Reply shaded by token probability"))
         self.tokens: list[TokenInfo] = []
         self.content = ""
         self.anchorClicked.connect(self._on_anchor)
@@ -174,18 +175,18 @@ class TokenReplyView(QTextBrowser):
         if index is None:
             QToolTip.hideText()
             return
-        QToolTip.showText(QCursor.pos(), summary(self.tokens[index]) + "\nClick for the alternatives.", self)
+        QToolTip.showText(QCursor.pos(), summary(self.tokens[index]) + "\n" + self.tr("Click for the alternatives."), self)
 
 
 def summary(t: TokenInfo) -> str:
     """One token in words: its visible text, id, probability and rank under both distributions."""
     lines = [f"“{visible_piece(t.text)}”  id {t.token_id}"]
     if t.raw_logprob is not None:
-        rank = f", rank {t.raw_rank + 1}" if t.raw_rank is not None else ""
-        lines.append(f"model: {percent(t.raw_prob)}{rank}")
-    rank = f", rank {t.rank + 1}" if t.rank is not None else ""
-    left = f" of {t.candidates} tokens left" if t.candidates is not None else ""
-    lines.append(f"sampled from: {percent(t.prob)}{rank}{left}")
+        rank = tr(", rank {rank}").format(rank=t.raw_rank + 1) if t.raw_rank is not None else ""
+        lines.append(tr("model: {probability}").format(probability=percent(t.raw_prob)) + rank)
+    rank = tr(", rank {rank}").format(rank=t.rank + 1) if t.rank is not None else ""
+    left = tr(" of %n tokens left", "", t.candidates) if t.candidates is not None else ""
+    lines.append(tr("sampled from: {probability}").format(probability=percent(t.prob)) + rank + left)
     return "\n".join(lines)
 
 
@@ -227,7 +228,7 @@ class TokenPopup(QFrame):
                 font = piece.font()
                 font.setBold(True)
                 piece.setFont(font)
-                piece.setToolTip("The token the reply has here")
+                piece.setToolTip(self.tr("The token the reply has here"))
             piece.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(piece, row, 0)
             grid.addWidget(QLabel(str(token_id)), row, 1)
@@ -236,15 +237,16 @@ class TokenPopup(QFrame):
                                   ("0% (filtered)" if token.candidates is not None else "–")), row, 3)
             if can_continue and token_id != token.token_id:
                 button = QToolButton()
-                button.setText("Continue with this")
-                button.setToolTip("Continue from here with this token: a new version of the reply (◀ ▶ to switch)")
-                button.setAccessibleName(f"Continue from here with {visible_piece(texts[token_id])}")
+                button.setText(self.tr("Continue with this"))
+                button.setToolTip(self.tr("Continue from here with this token: a new version of the reply (◀ ▶ to switch)"))
+                button.setAccessibleName(self.tr("Continue from here with {token}").format(
+                    token=visible_piece(texts[token_id])))
                 button.clicked.connect(lambda _=False, t=token_id: self._choose(t))
                 grid.addWidget(button, row, 4)
                 self.continue_buttons[token_id] = button
         layout.addLayout(grid)
-        note = QLabel("Model: the raw distribution (softmax of the logits). Sampled from: after repetition penalty, "
-                      "temperature, top-k, top-p and min-p.")
+        note = QLabel(self.tr("Model: the raw distribution (softmax of the logits). Sampled from: after repetition penalty, "
+                      "temperature, top-k, top-p and min-p."))
         note.setWordWrap(True)
         note.setObjectName("tokenPopupNote")
         layout.addWidget(note)
@@ -276,20 +278,20 @@ class TokenControls(QWidget):
         self.popup: TokenPopup | None = None
         self.view: TokenReplyView | None = None
         self.button = QToolButton(widget)
-        self.button.setText("Tokens")
+        self.button.setText(self.tr("Tokens"))
         self.button.setCheckable(True)
         self.button.setAutoRaise(True)
-        self.button.setToolTip("Shade this reply's tokens by their probability (hover or click a token for its "
-                               "alternatives)")
-        self.button.setAccessibleName("Shade tokens by probability")
+        self.button.setToolTip(self.tr("Shade this reply's tokens by their probability (hover or click a token for its "
+                               "alternatives)"))
+        self.button.setAccessibleName(self.tr("Shade tokens by probability"))
         self.button.toggled.connect(self._apply)
         self.button.hide()
         widget._header.insertWidget(2, self.button)
         self.prompt_button = QToolButton(widget)
-        self.prompt_button.setText("Prompt")
+        self.prompt_button.setText(self.tr("Prompt"))
         self.prompt_button.setAutoRaise(True)
-        self.prompt_button.setToolTip("Show the prompt: the exact text and tokens the model received for this reply")
-        self.prompt_button.setAccessibleName("Show the prompt of this reply")
+        self.prompt_button.setToolTip(self.tr("Show the prompt: the exact text and tokens the model received for this reply"))
+        self.prompt_button.setAccessibleName(self.tr("Show the prompt of this reply"))
         self.prompt_button.clicked.connect(lambda: self.prompt_requested.emit(widget.message_id))
         self.prompt_button.hide()
         widget._header.insertWidget(2, self.prompt_button)

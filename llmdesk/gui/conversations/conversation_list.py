@@ -51,22 +51,24 @@ from llmdesk.core.store import (
     StoreEvent,
 )
 from llmdesk.gui.conversations.search_panel import SearchResultsView
+from llmdesk.gui.i18n import format_date, format_date_time, format_month_day, format_time, format_weekday
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root, as a default argument
 
 
 def activity_label(ts: float, now: float | None = None) -> str:
-    """A short time for the list: "14:32" today, "Mon" this week, "12 Mar" this year, else "12 Mar 2024"."""
+    """A short time for the list in the interface's locale: the time today ("2:32 PM"; "오후 2:32" in Korean), the
+    day this week ("Mon"; "월"), the day and month this year ("Mar 12"; "3월 12일"), else the short date."""
     now = time.time() if now is None else now
     then, today = time.localtime(ts), time.localtime(now)
     if then[:3] == today[:3]:
-        return time.strftime("%H:%M", then)
+        return format_time(ts)
     if 0 <= now - ts < 6 * 86400:
-        return time.strftime("%a", then)
+        return format_weekday(ts)
     if then.tm_year == today.tm_year:
-        return time.strftime("%d %b", then).lstrip("0")
-    return time.strftime("%d %b %Y", then).lstrip("0")
+        return format_month_day(ts)
+    return format_date(ts)
 
 
 def _key(s: ConversationSummary) -> tuple[float, str]:
@@ -180,9 +182,9 @@ class ConversationListModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.AccessibleTextRole):
             return s.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            when = time.strftime("%d %b %Y %H:%M", time.localtime(s.updated_at))
-            noun = "message" if s.message_count == 1 else "messages"
-            return f"{s.title}\n{s.message_count} {noun}, last active {when}"
+            when = format_date_time(s.updated_at)
+            return self.tr("{title}\n%n message(s), last active {when}", "", s.message_count).format(
+                title=s.title, when=when)
         if role == self.IdRole:
             return s.id
         if role == self.TitleRole:
@@ -206,7 +208,7 @@ class ConversationListModel(QAbstractListModel):
         try:
             self._store.rename_conversation(s.id, title)
         except (StoreError, KeyError, ValueError) as exc:
-            self.store_error.emit(f"Could not rename the conversation: {exc}")
+            self.store_error.emit(self.tr("Could not rename the conversation: {error}").format(error=exc))
             return False
         return True  # the store's "updated" event refreshed the row
 
@@ -383,11 +385,11 @@ class ConversationSidebar(QWidget):
         self._undo: Conversation | None = None
 
         self.search_field = QLineEdit(self)
-        self.search_field.setPlaceholderText("Search all messages")
+        self.search_field.setPlaceholderText(self.tr("Search all messages"))
         self.search_field.setClearButtonEnabled(True)
-        self.search_field.setAccessibleName("Search all messages")
-        self.new_button = QPushButton("New chat", self)
-        self.new_button.setToolTip("Start a new conversation (Ctrl+N)")
+        self.search_field.setAccessibleName(self.tr("Search all messages"))
+        self.new_button = QPushButton(self.tr("New chat"), self)
+        self.new_button.setToolTip(self.tr("Start a new conversation (Ctrl+N)"))
 
         self.model = ConversationListModel(store, self)
         self.model.store_error.connect(self.error)
@@ -399,9 +401,9 @@ class ConversationSidebar(QWidget):
         self.list_view.setEditTriggers(QListView.EditTrigger.EditKeyPressed
                                        | QListView.EditTrigger.DoubleClicked)
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list_view.setAccessibleName("Conversations")
-        self.list_view.setAccessibleDescription("Your conversations, newest first. Enter opens, F2 renames, "
-                                                "Delete deletes (it can be undone)")
+        self.list_view.setAccessibleName(self.tr("Conversations"))
+        self.list_view.setAccessibleDescription(self.tr("Your conversations, newest first. Enter opens, F2 renames, "
+                                                "Delete deletes (it can be undone)"))
         self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
 
@@ -420,10 +422,10 @@ class ConversationSidebar(QWidget):
         self.undo_bar.setFrameShape(QFrame.Shape.StyledPanel)
         self.undo_label = QLabel(self.undo_bar)
         self.undo_label.setWordWrap(True)
-        self.undo_button = QPushButton("Undo", self.undo_bar)
+        self.undo_button = QPushButton(self.tr("Undo"), self.undo_bar)
         close = QToolButton(self.undo_bar)
         close.setText("×")
-        close.setToolTip("Dismiss")
+        close.setToolTip(self.tr("Dismiss"))
         close.setAutoRaise(True)
         close.clicked.connect(self._dismiss_undo)
         bar = QHBoxLayout(self.undo_bar)
@@ -447,16 +449,16 @@ class ConversationSidebar(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.undo_bar)
 
-        self.new_action = QAction("New chat", self)
+        self.new_action = QAction(self.tr("New chat"), self)
         self.new_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         self.new_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.new_action.triggered.connect(self.new_requested)
         self.addAction(self.new_action)
-        self.rename_action = QAction("Rename", self.list_view)
+        self.rename_action = QAction(self.tr("Rename"), self.list_view)
         self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
         self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.rename_action.triggered.connect(lambda: self.rename_conversation(self.current_conversation_id()))
-        self.delete_action = QAction("Delete", self.list_view)
+        self.delete_action = QAction(self.tr("Delete"), self.list_view)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.delete_action.triggered.connect(lambda: self.delete_conversation(self.current_conversation_id()))
@@ -534,13 +536,13 @@ class ConversationSidebar(QWidget):
         except KeyError:
             return False
         except StoreError as exc:
-            self.error.emit(f"Could not delete the conversation: {exc}")
+            self.error.emit(self.tr("Could not delete the conversation: {error}").format(error=exc))
             return False
         finally:
             self._silent = False
         self._undo = snapshot
         title = snapshot.title if len(snapshot.title) <= 40 else snapshot.title[:39] + "…"
-        self.undo_label.setText(f"Deleted “{title}”")
+        self.undo_label.setText(self.tr("Deleted “{title}”").format(title=title))
         self.undo_bar.show()
         self._undo_timer.start()
         self.conversation_deleted.emit(conversation_id)
@@ -560,7 +562,7 @@ class ConversationSidebar(QWidget):
         try:
             self.store.save_conversation(snapshot)
         except (StoreError, ValueError) as exc:
-            self.error.emit(f"Could not restore the conversation: {exc}")
+            self.error.emit(self.tr("Could not restore the conversation: {error}").format(error=exc))
             return None
         self.select_conversation(snapshot.id, emit=True)
         return snapshot.id
@@ -613,13 +615,13 @@ class ConversationSidebar(QWidget):
         try:
             hits = self.store.search(text, limit=self.SEARCH_LIMIT)
         except StoreError as exc:
-            self.error.emit(f"Search failed: {exc}")
+            self.error.emit(self.tr("Search failed: {error}").format(error=exc))
             hits = []
         self.results_view.results.set_hits(hits, text)
         if hits:
             self.stack.setCurrentWidget(self.results_view)
         else:
-            self.empty_label.setText(f"No message contains “{text.strip()}”.")
+            self.empty_label.setText(self.tr("No message contains “{text}”.").format(text=text.strip()))
             self.stack.setCurrentWidget(self.empty_label)
 
     def _on_hit(self, conversation_id: str, message_id: str) -> None:

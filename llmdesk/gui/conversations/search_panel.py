@@ -4,11 +4,12 @@ conversation title and its text snippet with the matching words highlighted."""
 from __future__ import annotations
 
 import html
-import time
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractListModel,
+    QCoreApplication,
     QByteArray,
     QModelIndex,
     QPersistentModelIndex,
@@ -28,8 +29,17 @@ from PySide6.QtWidgets import (
 
 from llmdesk.core.search_text import utf16_offset
 from llmdesk.core.store import HIT_END, HIT_START, SearchHit
+from llmdesk.gui.i18n import format_date
 
-_ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System"}
+_ROLE_NAMES = {"user": QT_TRANSLATE_NOOP("SearchResults", "You"),
+               "assistant": QT_TRANSLATE_NOOP("SearchResults", "Assistant"),
+               "system": QT_TRANSLATE_NOOP("SearchResults", "System")}
+
+
+def role_name(role: str) -> str:
+    """Who wrote a message ("You", "Assistant", "System") in the interface language; the role itself when
+    unknown."""
+    return QCoreApplication.translate("SearchResults", _ROLE_NAMES[role]) if role in _ROLE_NAMES else role
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root, as a default argument
@@ -84,7 +94,7 @@ def utf16_length(text: str) -> int:
 def _when(ts: float) -> str:
     if not ts:
         return ""
-    return time.strftime("%d %b %Y", time.localtime(ts))
+    return format_date(ts)
 
 
 class SearchResultsModel(QAbstractListModel):
@@ -122,7 +132,7 @@ class SearchResultsModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return f"{hit.title}: {snippet_plain(hit.snippet)}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            who = _ROLE_NAMES.get(hit.role, hit.role)
+            who = role_name(hit.role)
             return f"{hit.title}\n{who}, {_when(hit.created_at)}"
         if role == self.ConversationIdRole:
             return hit.conversation_id
@@ -217,7 +227,8 @@ class SnippetDelegate(QStyledItemDelegate):
         painter.setFont(bold)
         painter.drawText(QPointF(rect.left(), rect.top() + bold_metrics.ascent()), title)
 
-        who = _ROLE_NAMES.get(str(index.data(SearchResultsModel.MessageRoleRole)), "")
+        role = str(index.data(SearchResultsModel.MessageRoleRole))
+        who = role_name(role) if role in _ROLE_NAMES else ""
         prefix = f"{who}: " if who else ""
         plain, hits = snippet_ranges(str(index.data(SearchResultsModel.SnippetRole) or ""))
         layout = QTextLayout(prefix + plain, option.font)
@@ -284,7 +295,7 @@ class SearchResultsView(QListView):
         self.setUniformItemSizes(True)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.setAccessibleName("Search results")
+        self.setAccessibleName(self.tr("Search results"))
         self.clicked.connect(self._open)
 
     def _open(self, index: QModelIndex) -> None:

@@ -42,6 +42,16 @@ missing values and much more.
 """
 
 
+def _sample() -> dict:
+    """The conversation content for the interface language in use (English unless a translation is installed)."""
+    from llmdesk.gui.dev.screenshot_samples import SAMPLES
+    from llmdesk.gui.i18n import current_language
+
+    english = {"question": "How do I read a CSV file in Python?", "reply": SAMPLE_REPLY, "sidebar": SIDEBAR_CHATS,
+               "first_reply": FIRST_REPLY}
+    return SAMPLES.get(current_language(), english)
+
+
 def _wait(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
@@ -65,7 +75,8 @@ def take(out: Path, *, dark: bool = False, suffix: str = "") -> list[Path]:
 
         app.setPalette(dark_palette())
         app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
-    engine = ScriptedEngine(reply=SAMPLE_REPLY, rate=60, piece_chars=4)
+    sample = _sample()
+    engine = ScriptedEngine(reply=sample["reply"], rate=60, piece_chars=4)
     settings = Settings()
     settings.model.model = "microsoft/Phi-3-mini-4k-instruct"
     controller = ChatController(backend_factory=lambda: EngineBackend(make_engine=lambda: engine,
@@ -79,8 +90,8 @@ def take(out: Path, *, dark: bool = False, suffix: str = "") -> list[Path]:
     loop.exec()
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    window.send("How do I read a CSV file in Python?")
-    _wait(int(len(SAMPLE_REPLY) / 4 / 60 * 1000 * 0.62))
+    window.send(sample["question"])
+    _wait(int(len(sample["reply"]) / 4 / 60 * 1000 * 0.62))
     path = out / f"chat-mid-reply{suffix}.png"
     window.grab().save(str(path))
     written.append(path)
@@ -130,13 +141,14 @@ def take_conversations(out: Path, *, dark: bool = False, suffix: str = "") -> Pa
 
         app.setPalette(dark_palette())
         app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
-    engine = ScriptedEngine(reply=SAMPLE_REPLY, rate=400, piece_chars=4)
+    sample = _sample()
+    engine = ScriptedEngine(reply=sample["reply"], rate=400, piece_chars=4)
     settings = Settings()
     settings.model.model = "microsoft/Phi-3-mini-4k-instruct"
     with tempfile.TemporaryDirectory() as folder:
         store = ConversationStore(Path(folder) / "conversations.sqlite3")
         now = time.time()
-        for age, (title, question) in enumerate(SIDEBAR_CHATS, start=1):
+        for age, (title, question) in enumerate(sample["sidebar"], start=1):
             when = now - age ** 2 * 30_000  # earlier today, yesterday, last week...
             old = Conversation(title=title, title_is_auto=False, created_at=when, updated_at=when + 60)
             user = old.add(Message("user", question, created_at=when))
@@ -144,9 +156,9 @@ def take_conversations(out: Path, *, dark: bool = False, suffix: str = "") -> Pa
             old.updated_at = when + 60
             store.save_conversation(old)
         conv = store.create_conversation()
-        user = Message("user", "How do I read a CSV file in Python?", created_at=now - 60)
+        user = Message("user", sample["question"], created_at=now - 60)
         store.add_message(conv.id, user)
-        store.add_message(conv.id, Message("assistant", FIRST_REPLY, parent_id=user.id, stop_reason="eos",
+        store.add_message(conv.id, Message("assistant", sample["first_reply"], parent_id=user.id, stop_reason="eos",
                                            created_at=now - 55))
         window = build_window(settings, store=store, save=None, remember_geometry=False, backend_factory=lambda:
                               EngineBackend(make_engine=lambda: engine, list_devices=engine.list_devices))
@@ -342,7 +354,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-model", action="store_true", help="with --fitted: the empty state without a model")
     parser.add_argument("--reasoning", action="store_true",
                         help="only the shots of a reasoning model's reply (thinking, folded, open)")
+    parser.add_argument("--language", default=None,
+                        help="interface language, e.g. ko (default: the system's, as the app chooses it)")
     args = parser.parse_args(argv)
+    from llmdesk.gui.app import make_application
+
+    make_application(language=args.language or "system")
     if args.reasoning:
         for path in take_reasoning(args.out, dark=args.dark, suffix=args.suffix):
             print(path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -46,13 +46,29 @@ from llmdesk.core.importer import (
     save_plan,
 )
 from llmdesk.core.store import StoreError
+from llmdesk.gui.i18n import format_number
 
 SETTINGS_FOLDER = "export/last_folder"
 SETTINGS_FORMAT = "export/last_format"
 SETTINGS_IMPORT_FOLDER = "import/last_folder"
 SCOPES = ("current", "selected", "all")
-IMPORT_FILTER = ("Conversations (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;JSONL (*.jsonl);;"
-                 "ChatGPT data export (*.zip conversations.json);;All files (*)")
+IMPORT_FILTER = QT_TRANSLATE_NOOP("ConversationTransfer", "Conversations (*.json *.jsonl *.zip);;llmdesk JSON (*.json);;"
+                                  "JSONL (*.jsonl);;ChatGPT data export (*.zip conversations.json);;All files (*)")
+#: The import formats' names from core's importer, for lupdate (shown through :func:`import_format_name`).
+IMPORT_FORMAT_NAMES = [
+    QT_TRANSLATE_NOOP("ConversationTransfer", "llmdesk JSON export"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "OpenAI chat JSONL (fine-tuning format)"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "OpenAI chat examples (a JSON list)"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "ShareGPT JSONL"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "ShareGPT (a JSON list)"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "ChatGPT data export (conversations.json)"),
+    QT_TRANSLATE_NOOP("ConversationTransfer", "Open WebUI chat export"),
+]
+#: The export formats' names from core's registry, for lupdate (shown through :func:`format_label`).
+FORMAT_LABELS = [QT_TRANSLATE_NOOP("ExportDialog", "Markdown"), QT_TRANSLATE_NOOP("ExportDialog", "Plain text"),
+                 QT_TRANSLATE_NOOP("ExportDialog", "llmdesk JSON (every branch, lossless)"),
+                 QT_TRANSLATE_NOOP("ExportDialog", "OpenAI chat JSONL"),
+                 QT_TRANSLATE_NOOP("ExportDialog", "ShareGPT JSONL")]
 
 
 def app_settings() -> QSettings:
@@ -61,8 +77,13 @@ def app_settings() -> QSettings:
 
 
 def file_filter(fmt: str) -> str:
-    ext, label = FORMATS[fmt]
-    return f"{label} (*{ext})"
+    ext, _label = FORMATS[fmt]
+    return f"{format_label(fmt)} (*{ext})"
+
+
+def format_label(fmt: str) -> str:
+    """An export format's name in the interface language."""
+    return QCoreApplication.translate("ExportDialog", FORMATS[fmt][1])
 
 
 def safe_file_name(title: str) -> str:
@@ -100,7 +121,7 @@ class ExportDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, *, current_title: str | None, selected_count: int,
                  total_count: int, settings: QSettings | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export conversations")
+        self.setWindowTitle(self.tr("Export conversations"))
         self.setMinimumWidth(560)
         self._settings = settings if settings is not None else app_settings()
         self._current_title = current_title
@@ -108,9 +129,10 @@ class ExportDialog(QDialog):
         self.scope_buttons = QButtonGroup(self)
         scope_box = QVBoxLayout()
         labels = {
-            "current": f"This conversation ({_elide(current_title)})" if current_title else "This conversation",
-            "selected": f"Selected conversations ({selected_count})",
-            "all": f"All conversations ({total_count})",
+            "current": self.tr("This conversation ({title})").format(title=_elide(current_title)) if current_title
+            else self.tr("This conversation"),
+            "selected": self.tr("Selected conversations ({count})").format(count=format_number(selected_count)),
+            "all": self.tr("All conversations ({count})").format(count=format_number(total_count)),
         }
         enabled = {"current": current_title is not None, "selected": selected_count > 0, "all": total_count > 0}
         for k, scope in enumerate(SCOPES):
@@ -124,16 +146,16 @@ class ExportDialog(QDialog):
             self.scope_buttons.button(first).setChecked(True)
 
         self.format_combo = QComboBox()
-        for fmt, (ext, label) in FORMATS.items():
-            self.format_combo.addItem(f"{label} ({ext})", fmt)
+        for fmt, (ext, _label) in FORMATS.items():
+            self.format_combo.addItem(f"{format_label(fmt)} ({ext})", fmt)
         last = str(self._settings.value(SETTINGS_FORMAT, "md"))
         self.format_combo.setCurrentIndex(max(0, self.format_combo.findData(last)))
-        self.format_combo.setToolTip("JSON keeps everything (every branch and each reply's settings) and can be "
-                                     "imported back; the others hold the messages on show.")
+        self.format_combo.setToolTip(self.tr("JSON keeps everything (every branch and each reply's settings) and can "
+                                             "be imported back; the others hold the messages on show."))
 
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText("File to write")
-        browse = QPushButton("Browse…")
+        self.path_edit.setPlaceholderText(self.tr("File to write"))
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
@@ -145,12 +167,12 @@ class ExportDialog(QDialog):
         self.error_label.hide()
 
         form = QFormLayout()
-        form.addRow("Export", scope_box)
-        form.addRow("Format", self.format_combo)
-        form.addRow("File", path_row)
+        form.addRow(self.tr("Export"), scope_box)
+        form.addRow(self.tr("Format"), self.format_combo)
+        form.addRow(self.tr("File"), path_row)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Export"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
@@ -204,7 +226,8 @@ class ExportDialog(QDialog):
 
     def _browse(self) -> None:
         fmt = self.export_format()
-        chosen, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), file_filter(fmt))
+        chosen, _filter = QFileDialog.getSaveFileName(self, self.tr("Export to"), self.path_edit.text(),
+                                                     file_filter(fmt))
         if chosen:
             path = Path(chosen)
             if not path.suffix:
@@ -215,11 +238,11 @@ class ExportDialog(QDialog):
         text = self.path_edit.text().strip()
         problem = None
         if self.scope_buttons.checkedId() < 0:
-            problem = "There is nothing to export."
+            problem = self.tr("There is nothing to export.")
         elif not text:
-            problem = "Choose a file to write."
+            problem = self.tr("Choose a file to write.")
         elif self.path().is_dir():
-            problem = f"{self.path()} is a folder; choose a file name."
+            problem = self.tr("{path} is a folder; choose a file name.").format(path=self.path())
         if problem:
             self.error_label.setText(problem)
             self.error_label.show()
@@ -254,14 +277,14 @@ class ConversationTransfer(QObject):
                      selected_ids: Callable[[], Sequence[str]] = list) -> tuple[QAction, QAction]:
         """File-menu actions "Export…" (Ctrl+Shift+E) and "Import…" (Ctrl+Shift+I), for
         ``ChatWindow.insert_file_action``. ``current_id`` and ``selected_ids`` are asked when Export… is chosen."""
-        export_action = QAction("&Export…", self._window or self)
+        export_action = QAction(self.tr("&Export…"), self._window or self)
         export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
-        export_action.setStatusTip("Save conversations as Markdown, HTML, PDF, text, JSON or JSONL")
+        export_action.setStatusTip(self.tr("Save conversations as Markdown, HTML, PDF, text, JSON or JSONL"))
         export_action.triggered.connect(lambda: self.export_interactive(current_id(), list(selected_ids())))
-        import_action = QAction("&Import…", self._window or self)
+        import_action = QAction(self.tr("&Import…"), self._window or self)
         import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
-        import_action.setStatusTip("Add conversations from an llmdesk JSON export, ChatGPT's conversations.json, Open "
-                                   "WebUI's export, or OpenAI / ShareGPT JSONL")
+        import_action.setStatusTip(self.tr("Add conversations from an llmdesk JSON export, ChatGPT's "
+                                           "conversations.json, Open WebUI's export, or OpenAI / ShareGPT JSONL"))
         import_action.triggered.connect(self.import_interactive)
         return export_action, import_action
 
@@ -284,11 +307,12 @@ class ConversationTransfer(QObject):
         try:
             rendered = self.export_to(ids, fmt, path)
         except (ExportError, WriteError, StoreError, KeyError, OSError) as exc:
-            text = f"No conversation with the id {exc}" if isinstance(exc, KeyError) else str(exc)
-            self._warn("Export failed", f"{text}\n\nNothing was written.")
+            text = self.tr("No conversation with the id {id}").format(id=exc) if isinstance(exc, KeyError) else str(exc)
+            self._warn(self.tr("Export failed"), text + "\n\n" + self.tr("Nothing was written."))
             return None
         if rendered.warnings:
-            self._warn("Exported, with a problem", f"{path} was written.\n\n" + "\n\n".join(rendered.warnings))
+            self._warn(self.tr("Exported, with a problem"),
+                       self.tr("{path} was written.").format(path=path) + "\n\n" + "\n\n".join(rendered.warnings))
         return path
 
     def export_to(self, ids: Sequence[str], fmt: str, path: str | Path) -> Rendered:
@@ -309,29 +333,30 @@ class ConversationTransfer(QObject):
         add, and import it when the user agrees; then say what happened. Returns the report, or None."""
         start = str(self._settings.value(SETTINGS_IMPORT_FOLDER, "") or
                     self._settings.value(SETTINGS_FOLDER, "") or Path.home())
-        chosen, _filter = QFileDialog.getOpenFileName(self._window, "Import conversations", start, IMPORT_FILTER)
+        chosen, _filter = QFileDialog.getOpenFileName(self._window, self.tr("Import conversations"), start,
+                                                     self.tr(IMPORT_FILTER))
         if not chosen:
             return None
         self._settings.setValue(SETTINGS_IMPORT_FOLDER, str(Path(chosen).parent))
         try:
             plan = self.plan_from(chosen)
         except ImportFormatError as exc:
-            self._warn("Import refused", f"{exc}\n\nNothing was imported.")
+            self._warn(self.tr("Import refused"), f"{exc}\n\n" + self.tr("Nothing was imported."))
             return None
         except (StoreError, OSError) as exc:
-            self._warn("Import failed", f"{exc}\n\nNothing was imported.")
+            self._warn(self.tr("Import failed"), f"{exc}\n\n" + self.tr("Nothing was imported."))
             return None
         if not plan.to_save:
-            self._inform("Import", plan.describe() + "\n\nNothing to import.")
+            self._inform(self.tr("Import"), self.describe_plan(plan) + "\n\n" + self.tr("Nothing to import."))
             return plan.report
-        if not self._confirm("Import conversations", f"{Path(chosen).name}\n\n{plan.describe()}"):
+        if not self._confirm(self.tr("Import conversations"), f"{Path(chosen).name}\n\n{self.describe_plan(plan)}"):
             return None
         try:
             report = self.save(plan)
         except (StoreError, ValueError, OSError) as exc:  # the store refused: it saved none of them
-            self._warn("Import failed", f"{exc}\n\nNothing was imported.")
+            self._warn(self.tr("Import failed"), f"{exc}\n\n" + self.tr("Nothing was imported."))
             return None
-        self._inform("Import", report.summary() + "\n\n" + "\n".join(report.messages[:20]) +
+        self._inform(self.tr("Import"), self.describe_report(report) + "\n\n" + "\n".join(report.messages[:20]) +
                      ("\n…" if len(report.messages) > 20 else ""))
         return report
 
@@ -359,6 +384,34 @@ class ConversationTransfer(QObject):
         error."""
         return self.save(self.plan_from(path))
 
+    def describe_plan(self, plan: ImportPlan) -> str:
+        """What an import would add, in the interface language (:meth:`ImportPlan.describe` in English)."""
+        name = QCoreApplication.translate("ConversationTransfer", plan.parsed.format_name)
+        n = len(plan.to_save)
+        text = self.tr("Recognised: {format}.").format(format=name) + "\n" + self.tr(
+            "It will add %n conversation(s)", "", n) + " " + self.tr("with %n message(s).", "", plan.message_count)
+        if plan.report.copied:
+            text += " " + self.tr("%n of them as copies: a different version is already in the list.", "",
+                                  len(plan.report.copied))
+        if plan.report.skipped:
+            text += "\n" + self.tr("%n conversation(s) already in the list, unchanged, will be skipped.", "",
+                                   len(plan.report.skipped))
+        if plan.parsed.notes:
+            text += "\n\n" + "\n".join(self.tr("Note: {note}").format(note=line) for line in plan.parsed.notes)
+        return text
+
+    def describe_report(self, report: ImportReport) -> str:
+        """What an import did, in the interface language (:meth:`ImportReport.summary` in English)."""
+        text = self.tr("Imported %n conversation(s)", "", len(report.imported) + len(report.copied))
+        if report.copied:
+            text += " " + self.tr("(%n as copies of ones already in the list)", "", len(report.copied))
+        if report.skipped:
+            text += self.tr("; skipped %n already in the list", "", len(report.skipped))
+        text += "."
+        if report.notes:
+            text += "\n" + "\n".join(self.tr("Note: {note}").format(note=line) for line in report.notes)
+        return text
+
     # -- messages (one place, so tests can watch them) --------------------------------------------------------------
     def _warn(self, title: str, text: str) -> None:
         QMessageBox.warning(self._window, title, text)
@@ -368,7 +421,7 @@ class ConversationTransfer(QObject):
 
     def _confirm(self, title: str, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, self._window)
-        import_button = box.addButton("Import", QMessageBox.ButtonRole.AcceptRole)
+        import_button = box.addButton(self.tr("Import"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(import_button)
         try:
             box.exec()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 
 from llmdesk.engine import download as dl
 from llmdesk.engine.errors import EngineError
+from llmdesk.gui.engine_text import translate_engine_text
+from llmdesk.gui.i18n import format_bytes, format_duration
 
 SHUTDOWN_TIMEOUT_MS = 15_000
 
@@ -270,21 +272,21 @@ class DownloadPanel(QWidget):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
-        self.progress_bar.setAccessibleName("Download progress")
+        self.progress_bar.setAccessibleName(self.tr("Download progress"))
         self.detail_label = QLabel("")
         self.detail_label.setProperty("role", "muted")
         self.file_label = QLabel("")
         self.file_label.setProperty("role", "muted")
         self.file_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(self.tr("Download"))
         self.download_button.setProperty("role", "primary")
-        self.download_button.setToolTip("Download the model into the Hugging Face cache")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the download; the next download continues where it stopped")
-        self.retry_button = QPushButton("Check again")
-        self.folder_button = QPushButton("Choose local folder…")
-        self.folder_button.setToolTip("Load a model from a folder with config.json, tokenizer and weights")
+        self.download_button.setToolTip(self.tr("Download the model into the Hugging Face cache"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop the download; the next download continues where it stopped"))
+        self.retry_button = QPushButton(self.tr("Check again"))
+        self.folder_button = QPushButton(self.tr("Choose local folder…"))
+        self.folder_button.setToolTip(self.tr("Load a model from a folder with config.json, tokenizer and weights"))
 
         buttons = QHBoxLayout()
         for b in (self.download_button, self.cancel_button, self.retry_button):
@@ -329,7 +331,7 @@ class DownloadPanel(QWidget):
             return
         self._check_rid = self.service.check(self._model, revision)
         self.title_label.setText(self._model)
-        self.message_label.setText("Looking for the model…")
+        self.message_label.setText(self.tr("Looking for the model…"))
         self.hint_label.setText("")
         self._set_state("checking")
 
@@ -340,15 +342,16 @@ class DownloadPanel(QWidget):
         self._download_rid = self.service.download(self.availability)
         done = self.availability.total_bytes - self.availability.missing_bytes
         self._show_progress(done, self.availability.total_bytes)
-        self.detail_label.setText("Connecting…")
-        self.message_label.setText(f"Downloading {self.availability.model} into {self.availability.cache_dir}…")
+        self.detail_label.setText(self.tr("Connecting…"))
+        self.message_label.setText(self.tr("Downloading {model} into {folder}…").format(
+            model=self.availability.model, folder=self.availability.cache_dir))
         self.hint_label.setText("")
         self._set_state("downloading")
 
     @Slot()
     def cancel(self) -> None:
         if self.service.cancel_download():
-            self.detail_label.setText("Cancelling…")
+            self.detail_label.setText(self.tr("Cancelling…"))
             self.cancel_button.setEnabled(False)
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
@@ -369,14 +372,14 @@ class DownloadPanel(QWidget):
         after_cancel, self._after_cancel = self._after_cancel, False
         self.availability = avail
         self.availability_changed.emit(avail)
-        self.message_label.setText(avail.describe())
+        self.message_label.setText(self.describe_availability(avail))
         if avail.needs_download:
             self._show_progress(avail.total_bytes - avail.missing_bytes, avail.total_bytes)
-            self.detail_label.setText(f"{dl.format_bytes(avail.missing_bytes)} to download")
-            self.hint_label.setText("Files go into the standard Hugging Face cache, shared with other tools.")
+            self.detail_label.setText(self.tr("{size} to download").format(size=format_bytes(avail.missing_bytes)))
+            self.hint_label.setText(self.tr("Files go into the standard Hugging Face cache, shared with other tools."))
             if after_cancel:
-                self.message_label.setText("Download cancelled. " + avail.describe())
-                self.detail_label.setText("What was downloaded is kept; the download continues from there.")
+                self.message_label.setText(self.tr("Download cancelled.") + " " + self.describe_availability(avail))
+                self.detail_label.setText(self.tr("What was downloaded is kept; the download continues from there."))
                 self.hint_label.setText("")
             self._set_state("cancelled" if after_cancel else "needs_download")
         else:
@@ -388,7 +391,7 @@ class DownloadPanel(QWidget):
         if rid != self._download_rid:
             return
         self._show_progress(progress.done_bytes, progress.total_bytes)
-        self.detail_label.setText(progress.describe())
+        self.detail_label.setText(describe_progress(progress))
         self.file_label.setText(f"{progress.file} ({progress.file_index}/{progress.file_count})")
 
     @Slot(int, str)
@@ -404,8 +407,9 @@ class DownloadPanel(QWidget):
                                                  cache_dir=avail.cache_dir if avail else None)
         self.availability_changed.emit(self.availability)
         self.progress_bar.setValue(self.progress_bar.maximum())
-        self.message_label.setText(f"{model} is downloaded ({dl.format_bytes(self.availability.total_bytes)}).")
-        self.detail_label.setText("Done")
+        self.message_label.setText(self.tr("{model} is downloaded ({size}).").format(
+            model=model, size=format_bytes(self.availability.total_bytes)))
+        self.detail_label.setText(self.tr("Done"))
         self.file_label.setText("")
         self._set_state("ready")
         self.model_ready.emit(model, path)
@@ -414,23 +418,23 @@ class DownloadPanel(QWidget):
     def _on_failed(self, rid: int, kind: str, message: str, hint: str) -> None:
         if rid == self._check_rid:
             self._check_rid = None
-            self.message_label.setText(message)
-            self.hint_label.setText(hint)
+            self.message_label.setText(translate_engine_text(message))
+            self.hint_label.setText(translate_engine_text(hint))
             self._set_state("offline" if kind == "offline" else "failed")
         elif rid == self._download_rid:
             self._download_rid = None
             self.file_label.setText("")
             if kind == "cancelled":
-                self.message_label.setText("Download cancelled.")
-                self.detail_label.setText("What was downloaded is kept; the download continues from there.")
+                self.message_label.setText(self.tr("Download cancelled."))
+                self.detail_label.setText(self.tr("What was downloaded is kept; the download continues from there."))
                 self.hint_label.setText("")
                 self._set_state("cancelled")
                 # refresh what is missing (the partial file counts) without leaving the cancelled state
                 self._after_cancel = True
                 self._check_rid = self.service.check(self._model, self._revision)
             else:
-                self.message_label.setText(message)
-                self.hint_label.setText(hint)
+                self.message_label.setText(translate_engine_text(message))
+                self.hint_label.setText(translate_engine_text(hint))
                 self.detail_label.setText("")
                 self._set_state("offline" if kind == "offline" else "failed")
 
@@ -445,8 +449,8 @@ class DownloadPanel(QWidget):
                                                                          and self.availability.needs_download)
         self.download_button.setVisible(state in ("needs_download", "cancelled"))
         self.download_button.setEnabled(downloadable)
-        self.download_button.setText("Resume download" if downloadable and self.availability
-                                     and self.availability.resumable_bytes else "Download")
+        self.download_button.setText(self.tr("Resume download") if downloadable and self.availability
+                                     and self.availability.resumable_bytes else self.tr("Download"))
         self.cancel_button.setVisible(state == "downloading")
         self.cancel_button.setEnabled(state == "downloading")
         self.retry_button.setVisible(state in ("failed", "offline"))
@@ -462,9 +466,39 @@ class DownloadPanel(QWidget):
         self.folder_button.style().polish(self.folder_button)
         self.state_changed.emit(state)
 
+    def describe_availability(self, avail: dl.ModelAvailability) -> str:
+        """One sentence in the interface language: where the model is, or how much must be downloaded
+        (:meth:`ModelAvailability.describe` in English)."""
+        if avail.status == "local":
+            return self.tr("Local folder {folder} ({size}).").format(folder=avail.path,
+                                                                     size=format_bytes(avail.total_bytes))
+        if avail.status == "cached":
+            return self.tr("{model} is in the Hugging Face cache ({size}).").format(
+                model=avail.model, size=format_bytes(avail.total_bytes))
+        missing = sum(1 for f in avail.files if not f.cached)
+        text = self.tr("{model} is not downloaded yet: {size} to download (%n file(s)) into {folder}.", "",
+                       missing).format(model=avail.model, size=format_bytes(avail.missing_bytes),
+                                       folder=avail.cache_dir)
+        if avail.resumable_bytes:
+            text += " " + self.tr("{size} from an interrupted download will be reused.").format(
+                size=format_bytes(avail.resumable_bytes))
+        return text
+
     @Slot()
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder (with config.json)")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a model folder (with config.json)"))
         if folder:
             self.local_folder_chosen.emit(folder)
             self.check(folder)
+
+
+def describe_progress(progress: dl.DownloadProgress) -> str:
+    """How a download goes, in the interface language: ``1.2 GiB of 7.1 GiB · 45.3 MiB/s · 2 min 11 s left``."""
+    parts = [QCoreApplication.translate("DownloadPanel", "{done} of {total}").format(
+        done=format_bytes(progress.done_bytes), total=format_bytes(progress.total_bytes))]
+    if progress.bytes_per_s > 0:
+        parts.append(f"{format_bytes(progress.bytes_per_s)}/s")
+    if progress.eta_s is not None:
+        parts.append(QCoreApplication.translate("DownloadPanel", "{time} left").format(
+            time=format_duration(progress.eta_s)))
+    return " · ".join(parts)

@@ -43,14 +43,14 @@ class FirstRunFrame(QFrame):
         super().__init__(parent)
         self.setObjectName("firstRunFrame")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.heading = QLabel("This model is not on this computer yet")
+        self.heading = QLabel(self.tr("This model is not on this computer yet"))
         self.heading.setObjectName("firstRunHeading")
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.heading.setFont(font)
-        self.choose_button = QPushButton("Choose model…")
-        self.choose_button.setToolTip("Pick another model: recent, already downloaded, a Hub id or a folder")
+        self.choose_button = QPushButton(self.tr("Choose model…"))
+        self.choose_button.setToolTip(self.tr("Pick another model: recent, already downloaded, a Hub id or a folder"))
         self.choose_button.clicked.connect(self.choose_model)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
@@ -67,13 +67,13 @@ class FirstRunFrame(QFrame):
 
     def set_heading(self, state: str) -> None:
         self.heading.setText({
-            "needs_download": "This model is not downloaded yet",
-            "downloading": "Downloading the model",
-            "cancelled": "Download paused",
-            "offline": "Offline, and this model is not downloaded",
-            "failed": "The model cannot be found",
-            "checking": "Looking for the model",
-        }.get(state, "Model"))
+            "needs_download": self.tr("This model is not downloaded yet"),
+            "downloading": self.tr("Downloading the model"),
+            "cancelled": self.tr("Download paused"),
+            "offline": self.tr("Offline, and this model is not downloaded"),
+            "failed": self.tr("The model cannot be found"),
+            "checking": self.tr("Looking for the model"),
+        }.get(state, self.tr("Model")))
 
 
 class FirstRunGate(QObject):

@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
 from llmdesk.core.settings import DEVICE_AUTO, DTYPES, PRECISION_NOTES, ModelSettings
 from llmdesk.engine import download as dl
 from llmdesk.engine.types import DeviceInfo
+from llmdesk.gui.engine_text import describe_estimate, translate_engine_text
+from llmdesk.gui.i18n import format_bytes, setting_text
 from llmdesk.gui.models.download_panel import SHUTDOWN_TIMEOUT_MS, DownloadPanel, HubService
 
 MODEL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -68,20 +70,20 @@ class ModelPicker(QWidget):
         self._ready_path: str | None = None
 
         self.model_edit = QLineEdit(self._base.model)
-        self.model_edit.setPlaceholderText("Hub id (org/name) or a model folder")
+        self.model_edit.setPlaceholderText(self.tr("Hub id (org/name) or a model folder"))
         self.model_edit.setClearButtonEnabled(True)
-        self.browse_button = QPushButton("Folder…")
-        self.browse_button.setToolTip("Choose a local folder with config.json, tokenizer and weights")
+        self.browse_button = QPushButton(self.tr("Folder…"))
+        self.browse_button.setToolTip(self.tr("Choose a local folder with config.json, tokenizer and weights"))
         self.model_list = QListWidget()
-        self.model_list.setAccessibleName("Recent and cached models")
+        self.model_list.setAccessibleName(self.tr("Recent and cached models"))
         self.model_list.setUniformItemSizes(True)
-        self.refresh_button = QPushButton("Rescan cache")
-        self.refresh_button.setToolTip(f"Look again in the Hugging Face cache ({dl.hub_cache_dir()})")
+        self.refresh_button = QPushButton(self.tr("Rescan cache"))
+        self.refresh_button.setToolTip(self.tr("Look again in the Hugging Face cache ({folder})").format(folder=dl.hub_cache_dir()))
         self.device_combo = QComboBox()
         self.dtype_combo = QComboBox()
         for dtype in DTYPES:
             self.dtype_combo.addItem(dtype, dtype)
-            self.dtype_combo.setItemData(self.dtype_combo.count() - 1, PRECISION_NOTES.get(dtype, ""),
+            self.dtype_combo.setItemData(self.dtype_combo.count() - 1, setting_text(PRECISION_NOTES.get(dtype, "")),
                                          Qt.ItemDataRole.ToolTipRole)
         self.dtype_combo.setCurrentIndex(max(0, self.dtype_combo.findData(self._base.dtype)))
         self.panel = DownloadPanel(self.service)
@@ -89,7 +91,7 @@ class ModelPicker(QWidget):
         self.estimate_label.setWordWrap(True)
         self.estimate_label.setTextFormat(Qt.TextFormat.PlainText)
         self.estimate_label.setObjectName("memoryEstimate")
-        self.load_button = QPushButton("Load")
+        self.load_button = QPushButton(self.tr("Load"))
         self.load_button.setProperty("role", "primary")
         self.load_button.setEnabled(False)
 
@@ -97,13 +99,13 @@ class ModelPicker(QWidget):
         top.addWidget(self.model_edit, 1)
         top.addWidget(self.browse_button)
         form = QFormLayout()
-        form.addRow("Device", self.device_combo)
-        form.addRow("Precision", self.dtype_combo)
+        form.addRow(self.tr("Device"), self.device_combo)
+        form.addRow(self.tr("Precision"), self.dtype_combo)
         bottom = QHBoxLayout()
         bottom.addWidget(self.estimate_label, 1)
         bottom.addWidget(self.load_button, 0, Qt.AlignmentFlag.AlignBottom)
         list_row = QHBoxLayout()
-        list_row.addWidget(QLabel("Recent and downloaded models"))
+        list_row.addWidget(QLabel(self.tr("Recent and downloaded models")))
         list_row.addStretch(1)
         list_row.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
@@ -155,7 +157,7 @@ class ModelPicker(QWidget):
         current = self.device_combo.currentData() or self._base.device
         self.device_combo.blockSignals(True)
         self.device_combo.clear()
-        self.device_combo.addItem("auto (best available)", DEVICE_AUTO)
+        self.device_combo.addItem(self.tr("auto (best available)"), DEVICE_AUTO)
         for device in devices:
             self.device_combo.addItem(device.label(), device.id)
         index = self.device_combo.findData(current)
@@ -189,17 +191,17 @@ class ModelPicker(QWidget):
         self.model_list.clear()
         cached_ids = {m.repo_id for m in self._cached}
         if self._recent:
-            self._add_header("Recent")
+            self._add_header(self.tr("Recent"))
             for model in self._recent:
-                note = "in cache" if model in cached_ids else ("folder" if dl.looks_like_path(model) else "")
+                note = self.tr("in cache") if model in cached_ids else (self.tr("folder") if dl.looks_like_path(model) else "")
                 self._add_model(model, model, note)
         if self._cached:
-            self._add_header("In the Hugging Face cache")
+            self._add_header(self.tr("In the Hugging Face cache"))
             for m in self._cached:
-                self._add_model(m.repo_id, m.repo_id, dl.format_bytes(m.size_bytes))
+                self._add_model(m.repo_id, m.repo_id, format_bytes(m.size_bytes))
         if not self._recent and not self._cached:
-            self._add_header("No models yet: type a Hub id above (e.g. microsoft/Phi-3-mini-4k-instruct) "
-                             "or choose a folder")
+            self._add_header(self.tr("No models yet: type a Hub id above (e.g. {model}) or choose a folder").format(
+                model="microsoft/Phi-3-mini-4k-instruct"))
 
     def _add_header(self, text: str) -> None:
         item = QListWidgetItem(text)
@@ -256,7 +258,7 @@ class ModelPicker(QWidget):
             return
         self._ready_path = path
         self.load_button.setEnabled(True)
-        self.set_estimate("Estimating the memory it needs…" if self._estimator else "")
+        self.set_estimate(self.tr("Estimating the memory it needs…") if self._estimator else "")
         self._ask_estimate()
         if self._cache_rid is None and not any(m.repo_id == model for m in self._cached) \
                 and not dl.looks_like_path(model):
@@ -265,8 +267,8 @@ class ModelPicker(QWidget):
     @Slot(object)
     def _availability_changed(self, avail: dl.ModelAvailability | None) -> None:
         if avail is not None and avail.needs_download:
-            self.set_estimate(f"Download size {dl.format_bytes(avail.missing_bytes)}; the memory it needs is "
-                              "shown once its config is here.")
+            self.set_estimate(self.tr("Download size {size}; the memory it needs is shown once its config is "
+                                      "here.").format(size=format_bytes(avail.missing_bytes)))
             self._ask_estimate()  # the config may be cached already, or reachable through the engine's loader
 
     @Slot(int)
@@ -287,7 +289,8 @@ class ModelPicker(QWidget):
         if rid != self._estimate_rid:
             return
         self._estimate_rid = None
-        self.set_estimate(str(getattr(estimate, "message", estimate)), getattr(estimate, "fits", None))
+        self.set_estimate(describe_estimate(estimate),
+                          getattr(estimate, "fits", None))
 
     @Slot(int, str, str, str)
     def _failed(self, rid: int, kind: str, message: str, hint: str) -> None:
@@ -296,13 +299,13 @@ class ModelPicker(QWidget):
             avail = self.panel.availability
             if avail is not None and avail.needs_download:
                 return  # keep showing the download size
-            self.set_estimate(f"No memory estimate: {message}", None)
+            self.set_estimate(self.tr("No memory estimate: {reason}").format(reason=translate_engine_text(message)), None)
 
     # ----------------------------------------------------------------------------------------------- actions
 
     @Slot()
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder (with config.json)")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a model folder (with config.json)"))
         if folder:
             self.model_edit.setText(folder)
             self._check_now()
@@ -333,7 +336,7 @@ class ModelPickerDialog(QDialog):
     def __init__(self, settings: ModelSettings | None = None, *, devices: list[DeviceInfo] | None = None,
                  estimator: Callable[[ModelSettings], Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Choose a model")
+        self.setWindowTitle(self.tr("Choose a model"))
         self.chosen: ModelSettings | None = None
         self.picker = ModelPicker(settings, devices=devices, estimator=estimator)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -11,15 +11,20 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, \
     QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
+from llmdesk.gui.i18n import tr
 from llmdesk.core.remote_servers import KeyStore, ServerEntry, ServerListError, load_servers, save_servers
 
-STATUS_WORDS = {"ok": "Ready", "unreachable": "Unreachable", "unauthorized": "API key refused (401)",
-                "not_found": "Not found (404): does the base URL end in /v1?", "model_missing": "Model missing",
-                "no_models": "No models", "bad_response": "Not an OpenAI-compatible answer"}
+STATUS_WORDS = {"ok": QT_TRANSLATE_NOOP("RemoteServersDialog", "Ready"),
+                "unreachable": QT_TRANSLATE_NOOP("RemoteServersDialog", "Unreachable"),
+                "unauthorized": QT_TRANSLATE_NOOP("RemoteServersDialog", "API key refused (401)"),
+                "not_found": QT_TRANSLATE_NOOP("RemoteServersDialog", "Not found (404): does the base URL end in /v1?"),
+                "model_missing": QT_TRANSLATE_NOOP("RemoteServersDialog", "Model missing"),
+                "no_models": QT_TRANSLATE_NOOP("RemoteServersDialog", "No models"),
+                "bad_response": QT_TRANSLATE_NOOP("RemoteServersDialog", "Not an OpenAI-compatible answer")}
 
 
 class RemoteServersDialog(QDialog):
@@ -35,7 +40,7 @@ class RemoteServersDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None, keys: KeyStore | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Remote servers")
+        self.setWindowTitle(self.tr("Remote servers"))
         self.setObjectName("remoteServersDialog")
         self.keys = keys or KeyStore()
         self.servers: list[ServerEntry] = load_servers()
@@ -44,34 +49,34 @@ class RemoteServersDialog(QDialog):
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self._show_entry)
         self.name = QLineEdit()
-        self.name.setPlaceholderText("lab vLLM")
+        self.name.setPlaceholderText(self.tr("lab vLLM"))
         self.base_url = QLineEdit()
-        self.base_url.setPlaceholderText("http://127.0.0.1:8000/v1")
+        self.base_url.setPlaceholderText(self.tr("http://127.0.0.1:8000/v1"))
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setMinimumWidth(320)
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText("optional; kept in the system keyring")
+        self.api_key.setPlaceholderText(self.tr("optional; kept in the system keyring"))
         self.status = QLabel("")
         self.status.setObjectName("remoteStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("Base URL", self.base_url)
-        form.addRow("Model", self.model)
-        form.addRow("API key", self.api_key)
-        form.addRow("Status", self.status)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Base URL"), self.base_url)
+        form.addRow(self.tr("Model"), self.model)
+        form.addRow(self.tr("API key"), self.api_key)
+        form.addRow(self.tr("Status"), self.status)
 
-        self.check_button = QPushButton("Check")
+        self.check_button = QPushButton(self.tr("Check"))
         self.check_button.clicked.connect(self.check)
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(self.tr("Save"))
         self.save_button.clicked.connect(self.save)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton(self.tr("Remove"))
         self.remove_button.clicked.connect(self.remove)
-        self.use_button = QPushButton("Use in this window")
+        self.use_button = QPushButton(self.tr("Use in this window"))
         self.use_button.clicked.connect(self._use)
         row = QHBoxLayout()
         for button in (self.check_button, self.save_button, self.remove_button, self.use_button):
@@ -96,7 +101,7 @@ class RemoteServersDialog(QDialog):
         name = self.name.text().strip() or "server"
         key = self.api_key.text().strip() or self.keys.get(name)
         endpoint = RemoteEndpoint(name, self.base_url.text().strip(), self.model.currentText().strip(), api_key=key)
-        self.status.setText("Checking…")
+        self.status.setText(self.tr("Checking…"))
         self.check_button.setEnabled(False)
 
         def work() -> None:
@@ -191,8 +196,8 @@ def install_remote_servers(window: Any) -> None:
 
     from llmdesk.core.settings import ModelSettings
 
-    action = QAction("&Remote servers…", window)
-    action.setStatusTip("OpenAI-compatible servers (vLLM, SGLang, llama-server, Ollama, ...) as engines")
+    action = QAction(tr("&Remote servers…"), window)
+    action.setStatusTip(tr("OpenAI-compatible servers (vLLM, SGLang, llama-server, Ollama, ...) as engines"))
 
     def open_dialog() -> None:
         dialog = RemoteServersDialog(window)
