@@ -446,9 +446,12 @@ class SettingsPanel(QWidget):
         text = self.model_edit.text().strip()
         error = None
         if not text:
-            error = "Enter a Hugging Face Hub id (org/name) or pick a local folder."
+            error = self.tr("Enter a Hugging Face Hub id (org/name) or pick a local folder.")
         elif text.startswith(("/", "~", ".")) or (len(text) > 1 and text[1] == ":"):
-            path = Path(text).expanduser()
+            try:
+                path = Path(text).expanduser()
+            except RuntimeError:  # "~user" for a user that does not exist: the text as it is
+                path = Path(text)
             if not path.is_dir():
                 error = self.tr("No folder at {path}.").format(path=path)
             elif not (path / "config.json").is_file():

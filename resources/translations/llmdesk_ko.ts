@@ -1390,6 +1390,10 @@ Chat with a local large language model.</source>
         <translation>불러오기 취소</translation>
     </message>
     <message>
+        <source>Enter a Hugging Face Hub id (org/name) or pick a local folder.</source>
+        <translation>Hugging Face Hub ID(조직/이름)를 입력하거나 로컬 폴더를 선택하세요.</translation>
+    </message>
+    <message>
         <source>No folder at {path}.</source>
         <translation>{path}에 폴더가 없습니다.</translation>
     </message>
