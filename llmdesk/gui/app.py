@@ -63,10 +63,11 @@ def dark_palette() -> QPalette:
     return pal
 
 
-def apply_color_scheme(app: QApplication) -> None:
-    """Follow the system's light/dark choice (QStyleHints.colorScheme): Fusion with a matching palette and the
-    matching style sheet from ``llmdesk.resources`` (when present)."""
-    dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+def apply_color_scheme(app: QApplication, dark: bool | None = None) -> None:
+    """Fusion with a light or dark palette and the matching style sheet from ``llmdesk.resources`` (when present).
+    ``dark`` None follows the system's choice (QStyleHints.colorScheme); True or False forces one (screenshots)."""
+    if dark is None:
+        dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
     app.setStyle(QStyleFactory.create("Fusion"))
     app.setPalette(dark_palette() if dark else app.style().standardPalette())
     try:

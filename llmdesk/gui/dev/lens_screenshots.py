@@ -53,7 +53,7 @@ def take(out: Path, *, dark: bool = False, model: str = "microsoft/Phi-3-mini-4k
     from PySide6.QtWidgets import QApplication
 
     from llmdesk.core.settings import Settings
-    from llmdesk.gui.app import dark_palette, make_application
+    from llmdesk.gui.app import apply_color_scheme, make_application
     from llmdesk.gui.chat.controller import ChatController
     from llmdesk.gui.chat.worker import EngineBackend
     from llmdesk.gui.dev.scripted_engine import ScriptedEngine
@@ -61,11 +61,7 @@ def take(out: Path, *, dark: bool = False, model: str = "microsoft/Phi-3-mini-4k
 
     app = QApplication.instance() or make_application()
     if dark:
-        from llmdesk.core import resources
-        from llmdesk.gui.app import spin_box_css
-
-        app.setPalette(dark_palette())
-        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+        apply_color_scheme(app, dark=True)
     suffix = "-dark" if dark else ""
     engine = ScriptedEngine(pieces=_pieces(REPLY), rate=500)
     settings = Settings()

@@ -62,7 +62,7 @@ def take(out: Path, *, dark: bool = False, suffix: str = "") -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from llmdesk.core.settings import Settings
-    from llmdesk.gui.app import dark_palette, make_application
+    from llmdesk.gui.app import apply_color_scheme, make_application
     from llmdesk.gui.chat.controller import ChatController
     from llmdesk.gui.dev.scripted_engine import ScriptedEngine
     from llmdesk.gui.window import ChatWindow
@@ -70,11 +70,7 @@ def take(out: Path, *, dark: bool = False, suffix: str = "") -> list[Path]:
 
     app = QApplication.instance() or make_application()
     if dark:
-        from llmdesk.core import resources
-        from llmdesk.gui.app import spin_box_css
-
-        app.setPalette(dark_palette())
-        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+        apply_color_scheme(app, dark=True)
     sample = _sample()
     engine = ScriptedEngine(reply=sample["reply"], rate=60, piece_chars=4)
     settings = Settings()
@@ -129,18 +125,14 @@ def take_conversations(out: Path, *, dark: bool = False, suffix: str = "") -> Pa
     from llmdesk.core.conversation import Conversation, Message
     from llmdesk.core.settings import Settings
     from llmdesk.core.store import ConversationStore
-    from llmdesk.gui.app import build_window, make_application
+    from llmdesk.gui.app import apply_color_scheme, build_window, make_application
     from llmdesk.gui.dev.scripted_engine import ScriptedEngine
     from llmdesk.gui.chat.worker import EngineBackend
 
     app = QApplication.instance() or make_application()
     assert isinstance(app, QApplication)
     if dark:
-        from llmdesk.core import resources
-        from llmdesk.gui.app import dark_palette, spin_box_css
-
-        app.setPalette(dark_palette())
-        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+        apply_color_scheme(app, dark=True)
     sample = _sample()
     engine = ScriptedEngine(reply=sample["reply"], rate=400, piece_chars=4)
     settings = Settings()
@@ -200,18 +192,14 @@ def take_fitted(out: Path, *, dark: bool = False, suffix: str = "", no_model: bo
     from llmdesk.core.settings import Settings
     from llmdesk.core.store import ConversationStore
     from llmdesk.engine.errors import EngineError
-    from llmdesk.gui.app import build_window, make_application
+    from llmdesk.gui.app import apply_color_scheme, build_window, make_application
     from llmdesk.gui.dev.scripted_engine import ScriptedEngine
     from llmdesk.gui.chat.worker import EngineBackend
 
     app = QApplication.instance() or make_application()
     assert isinstance(app, QApplication)
     if dark:
-        from llmdesk.core import resources
-        from llmdesk.gui.app import dark_palette, spin_box_css
-
-        app.setPalette(dark_palette())
-        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+        apply_color_scheme(app, dark=True)
     engine = ScriptedEngine(reply=SAMPLE_REPLY, rate=400, piece_chars=4)
     if no_model:
         def fail(*_args, **_kwargs):
@@ -287,7 +275,7 @@ def take_reasoning(out: Path, *, dark: bool = False, suffix: str = "") -> list[P
     from PySide6.QtWidgets import QApplication
 
     from llmdesk.core.settings import Settings
-    from llmdesk.gui.app import dark_palette, make_application
+    from llmdesk.gui.app import apply_color_scheme, make_application
     from llmdesk.gui.chat.controller import ChatController
     from llmdesk.gui.chat.worker import EngineBackend
     from llmdesk.gui.dev.scripted_engine import ScriptedEngine
@@ -295,11 +283,7 @@ def take_reasoning(out: Path, *, dark: bool = False, suffix: str = "") -> list[P
 
     app = QApplication.instance() or make_application()
     if dark:
-        from llmdesk.core import resources
-        from llmdesk.gui.app import spin_box_css
-
-        app.setPalette(dark_palette())
-        app.setStyleSheet(resources.style_sheet("dark") + spin_box_css(True))
+        apply_color_scheme(app, dark=True)
     engine = ScriptedEngine(reply=REASONING_ANSWER, reasoning=REASONING, prompt_opens_reasoning=True,
                             reasoning_rate=30, rate=80, piece_chars=4)
     settings = Settings()
